@@ -1,0 +1,39 @@
+import { isPlainObject, setPath } from './merge.ts';
+
+/** The profile flags of the command-line contract (DESIGN.md §2); each one wins over every profile layer. */
+export interface ProfileFlags {
+  profile?: string;
+  platform?: string;
+  stack?: string;
+  squid?: boolean;
+  extAuth?: boolean;
+  gkeProject?: string;
+  gkeLocation?: string;
+  gkeCluster?: string;
+}
+
+/** Which flag set which profile path, so an error can name the flag instead of a file. */
+export type FlagOrigins = Map<string, string>;
+
+export function applyFlags(data: Record<string, unknown>, flags: ProfileFlags): FlagOrigins {
+  const origins: FlagOrigins = new Map();
+  const set = (path: string[], value: unknown, flag: string) => {
+    setPath(data, path, value);
+    origins.set(path.join('.'), flag);
+  };
+  if (flags.platform !== undefined) set(['platform'], flags.platform, '--platform');
+  if (flags.stack !== undefined) set(['stack'], flags.stack, '--stack');
+  if (flags.squid === false) set(['components', 'squid', 'mode'], 'none', '--no-squid');
+  if (flags.squid === true && currentSquidMode(data) === 'none') set(['components', 'squid', 'mode'], 'in-cluster', '--squid');
+  if (flags.extAuth !== undefined) set(['components', 'extAuth', 'enabled'], flags.extAuth, flags.extAuth ? '--ext-auth' : '--no-ext-auth');
+  if (flags.gkeProject !== undefined) set(['gke', 'project'], flags.gkeProject, '--gke-project');
+  if (flags.gkeLocation !== undefined) set(['gke', 'location'], flags.gkeLocation, '--gke-location');
+  if (flags.gkeCluster !== undefined) set(['gke', 'cluster'], flags.gkeCluster, '--gke-cluster');
+  return origins;
+}
+
+function currentSquidMode(data: Record<string, unknown>): unknown {
+  const components = data['components'];
+  const squid = isPlainObject(components) ? components['squid'] : undefined;
+  return isPlainObject(squid) ? squid['mode'] : undefined;
+}

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { checkCidr, checkDnsLabel, checkHost, checkHostPort, checkPort } from './names.ts';
+
+const refine = (check: (v: string) => string | undefined) => z.string().check((ctx) => {
+  const problem = check(ctx.value);
+  if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+});
+
+export const dnsLabel = refine(checkDnsLabel);
+const host = refine(checkHost);
+const cidr = refine(checkCidr);
+const hostPort = refine(checkHostPort);
+const port = z.number().int().check((ctx) => {
+  const problem = checkPort(ctx.value);
+  if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+});
+const image = z.string().regex(/^[a-z0-9]([a-z0-9._\/:-]*[a-z0-9])?(@sha256:[a-f0-9]{64})?$/, 'not a container image reference');
+
+export const platformNames = ['kind', 'gke'] as const;
+export const stackNames = ['seed', 'enterprise', 'oss'] as const;
+export const squidModes = ['in-cluster', 'external', 'none'] as const;
+
+const kindPlatform = z.strictObject({
+  nodeImage: image,
+  workers: z.number().int().min(0).max(5),
+});
+
+const gkePlatform = z.strictObject({
+  project: z.string().regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, 'not a GCP project ID').optional(),
+  location: z.string().regex(/^[a-z]+-[a-z]+\d(-[a-z])?$/, 'not a GCP region or zone (such as europe-west1-b)').optional(),
+  cluster: dnsLabel.optional(),
+  machineType: z.string().regex(/^[a-z0-9]+-[a-z0-9-]+$/, 'not a machine type (such as e2-standard-4)'),
+  numNodes: z.number().int().min(1).max(20),
+});
+
+const squid = z.strictObject({
+  mode: z.enum(squidModes),
+  external: hostPort.optional(),
+  namespace: dnsLabel,
+  port,
+  image,
+  allowedClients: z.array(cidr).min(1),
+  ports: z.array(port).min(1),
+});
+
+const extAuth = z.strictObject({
+  enabled: z.boolean(),
+  image,
+});
+
+const sample = z.strictObject({
+  namespace: dnsLabel,
+  image,
+});
+
+/** A fully layered profile: every field present (the defaults supply what a profile leaves out). */
+export const profileSchema = z.strictObject({
+  description: z.string().min(1).max(200),
+  platform: z.enum(platformNames),
+  stack: z.enum(stackNames),
+  kind: kindPlatform,
+  gke: gkePlatform,
+  components: z.strictObject({ squid, extAuth, sample }),
+  egress: z.strictObject({ hosts: z.array(host).min(1) }),
+  /** Deep partial overrides of the stack's data (chart versions, repositories, images); checked against the stack schema after merging. */
+  stackOverrides: z.record(z.string(), z.unknown()),
+});
+
+export type Profile = z.infer<typeof profileSchema>;

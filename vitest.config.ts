@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    env: { CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1' },
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
+});
