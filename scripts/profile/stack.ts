@@ -38,8 +38,6 @@ export const stackSchema = z.strictObject({
   versions: z.record(z.string(), z.string().regex(/^v?\d+\.\d+\.\d+([-.+][0-9A-Za-z.-]+)?$/, 'not a version')),
   /** Image hub for the Istio images (Solo builds); absent for upstream. */
   istioHub: z.string().optional(),
-  /** Whether ztunnel gets the Solo `egressPolicies` (all unmatched egress to the gateway). */
-  ztunnelEgressPolicies: z.boolean(),
   gatewayApi: z.strictObject({ url: z.string().regex(/^https:\/\/[^\s]+\.yaml$/), crds: z.array(z.string()).min(1) }),
   releases: z.record(z.string().regex(/^[a-z0-9-]+$/), release),
   /** Where the gateway controller runs (and the seed and enterprise gateway parameters live). */

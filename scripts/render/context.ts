@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto';
+import type { LoadedProfile } from '../profile/load.ts';
+import { OMIT, type TemplateContext } from './template.ts';
+import { renderSquidConf } from './squid-conf.ts';
+
+/** Namespace of the egress gateway, ext-authz and (in the seed) Squid: fixed by the pattern. */
+export const WAYPOINT_NAMESPACE = 'common-infrastructure';
+
+/** What render writes where a licence key goes; `up` fills it in from the environment, never render. */
+export const licenseMarker = (envVar: string) => `<from ${envVar}>`;
+
+/** A DNS-1123 name for an allowed host's objects: httpbingo.org → httpbingo-org, *.github.com → wildcard-github-com. */
+export function hostObjectName(host: string, taken: ReadonlySet<string> = new Set()): string {
+  const base = host.replace(/^\*\./, 'wildcard.').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  if (base.length <= 50 && !taken.has(base)) return base;
+  const hash = createHash('sha256').update(host).digest('hex').slice(0, 8);
+  return `${base.slice(0, 50).replace(/-$/, '')}-${hash}`;
+}
+
+function squidContext({ profile }: LoadedProfile, lab: string) {
+  const squid = profile.components.squid;
+  const [externalHost = '', externalPort = '0'] = (squid.external ?? '').split(':');
+  const inCluster = {
+    destination: `squid-proxy.${squid.namespace}:${squid.port}`,
+    backendRef: { kind: 'Service', name: 'squid-proxy', namespace: squid.namespace, port: squid.port },
+  };
+  const external = {
+    destination: squid.external ?? '',
+    backendRef: { group: 'agentgateway.dev', kind: 'AgentgatewayBackend', name: 'external-squid-proxy', namespace: WAYPOINT_NAMESPACE },
+  };
+  return {
+    namespace: squid.namespace,
+    image: squid.image,
+    port: squid.port,
+    conf: renderSquidConf(squid, lab),
+    externalHost,
+    externalPort: Number(externalPort),
+    ...(squid.mode === 'external' ? external : inCluster),
+  };
+}
+
+/** Everything templates may name. Unknown names are template errors, so this is the templates' whole vocabulary. */
+export function labContext(loaded: LoadedProfile, lab: string): TemplateContext {
+  const { profile, stack } = loaded;
+  const squid = squidContext(loaded, lab);
+  const nodes = [{ role: 'control-plane', image: profile.kind.nodeImage }, ...Array.from({ length: profile.kind.workers }, () => ({ role: 'worker', image: profile.kind.nodeImage }))];
+  return {
+    lab: { name: lab },
+    stack,
+    istio: {
+      hub: stack.istioHub ?? OMIT,
+      tag: stack.versions['istio'] ?? OMIT,
+      platform: profile.platform === 'gke' ? 'gke' : OMIT,
+    },
+    license: Object.fromEntries(stack.licenses.map((name) => [name, licenseMarker(name)])),
+    kind: { nodes },
+    squid,
+    extAuth: { image: profile.components.extAuth.image },
+    sample: profile.components.sample,
+  };
+}
+
+/** Per-host context for the egress templates. */
+export function hostContexts(loaded: LoadedProfile, ctx: TemplateContext): TemplateContext[] {
+  const taken = new Set<string>();
+  const squidOn = loaded.profile.components.squid.mode !== 'none';
+  const squid = ctx['squid'] as { backendRef: unknown };
+  return loaded.profile.egress.hosts.map((host) => {
+    const name = hostObjectName(host, taken);
+    taken.add(name);
+    return {
+      ...ctx,
+      host: {
+        host,
+        name,
+        resolution: host.startsWith('*.') ? 'DYNAMIC_DNS' : 'DNS',
+        backendPolicies: squidOn ? { tunnel: { backendRef: squid.backendRef } } : OMIT,
+      },
+    };
+  });
+}

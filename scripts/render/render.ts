@@ -1,0 +1,111 @@
+import { isMap, type Document } from 'yaml';
+import type { LoadedProfile } from '../profile/load.ts';
+import type { ComponentName, Release } from '../profile/stack.ts';
+import { hostContexts, labContext, WAYPOINT_NAMESPACE } from './context.ts';
+import { renderTemplate, stringifyDocs, type TemplateContext } from './template.ts';
+
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+export interface RenderedRelease {
+  name: string;
+  release: Release;
+  /** The chart version, resolved from the stack's versions. */
+  version: string;
+  file: string;
+  /** Values YAML; licence keys appear only as markers. */
+  text: string;
+}
+
+/** One applied unit: the objects of one step, written as one file. */
+export interface RenderedManifest {
+  id: string;
+  component: ComponentName;
+  file: string;
+  objects: KubeObject[];
+  text: string;
+}
+
+export interface RenderedLab {
+  lab: string;
+  loaded: LoadedProfile;
+  /** The kind cluster config (kind platform only). */
+  kindConfig?: { file: string; text: string };
+  releases: RenderedRelease[];
+  manifests: RenderedManifest[];
+}
+
+export const OWNER_LABELS = {
+  managedBy: 'app.kubernetes.io/managed-by',
+  lab: 'egress-lab.dev/lab',
+  component: 'egress-lab.dev/component',
+} as const;
+
+function labelled(docs: Document[], lab: string, component: ComponentName): Document[] {
+  const owner = { [OWNER_LABELS.managedBy]: 'egress-lab', [OWNER_LABELS.lab]: lab, [OWNER_LABELS.component]: component };
+  for (const doc of docs) {
+    const labels = doc.getIn(['metadata', 'labels']);
+    if (isMap(labels)) for (const [key, value] of Object.entries(owner)) labels.set(key, value);
+    else doc.setIn(['metadata', 'labels'], doc.createNode(owner));
+  }
+  return docs;
+}
+
+function manifest(id: string, component: ComponentName, docs: Document[], lab: string): RenderedManifest {
+  const owned = labelled(docs, lab, component);
+  return { id, component, file: `${id}.yaml`, objects: owned.map((d) => d.toJS() as KubeObject), text: stringifyDocs(owned) };
+}
+
+function renderManifests(loaded: LoadedProfile, ctx: TemplateContext, lab: string): RenderedManifest[] {
+  const { profile, stack } = loaded;
+  const { squid, extAuth } = profile.components;
+  const out: RenderedManifest[] = [];
+  const add = (id: string, component: ComponentName, templates: string[], context = ctx) => {
+    const docs = templates.flatMap((t) => renderTemplate(t, context));
+    if (docs.length > 0) out.push(manifest(id, component, docs, lab));
+  };
+  if (profile.platform === 'gke') add('istio-quota', 'istio', ['istio/gke-resource-quota.yaml']);
+  add('lab-namespace', 'waypoint', ['waypoint/namespace.yaml']);
+  add('waypoint', 'waypoint', [stack.templates.waypoint]);
+  if (squid.mode === 'in-cluster') {
+    add('squid', 'squid', [...(squid.namespace === WAYPOINT_NAMESPACE ? [] : ['squid/namespace.yaml']), 'squid/squid.yaml']);
+  }
+  if (extAuth.enabled) {
+    add('ext-authz', 'ext-authz', ['ext-authz/server.yaml']);
+    add('ext-authz-policy', 'ext-authz', [stack.templates.extAuthPolicy]);
+  }
+  add('sample', 'sample', ['sample/sample.yaml']);
+  const { serviceEntry, tunnel, egressGuard } = stack.templates;
+  if (serviceEntry) {
+    const perHost = hostContexts(loaded, ctx).flatMap((hostCtx) => [
+      ...renderTemplate(serviceEntry, hostCtx),
+      ...(tunnel && squid.mode !== 'none' ? renderTemplate(tunnel, hostCtx) : []),
+    ]);
+    const extra = [
+      ...(squid.mode === 'external' ? renderTemplate('squid/external-backend.yaml', ctx) : []),
+      ...(egressGuard ? renderTemplate(egressGuard, ctx) : []),
+    ];
+    out.push(manifest('egress', 'egress', [...perHost, ...extra], lab));
+  }
+  return out;
+}
+
+function renderReleases(loaded: LoadedProfile, ctx: TemplateContext): RenderedRelease[] {
+  const { stack } = loaded;
+  return Object.entries(stack.releases).map(([name, release]) => {
+    const version = stack.versions[release.version];
+    if (version === undefined) throw new Error(`stack release ${name}: no version "${release.version}" in versions`);
+    return { name, release, version, file: `${name}.values.yaml`, text: stringifyDocs(renderTemplate(release.values, ctx)) };
+  });
+}
+
+/** Renders everything `up` applies for a profile. Pure: same profile and lab name, same output. */
+export function renderLab(loaded: LoadedProfile, lab: string): RenderedLab {
+  const ctx = labContext(loaded, lab);
+  const kindConfig = loaded.profile.platform === 'kind' ? { file: 'kind-cluster.yaml', text: stringifyDocs(renderTemplate('kind/cluster.yaml', ctx)) } : undefined;
+  return { lab, loaded, kindConfig, releases: renderReleases(loaded, ctx), manifests: renderManifests(loaded, ctx, lab) };
+}
