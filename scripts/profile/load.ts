@@ -127,6 +127,9 @@ function checkCombinations(profile: Profile, stack: Stack, at: (path: PropertyKe
   if (squid.mode === 'none' && !stack.squidOptional) {
     fail(['components', 'squid', 'mode'], `the ${profile.stack} stack's gateway tunnels every request to a proxy, so it needs Squid (in-cluster or external); use --stack enterprise or oss to run without one`);
   }
+  const hosts = profile.egress.hosts.map((h) => h.toLowerCase());
+  const repeated = hosts.findIndex((h, i) => hosts.indexOf(h) !== i);
+  if (repeated >= 0) fail(['egress', 'hosts', repeated], `"${profile.egress.hosts[repeated]}" is listed twice`);
   if (!stack.wildcardHosts) {
     const index = profile.egress.hosts.findIndex((h) => h.startsWith('*.'));
     if (index >= 0) fail(['egress', 'hosts', index], `the ${profile.stack} stack routes each host through its own backend and cannot take a wildcard ("${profile.egress.hosts[index]}"); list the hosts, or use the enterprise stack`);

@@ -1,0 +1,89 @@
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { builtinProfileNames, loadProfile } from '../../scripts/profile/load.ts';
+import { renderLab, type KubeObject } from '../../scripts/render/render.ts';
+import { checkAgainstCrds, loadCrdRegistry, type CrdRegistry } from './crd-schemas.ts';
+import { checkCoreFieldsWithTsc, checkCoreRuntime, isCoreKind } from './core-kinds.ts';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const crdsDir = process.env['EGRESS_LAB_CRDS'] ?? resolve(repoRoot, '..', 'shared', 'crds');
+
+/**
+ * Kinds whose CRDs are not public, so no schema can check them (../shared/crds/SOURCES.md note 3):
+ * - the enterpriseagentgateway.solo.io group (Solo Enterprise for agentgateway, installed by its chart);
+ * - the seed's gateway.kgateway.dev AgentgatewayPolicy (a Gloo Gateway 2.1 beta build; kgateway v2.1.x has no
+ *   Agentgateway* kinds, see SOURCES.md note 1).
+ * Every other kind must have a schema, or the test fails.
+ */
+const NO_PUBLIC_SCHEMA = new Set([
+  'enterpriseagentgateway.solo.io/v1alpha1/EnterpriseAgentgatewayParameters',
+  'enterpriseagentgateway.solo.io/v1alpha1/EnterpriseAgentgatewayPolicy',
+  'gateway.kgateway.dev/v1alpha1/AgentgatewayPolicy',
+]);
+
+const labelOf = (profile: string, file: string, o: KubeObject) => `${profile}: ${file}: ${o.kind}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+
+const rendered = builtinProfileNames().flatMap((profile) =>
+  renderLab(loadProfile({ profile }), 'egress-lab').manifests.flatMap((m) => m.objects.map((obj) => ({ label: labelOf(profile, m.file, obj), obj }))),
+);
+
+describe('conformance: every rendered object against real schemas', () => {
+  let registry: CrdRegistry;
+  beforeAll(() => {
+    expect(existsSync(crdsDir), `CRD schemas expected at ${crdsDir} (set EGRESS_LAB_CRDS)`).toBe(true);
+    registry = loadCrdRegistry(crdsDir);
+  });
+
+  it('renders objects for every built-in profile', () => {
+    expect(builtinProfileNames().length).toBeGreaterThanOrEqual(6);
+    expect(rendered.length).toBeGreaterThan(50);
+  });
+
+  it('custom resources: valid against the CRDs of ../shared/crds, unknown fields rejected', () => {
+    const failures: string[] = [];
+    for (const { label, obj } of rendered.filter(({ obj }) => !isCoreKind(obj))) {
+      const gvk = `${obj.apiVersion}/${obj.kind}`;
+      if (NO_PUBLIC_SCHEMA.has(gvk)) continue;
+      const result = checkAgainstCrds(obj, registry);
+      if (!result.known) failures.push(`${label}: no schema for ${gvk}`);
+      else if (result.acceptedBy.length === 0) failures.push(`${label}: ${result.problems.join('; ')}`);
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('core kinds: valid for kubernetes-models, and tsc finds no unknown field', async () => {
+    const core = rendered.filter(({ obj }) => isCoreKind(obj));
+    const failures: string[] = [];
+    for (const { label, obj } of core) for (const p of await checkCoreRuntime(obj)) failures.push(`${label}: ${p}`);
+    for (const [label, problems] of checkCoreFieldsWithTsc(core, repoRoot)) failures.push(`${label}: ${problems.join('; ')}`);
+    expect(failures).toEqual([]);
+  });
+
+  it('the exempt list names only kinds the profiles render, so it cannot hide a typo', () => {
+    const renderedKinds = new Set(rendered.map(({ obj }) => `${obj.apiVersion}/${obj.kind}`));
+    for (const kind of NO_PUBLIC_SCHEMA) expect(renderedKinds.has(kind), kind).toBe(true);
+  });
+});
+
+describe('conformance checks catch what they claim to', () => {
+  it('rejects an unknown field, a bad enum and an unknown kind in a custom resource', () => {
+    const registry = loadCrdRegistry(crdsDir);
+    const se = { apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: 'x' }, spec: { hosts: ['a.example'], resolution: 'DNSS', exportTwo: ['.'] } };
+    const result = checkAgainstCrds(se, registry);
+    expect(result.known).toBe(true);
+    expect(result.acceptedBy).toEqual([]);
+    expect(result.problems.join('\n')).toMatch(/resolution must be equal to one of the allowed values/);
+    expect(result.problems.join('\n')).toMatch(/must NOT have additional properties \(exportTwo\)/);
+    expect(checkAgainstCrds({ apiVersion: 'agentgateway.dev/v1alpha1', kind: 'AgentgatewayRoute' }, registry).known).toBe(false);
+  });
+
+  it('rejects an unknown field and a wrong type in a core object', async () => {
+    const deployment = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x', labelz: {} }, spec: { replicas: 'two', selector: { matchLabels: { a: 'b' } }, template: { spec: { containers: [{ name: 'c', imagePullPolicie: 'Always' }] } } } };
+    expect((await checkCoreRuntime(deployment)).join()).toMatch(/replicas must be integer/);
+    const problems = checkCoreFieldsWithTsc([{ label: 'bad', obj: deployment }], repoRoot).get('bad') ?? [];
+    expect(problems.join('\n')).toMatch(/labelz/);
+    expect(problems.join('\n')).toMatch(/imagePullPolicie/);
+  });
+});
