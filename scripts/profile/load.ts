@@ -38,7 +38,8 @@ const looksLikePath = (ref: string) => ref.includes('/') || ref.endsWith('.yaml'
 function resolveRef(ref: string, fromDir: string, via: SourcePos | undefined): { path: string; shownAs: string } {
   if (looksLikePath(ref)) {
     const path = isAbsolute(ref) ? ref : resolve(fromDir, ref);
-    return { path, shownAs: relative(process.cwd(), path) || path };
+    const fromCwd = relative(process.cwd(), path);
+    return { path, shownAs: fromCwd && !fromCwd.startsWith('..') ? fromCwd : path };
   }
   if (!builtinProfileNames().includes(ref)) {
     throw new InputError(`unknown profile "${ref}"; built-in profiles: ${builtinProfileNames().join(', ')} (or give a path to a YAML file)`, via);
@@ -123,7 +124,7 @@ function checkCombinations(profile: Profile, stack: Stack, at: (path: PropertyKe
   };
   const squid = profile.components.squid;
   if (squid.mode === 'external' && !squid.external) fail(['components', 'squid', 'mode'], 'external needs components.squid.external (host:port of the proxy)');
-  if (squid.mode !== 'external' && squid.external) fail(['components', 'squid', 'external'], `is set, but components.squid.mode is ${squid.mode}; set mode: external to use it`);
+  if (squid.mode === 'in-cluster' && squid.external) fail(['components', 'squid', 'external'], 'is set, but components.squid.mode is in-cluster; set mode: external to use that proxy');
   if (squid.mode === 'none' && !stack.squidOptional) {
     fail(['components', 'squid', 'mode'], `the ${profile.stack} stack's gateway tunnels every request to a proxy, so it needs Squid (in-cluster or external); use --stack enterprise or oss to run without one`);
   }
