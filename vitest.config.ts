@@ -6,5 +6,7 @@ export default defineConfig({
     env: { CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1' },
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // The JSON report lets .ci/run print one closing line of counts.
+    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
   },
 });
