@@ -27,3 +27,12 @@ export class ActionableError extends Error {
     this.name = 'ActionableError';
   }
 }
+
+/** The user cancelled a question or pressed Ctrl-C: exit 130. */
+export class CancelledError extends Error {
+  readonly exitCode = 130;
+  constructor(message = 'cancelled') {
+    super(message);
+    this.name = 'CancelledError';
+  }
+}

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { ActionableError, InputError } from './errors.ts';
 
 /** Only commander is loaded up front: each command imports its own code when it runs (`--help` stays fast). */
 
@@ -24,7 +23,8 @@ function addProfileFlags(cmd: Command): Command {
 }
 
 interface Io {
-  stdout: NodeJS.WritableStream;
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream;
 }
 
@@ -42,6 +42,36 @@ export function buildProgram(io: Io): Command {
     .option('--name <lab>', 'lab name', undefined)
     .action(async (opts) => (await import('./commands/render.ts')).render(opts, io));
 
+  const lab = () => import('./commands/lab-commands.ts');
+  addProfileFlags(program.command('up').description('create the cluster and install the lab, or finish or update an existing one'))
+    .option('--name <lab>', 'lab name (several labs can live side by side)')
+    .option('--squid-external <host:port>', 'tunnel through a proxy outside the cluster instead of an in-cluster Squid')
+    .option('--license-file <path>', 'licence keys as NAME=value lines (instead of the environment)')
+    .option('--yes', 'no questions: flags and the profile answer everything')
+    .option('--dry-run', 'print the plan and its commands; change nothing')
+    .option('--adopt', 'install into an existing cluster of the lab name that egress-lab did not create')
+    .option('--verbose', 'show every command')
+    .option('--json', 'one JSON event per line instead of the task list')
+    .action(async (opts) => (await lab()).up(opts, io));
+
+  program.command('down').description("remove exactly what the lab's ledger lists, then the lab's folder")
+    .option('--name <lab>', 'lab name')
+    .option('--yes', 'no confirmation (GKE asks for one)')
+    .option('--keep-cluster', 'remove the lab from the cluster but keep the cluster')
+    .option('--dry-run', 'print what would be removed; change nothing')
+    .option('--json', 'no task list (for scripts)')
+    .action(async (opts) => (await lab()).down(opts, io));
+
+  program.command('status').description("the lab's profile, cluster and each component's live health")
+    .option('--name <lab>', 'lab name')
+    .option('--json', 'print JSON')
+    .action(async (opts) => (await lab()).status(opts, io));
+
+  addProfileFlags(program.command('doctor').description('check the host for what up needs: programs, Docker, licence keys, inotify limits, memory, proxy'))
+    .option('--license-file <path>', 'licence keys as NAME=value lines')
+    .option('--json', 'print JSON')
+    .action(async (opts) => (await lab()).doctor(opts, io));
+
   program.command('profiles').description('list the built-in profiles')
     .option('--json', 'print JSON')
     .action(async (opts) => (await import('./commands/profiles.ts')).profiles(opts, io));
@@ -50,7 +80,7 @@ export function buildProgram(io: Io): Command {
 }
 
 /** The one place that prints an error and decides the exit code (DESIGN.md §2). */
-export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function main(argv: string[], io: Io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   try {
     await buildProgram(io).parseAsync(argv);
     return 0;
@@ -59,13 +89,11 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
       return 2;
     }
-    if (err instanceof InputError) {
-      io.stderr.write(`egress-lab: ${err.message}\n`);
-      return 2;
-    }
-    if (err instanceof ActionableError) {
-      io.stderr.write(`egress-lab: ${err.message}\n`);
-      return 1;
+    const errors = err instanceof AggregateError ? err.errors : [err];
+    const codes = errors.map((e) => (e as { exitCode?: unknown }).exitCode);
+    if (codes.every((c) => c === 1 || c === 2 || c === 130)) {
+      for (const e of errors) io.stderr.write(`egress-lab: ${(e as Error).message}\n`);
+      return Math.max(...(codes as number[]));
     }
     io.stderr.write(`egress-lab: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     return 1;

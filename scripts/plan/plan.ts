@@ -5,11 +5,12 @@ import { labKubeconfig } from '../state/paths.ts';
 
 export type Program = 'kind' | 'kubectl' | 'helm' | 'gcloud';
 
-/** One external program call; `stdin` names the rendered file fed to it (values or manifests). */
+/** One external program call; `stdin` names the rendered file fed to it (values or manifests), `input` is literal stdin. */
 export interface Command {
   bin: Program;
   args: string[];
   stdin?: string;
+  input?: string;
   env?: Record<string, string>;
 }
 
@@ -114,7 +115,7 @@ export function buildPlan(rendered: RenderedLab, env: NodeJS.ProcessEnv = proces
   const steps: Step[] = [clusterStep(rendered, target)];
   const gatewayApi: Step = {
     id: 'gateway-api', title: 'Gateway API CRDs (experimental channel)', component: 'gateway-api', needs: ['cluster'],
-    run: [kubectl(target, [...applyArgs, '-f', stack.gatewayApi.url])],
+    run: [kubectl(target, [...applyArgs, '--output', 'name', '-f', stack.gatewayApi.url])],
     waits: [waitCommand(target, { established: stack.gatewayApi.crds })],
   };
   steps.push(gatewayApi);

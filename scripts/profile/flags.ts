@@ -1,3 +1,4 @@
+import { InputError } from '../errors.ts';
 import { isPlainObject, setPath } from './merge.ts';
 
 /** The profile flags of the command-line contract (DESIGN.md §2); each one wins over every profile layer. */
@@ -6,6 +7,8 @@ export interface ProfileFlags {
   platform?: string;
   stack?: string;
   squid?: boolean;
+  /** host:port of a proxy outside the cluster: Squid mode external. */
+  squidExternal?: string;
   extAuth?: boolean;
   gkeProject?: string;
   gkeLocation?: string;
@@ -25,6 +28,11 @@ export function applyFlags(data: Record<string, unknown>, flags: ProfileFlags): 
   if (flags.stack !== undefined) set(['stack'], flags.stack, '--stack');
   if (flags.squid === false) set(['components', 'squid', 'mode'], 'none', '--no-squid');
   if (flags.squid === true && currentSquidMode(data) === 'none') set(['components', 'squid', 'mode'], 'in-cluster', '--squid');
+  if (flags.squidExternal !== undefined) {
+    if (flags.squid === false) throw new InputError('--no-squid and --squid-external contradict each other; give one');
+    set(['components', 'squid', 'mode'], 'external', '--squid-external');
+    set(['components', 'squid', 'external'], flags.squidExternal, '--squid-external');
+  }
   if (flags.extAuth !== undefined) set(['components', 'extAuth', 'enabled'], flags.extAuth, flags.extAuth ? '--ext-auth' : '--no-ext-auth');
   if (flags.gkeProject !== undefined) set(['gke', 'project'], flags.gkeProject, '--gke-project');
   if (flags.gkeLocation !== undefined) set(['gke', 'location'], flags.gkeLocation, '--gke-location');

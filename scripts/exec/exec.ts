@@ -1,0 +1,95 @@
+import { $ } from 'zx/core';
+
+export interface ExecOptions {
+  /** Written to the child's stdin; without it stdin is closed (a child that reads it gets EOF, never a hang). */
+  input?: string;
+  cwd?: string;
+  /** Added to the environment of this call. */
+  env?: Record<string, string>;
+  /** Each line the child prints, stdout and stderr, as it arrives. */
+  onLine?: (line: string) => void;
+  timeoutMs?: number;
+}
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+}
+
+export type Exec = (bin: string, args: readonly string[], opts?: ExecOptions) => Promise<ExecResult>;
+
+/** Replaces every secret in a text with ***. */
+export function redact(text: string, secrets: readonly string[]): string {
+  return secrets.filter((s) => s.length >= 4).reduce((t, s) => t.split(s).join('***'), text);
+}
+
+/** An external program failed: names the command and its last stderr line (secrets redacted). */
+export class CommandError extends Error {
+  readonly exitCode = 1;
+  constructor(readonly bin: string, readonly args: readonly string[], readonly code: number | null, readonly stderr: string, secrets: readonly string[] = []) {
+    const last = stderr.trim().split('\n').at(-1)?.trim() || '(no error output)';
+    const status = code === null ? 'was stopped (timeout or signal)' : `failed (exit ${code})`;
+    super(redact(`${bin} ${args.join(' ')} ${status}: ${last}`, secrets));
+    this.name = 'CommandError';
+  }
+}
+
+/** A program is not installed (ENOENT): the fix is to install it, not to read its output. */
+export class MissingProgramError extends Error {
+  readonly exitCode = 1;
+  constructor(readonly bin: string) {
+    super(`${bin} is not installed or not on PATH`);
+    this.name = 'MissingProgramError';
+  }
+}
+
+function lineSplitter(onLine: (line: string) => void) {
+  let rest = '';
+  return {
+    push(chunk: Buffer | string) {
+      const parts = (rest + chunk.toString()).split('\n');
+      rest = parts.pop() ?? '';
+      for (const p of parts) if (p.trim()) onLine(p);
+    },
+    end() {
+      if (rest.trim()) onLine(rest);
+      rest = '';
+    },
+  };
+}
+
+/**
+ * The one way egress-lab runs kind, kubectl, helm, gcloud and docker: arguments as an array (never a
+ * shell string), stdin closed unless input is given, gcloud always --quiet, output kept quiet unless
+ * streamed through onLine. `secrets` are redacted from every error message.
+ */
+export function createExec(base: { env?: NodeJS.ProcessEnv; secrets?: () => readonly string[] } = {}): Exec {
+  const secrets = base.secrets ?? (() => []);
+  return async (bin, args, opts = {}) => {
+    const argv = bin === 'gcloud' && !args.includes('--quiet') ? [...args, '--quiet'] : [...args];
+    const proc = $({
+      env: { ...(base.env ?? process.env), ...opts.env },
+      cwd: opts.cwd,
+      quiet: true,
+      verbose: false,
+      nothrow: true,
+      timeout: opts.timeoutMs,
+      input: opts.input,
+      stdio: opts.input === undefined ? ['ignore', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
+    })`${bin} ${argv}`;
+    if (opts.onLine) {
+      const onLine = (line: string) => opts.onLine!(redact(line, secrets()));
+      const out = lineSplitter(onLine);
+      const err = lineSplitter(onLine);
+      proc.stdout.on('data', (c: Buffer) => out.push(c));
+      proc.stderr.on('data', (c: Buffer) => err.push(c));
+      proc.stdout.on('end', () => out.end());
+      proc.stderr.on('end', () => err.end());
+    }
+    const result = await proc;
+    // zx runs the program through bash, which answers 127 for a program it cannot find.
+    if (result.exitCode === 127) throw new MissingProgramError(bin);
+    if (result.exitCode !== 0) throw new CommandError(bin, argv, result.exitCode, result.stderr, secrets());
+    return { stdout: result.stdout, stderr: result.stderr };
+  };
+}

@@ -1,0 +1,113 @@
+import { ActionableError } from '../errors.ts';
+import type { Exec } from '../exec/exec.ts';
+import { labName } from '../commands/render.ts';
+import { readLedger, type Ledger, type ObjectRef } from '../state/ledger.ts';
+import { stateRoot } from '../state/paths.ts';
+
+export interface Check {
+  what: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface ComponentHealth {
+  name: string;
+  healthy: boolean;
+  checks: Check[];
+}
+
+export interface LabStatus {
+  lab: string;
+  profile: string;
+  platform: string;
+  stack: string;
+  kubeconfig: string;
+  context: string;
+  cluster: Ledger['cluster'];
+  healthy: boolean;
+  components: ComponentHealth[];
+}
+
+const CHECK_TIMEOUT_MS = 15_000;
+
+function objectCheck(exec: Exec, k: string[], o: ObjectRef): Promise<Check> {
+  const group = o.apiVersion.includes('/') ? `.${o.apiVersion.split('/')[0]}` : '';
+  const ns = o.namespace ? ['--namespace', o.namespace] : [];
+  const what = `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
+  const resource = `${o.kind.toLowerCase()}${group}`;
+  if (o.kind === 'Deployment') {
+    return probe(exec, k, [...ns, 'get', resource, o.name, '-o', 'jsonpath={.status.readyReplicas}/{.spec.replicas}'], what, (out) => {
+      const [ready = '0', want = '1'] = out.trim().split('/');
+      return { ok: Number(ready || 0) >= Number(want || 1), detail: `${ready || 0}/${want} ready` };
+    });
+  }
+  if (o.kind === 'Gateway') {
+    return probe(exec, k, [...ns, 'get', resource, o.name, '-o', 'jsonpath={.status.conditions[?(@.type=="Programmed")].status}'], what, (out) => ({ ok: out.trim() === 'True', detail: `Programmed=${out.trim() || 'unknown'}` }));
+  }
+  return probe(exec, k, [...ns, 'get', resource, o.name, '-o', 'name'], what, () => ({ ok: true, detail: 'present' }));
+}
+
+async function probe(exec: Exec, k: string[], args: string[], what: string, judge: (stdout: string) => { ok: boolean; detail: string }): Promise<Check> {
+  try {
+    const { stdout } = await exec('kubectl', [...k, ...args], { timeoutMs: CHECK_TIMEOUT_MS });
+    return { what, ...judge(stdout) };
+  } catch (err) {
+    return { what, ok: false, detail: ((err as Error).message.split(': ').at(-1) ?? 'failed').trim() };
+  }
+}
+
+async function releaseCheck(exec: Exec, ledger: Ledger, name: string, namespace: string): Promise<Check> {
+  const what = `helm release ${namespace}/${name}`;
+  try {
+    const { stdout } = await exec('helm', ['status', name, '--namespace', namespace, '--kubeconfig', ledger.kubeconfig, '--kube-context', ledger.context, '-o', 'json'], { timeoutMs: CHECK_TIMEOUT_MS });
+    const status = (JSON.parse(stdout) as { info?: { status?: string } }).info?.status ?? 'unknown';
+    return { what, ok: status === 'deployed', detail: status };
+  } catch (err) {
+    return { what, ok: false, detail: ((err as Error).message.split(': ').at(-1) ?? 'failed').trim() };
+  }
+}
+
+/** Live health of each component the ledger lists. */
+export async function labStatus(exec: Exec, ledger: Ledger): Promise<LabStatus> {
+  const k = ['--kubeconfig', ledger.kubeconfig, '--context', ledger.context];
+  const byComponent = new Map<string, Promise<Check>[]>();
+  const add = (component: string, check: Promise<Check>) => byComponent.set(component, [...(byComponent.get(component) ?? []), check]);
+  add('cluster', probe(exec, k, ['get', '--raw', '/readyz'], `API server of ${ledger.cluster.name}`, (out) => ({ ok: out.trim() === 'ok', detail: out.trim() || 'no answer' })));
+  for (const [id, record] of Object.entries(ledger.steps)) {
+    if (id === 'cluster') continue;
+    for (const r of record.releases ?? []) add(record.component, releaseCheck(exec, ledger, r.name, r.namespace));
+    const objects = (record.objects ?? []).filter((o) => o.kind !== 'CustomResourceDefinition' || id !== 'gateway-api');
+    for (const o of objects) add(record.component, objectCheck(exec, k, o));
+    if (id === 'gateway-api') add(record.component, probe(exec, k, ['get', 'crd', 'gateways.gateway.networking.k8s.io', '-o', 'name'], 'Gateway API CRDs', () => ({ ok: true, detail: 'present' })));
+  }
+  const components: ComponentHealth[] = [];
+  for (const [name, checks] of byComponent) {
+    const done = await Promise.all(checks);
+    components.push({ name, healthy: done.every((c) => c.ok), checks: done });
+  }
+  const { profile } = ledger;
+  return { lab: ledger.lab, profile: ledger.profileName, platform: profile.platform, stack: profile.stack, kubeconfig: ledger.kubeconfig, context: ledger.context, cluster: ledger.cluster, healthy: components.every((c) => c.healthy), components };
+}
+
+export function formatStatus(s: LabStatus): string {
+  const lines = [
+    `lab ${s.lab}: profile ${s.profile}, ${s.platform} cluster "${s.cluster.name}"${s.cluster.createdByEgressLab ? ' (created by egress-lab)' : ' (not created by egress-lab)'}, stack ${s.stack}`,
+    `kubeconfig: ${s.kubeconfig} (context ${s.context})`,
+    '',
+  ];
+  for (const c of s.components) {
+    lines.push(`${c.healthy ? '✔' : '✖'} ${c.name}`);
+    for (const check of c.checks) lines.push(`    ${check.ok ? 'ok  ' : 'FAIL'} ${check.what}: ${check.detail}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** `egress-lab status`: exit 0 when every component is healthy, 1 otherwise. */
+export async function status(opts: { name?: string; json?: boolean }, deps: { exec: Exec; stdout: NodeJS.WritableStream; env: NodeJS.ProcessEnv }): Promise<void> {
+  const lab = labName(opts.name);
+  const ledger = readLedger(lab, deps.env);
+  if (!ledger) throw new ActionableError(`no lab "${lab}" in ${stateRoot(deps.env)}; egress-lab up creates one`);
+  const s = await labStatus(deps.exec, ledger);
+  deps.stdout.write(opts.json ? `${JSON.stringify(s, null, 2)}\n` : formatStatus(s));
+  if (!s.healthy) throw new ActionableError(`the lab "${lab}" is not healthy: ${s.components.filter((c) => !c.healthy).map((c) => c.name).join(', ')}`);
+}

@@ -1,0 +1,103 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ActionableError } from '../errors.ts';
+import type { Profile } from '../profile/schema.ts';
+import { labDir } from './paths.ts';
+
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+export interface LedgerStep {
+  /** Content hash of the step's commands and inputs: an unchanged step is not run again. */
+  hash: string;
+  component: string;
+  finishedAt: string;
+  durationMs: number;
+  releases?: { name: string; namespace: string }[];
+  objects?: ObjectRef[];
+}
+
+export interface LedgerCluster {
+  name: string;
+  platform: 'kind' | 'gke';
+  /** down deletes the cluster only when egress-lab created it. */
+  createdByEgressLab: boolean;
+  project?: string;
+  location?: string;
+  /** The API server the lab kubeconfig pointed at when the lab was made. */
+  server?: string;
+}
+
+/** What egress-lab made for one lab: written after every step, atomically. Holds no secrets. */
+export interface Ledger {
+  version: 1;
+  lab: string;
+  profileName: string;
+  profile: Profile;
+  kubeconfig: string;
+  context: string;
+  cluster: LedgerCluster;
+  /** Namespaces that existed before the lab (an existing cluster): never deleted. */
+  preexistingNamespaces: string[];
+  steps: Record<string, LedgerStep>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const ledgerFile = (lab: string, env: NodeJS.ProcessEnv) => join(labDir(lab, env), 'state.json');
+
+export function readLedger(lab: string, env: NodeJS.ProcessEnv = process.env): Ledger | undefined {
+  const file = ledgerFile(lab, env);
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Ledger;
+  } catch (err) {
+    throw new ActionableError(`the lab's state file ${file} cannot be read (${(err as Error).message}); move it away to start over`);
+  }
+}
+
+/** Temp file + rename: a crash or Ctrl-C never leaves a half-written ledger. */
+export function writeLedger(ledger: Ledger, env: NodeJS.ProcessEnv = process.env): void {
+  const file = ledgerFile(ledger.lab, env);
+  mkdirSync(labDir(ledger.lab, env), { recursive: true, mode: 0o700 });
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, JSON.stringify({ ...ledger, updatedAt: new Date().toISOString() }, null, 2) + '\n', { mode: 0o600 });
+  renameSync(temp, file);
+}
+
+export function removeLabDir(lab: string, env: NodeJS.ProcessEnv = process.env): void {
+  rmSync(labDir(lab, env), { recursive: true, force: true });
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** One run per lab: a lock file holding the PID. A lock whose process is gone is taken over. */
+export function acquireLock(lab: string, env: NodeJS.ProcessEnv = process.env): () => void {
+  mkdirSync(labDir(lab, env), { recursive: true, mode: 0o700 });
+  const file = join(labDir(lab, env), 'lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return () => rmSync(file, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = Number(readFileSync(file, 'utf8').trim());
+      if (Number.isInteger(holder) && holder > 0 && pidAlive(holder)) {
+        throw new ActionableError(`the lab "${lab}" is in use by another egress-lab run (PID ${holder}); wait for it, or stop it`);
+      }
+      rmSync(file, { force: true });
+    }
+  }
+  throw new ActionableError(`cannot take the lock of the lab "${lab}"`);
+}

@@ -1,0 +1,382 @@
+// A stateful stand-in for kind, kubectl, helm, gcloud and docker, first on PATH in tests.
+// State (clusters, CRDs, objects, releases) lives in $FAKE_STATE_DIR/state.json; every call is appended to
+// calls.jsonl with argv, stdin, start and end times. Faults and delays come from state.json too.
+// It behaves like the real programs where egress-lab depends on it: kubectl refuses a kind whose CRD is
+// not installed and an object whose namespace does not exist; every kube call needs --kubeconfig and a
+// context that the kubeconfig file holds.
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse, parseAllDocuments, stringify } from 'yaml';
+
+const [bin, ...argv] = process.argv.slice(2);
+const dir = process.env.FAKE_STATE_DIR;
+const stateFile = join(dir, 'state.json');
+const lockDir = join(dir, 'state.lock');
+const start = Date.now();
+const stdin = argv.includes('-') ? readFileSync(0, 'utf8') : null;
+
+class Fail extends Error {
+  constructor(message, code = 1) { super(message); this.code = code; }
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function withState(fn) {
+  for (let i = 0; ; i++) {
+    try { mkdirSync(lockDir); break; } catch { if (i > 2000) throw new Error('fake: state lock timeout'); await sleep(5); }
+  }
+  try {
+    const state = JSON.parse(readFileSync(stateFile, 'utf8'));
+    const result = fn(state);
+    writeFileSync(stateFile + '.tmp', JSON.stringify(state, null, 1));
+    renameSync(stateFile + '.tmp', stateFile);
+    return result;
+  } finally {
+    rmSync(lockDir, { recursive: true, force: true });
+  }
+}
+
+// ---- what the charts and the Gateway API release install -------------------------------------------------
+const GATEWAY_API_CRDS = [
+  ['gatewayclasses', 'gateway.networking.k8s.io', 'GatewayClass'], ['gateways', 'gateway.networking.k8s.io', 'Gateway'],
+  ['httproutes', 'gateway.networking.k8s.io', 'HTTPRoute'], ['grpcroutes', 'gateway.networking.k8s.io', 'GRPCRoute'],
+  ['referencegrants', 'gateway.networking.k8s.io', 'ReferenceGrant'], ['backendtlspolicies', 'gateway.networking.k8s.io', 'BackendTLSPolicy'],
+  ['tcproutes', 'gateway.networking.k8s.io', 'TCPRoute'], ['tlsroutes', 'gateway.networking.k8s.io', 'TLSRoute'],
+  ['udproutes', 'gateway.networking.k8s.io', 'UDPRoute'], ['xbackendtrafficpolicies', 'gateway.networking.x-k8s.io', 'XBackendTrafficPolicy'],
+  ['xlistenersets', 'gateway.networking.x-k8s.io', 'XListenerSet'], ['xmeshes', 'gateway.networking.x-k8s.io', 'XMesh'],
+];
+const CHARTS = {
+  base: { crds: [['serviceentries', 'networking.istio.io', 'ServiceEntry'], ['destinationrules', 'networking.istio.io', 'DestinationRule'], ['authorizationpolicies', 'security.istio.io', 'AuthorizationPolicy']] },
+  istiod: { workloads: [['Deployment', 'istiod']] },
+  cni: { workloads: [['DaemonSet', 'istio-cni-node']] },
+  ztunnel: { workloads: [['DaemonSet', 'ztunnel']] },
+  'agentgateway-crds': { crds: [['agentgatewaypolicies', 'agentgateway.dev', 'AgentgatewayPolicy'], ['agentgatewaybackends', 'agentgateway.dev', 'AgentgatewayBackend'], ['agentgatewayparameters', 'agentgateway.dev', 'AgentgatewayParameters']] },
+  agentgateway: { workloads: [['Deployment', 'agentgateway']], classes: ['agentgateway'] },
+  'enterprise-agentgateway-crds': { crds: [['enterpriseagentgatewayparameters', 'enterpriseagentgateway.solo.io', 'EnterpriseAgentgatewayParameters'], ['enterpriseagentgatewaypolicies', 'enterpriseagentgateway.solo.io', 'EnterpriseAgentgatewayPolicy'], ['agentgatewaypolicies', 'agentgateway.dev', 'AgentgatewayPolicy'], ['agentgatewaybackends', 'agentgateway.dev', 'AgentgatewayBackend'], ['agentgatewayparameters', 'agentgateway.dev', 'AgentgatewayParameters']] },
+  'enterprise-agentgateway': { workloads: [['Deployment', 'enterprise-agentgateway']] },
+  'gloo-gateway-crds': { crds: [['gatewayparameters', 'gateway.kgateway.dev', 'GatewayParameters'], ['agentgatewaypolicies', 'gateway.kgateway.dev', 'AgentgatewayPolicy']] },
+  'gloo-gateway': { workloads: [['Deployment', 'gloo-gateway']] },
+};
+const CORE = { Namespace: 'v1', ConfigMap: 'v1', Service: 'v1', ServiceAccount: 'v1', ResourceQuota: 'v1', Deployment: 'apps/v1', DaemonSet: 'apps/v1', NetworkPolicy: 'networking.k8s.io/v1' };
+const CLUSTER_SCOPED = new Set(['Namespace', 'GatewayClass', 'CustomResourceDefinition']);
+const BASE_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+// ---- helpers ---------------------------------------------------------------------------------------------
+function take(args, ...names) {
+  for (const name of names) {
+    const i = args.indexOf(name);
+    if (i >= 0) { const v = args[i + 1]; args.splice(i, 2); return v; }
+    const eq = args.findIndex((a) => a.startsWith(`${name}=`));
+    if (eq >= 0) { const v = args[eq].slice(name.length + 1); args.splice(eq, 1); return v; }
+  }
+  return undefined;
+}
+const flag = (args, name) => { const i = args.indexOf(name); if (i >= 0) { args.splice(i, 1); return true; } return false; };
+const objKey = (kind, ns, name) => `${kind}|${ns ?? ''}|${name}`;
+
+function writeKubeconfig(file, context, server) {
+  const cfg = existsSync(file) ? parse(readFileSync(file, 'utf8')) ?? {} : {};
+  cfg.apiVersion = 'v1'; cfg.kind = 'Config';
+  const put = (list, entry) => [...(list ?? []).filter((e) => e.name !== entry.name), entry];
+  cfg.clusters = put(cfg.clusters, { name: context, cluster: { server } });
+  cfg.users = put(cfg.users, { name: context, user: { token: 'fake-token' } });
+  cfg.contexts = put(cfg.contexts, { name: context, context: { cluster: context, user: context } });
+  cfg['current-context'] = context;
+  mkdirSync(resolve(file, '..'), { recursive: true });
+  writeFileSync(file, stringify(cfg));
+}
+
+function removeContext(file, context) {
+  if (!file || !existsSync(file)) return;
+  const cfg = parse(readFileSync(file, 'utf8')) ?? {};
+  for (const key of ['clusters', 'users', 'contexts']) cfg[key] = (cfg[key] ?? []).filter((e) => e.name !== context);
+  writeFileSync(file, stringify(cfg));
+}
+
+/** The cluster a kube call targets: --kubeconfig and --context are required, as egress-lab promises. */
+function targetCluster(state, kubeconfig, context) {
+  if (!kubeconfig) throw new Fail(`fake ${bin}: called without --kubeconfig (egress-lab must never fall back to the user's KUBECONFIG)`);
+  if (!context) throw new Fail(`fake ${bin}: called without a context flag`);
+  if (!existsSync(kubeconfig)) throw new Fail(`error: stat ${kubeconfig}: no such file or directory`);
+  const cfg = parse(readFileSync(kubeconfig, 'utf8'));
+  const ctx = (cfg.contexts ?? []).find((c) => c.name === context);
+  if (!ctx) throw new Fail(`error: context "${context}" does not exist`);
+  const server = (cfg.clusters ?? []).find((c) => c.name === ctx.context.cluster)?.cluster?.server;
+  const name = Object.keys(state.clusters).find((n) => state.clusters[n].server === server);
+  if (!name) throw new Fail(`Unable to connect to the server: dial tcp ${server}: connect: connection refused`);
+  return state.clusters[name];
+}
+
+function newCluster(state, platform, extra = {}) {
+  state.nextPort = (state.nextPort ?? 40000) + 1;
+  return { platform, server: `https://127.0.0.1:${state.nextPort}`, crds: {}, objects: {}, releases: {}, namespaces: [...BASE_NAMESPACES], ...extra };
+}
+
+function kindKnown(cluster, apiVersion, kind) {
+  if (CORE[kind] === apiVersion) return true;
+  const group = apiVersion.split('/')[0];
+  return Object.values(cluster.crds).some((c) => c.group === group && c.kind === kind);
+}
+
+// ---- programs --------------------------------------------------------------------------------------------
+function docker(state, args) {
+  if (args[0] === 'info') {
+    if (!state.docker) throw new Fail('Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?');
+    return '28.2.2\n';
+  }
+  throw new Fail(`fake docker: unsupported ${args.join(' ')}`);
+}
+
+function kind(state, args) {
+  if (args[0] === 'version') return 'kind v0.33.0 go1.24.6 linux/amd64\n';
+  const name = take(args, '--name') ?? 'kind';
+  const kubeconfig = take(args, '--kubeconfig');
+  if (args[0] === 'get' && args[1] === 'clusters') return Object.keys(state.clusters).filter((n) => state.clusters[n].platform === 'kind').map((n) => `${n}\n`).join('');
+  if (args[0] === 'create' && args[1] === 'cluster') {
+    if (!state.docker) throw new Fail('ERROR: failed to create cluster: failed to get docker info');
+    const config = take(args, '--config');
+    const cfg = parse(readFileSync(resolve(config), 'utf8'));
+    if (cfg.kind !== 'Cluster' || cfg.apiVersion !== 'kind.x-k8s.io/v1alpha4') throw new Fail('ERROR: failed to create cluster: invalid config');
+    if (state.clusters[name]) throw new Fail(`ERROR: failed to create cluster: node(s) already exist for a cluster with the name "${name}"`);
+    state.clusters[name] = newCluster(state, 'kind', { nodes: cfg.nodes.length });
+    writeKubeconfig(kubeconfig, `kind-${name}`, state.clusters[name].server);
+    return `Creating cluster "${name}" ...\n`;
+  }
+  if (args[0] === 'export' && args[1] === 'kubeconfig') {
+    if (!state.clusters[name]) throw new Fail(`ERROR: could not locate any control plane nodes for cluster named '${name}'`);
+    writeKubeconfig(kubeconfig, `kind-${name}`, state.clusters[name].server);
+    return '';
+  }
+  if (args[0] === 'delete' && args[1] === 'cluster') {
+    delete state.clusters[name];
+    removeContext(kubeconfig, `kind-${name}`);
+    return `Deleting cluster "${name}" ...\n`;
+  }
+  throw new Fail(`fake kind: unsupported ${args.join(' ')}`);
+}
+
+function gcloud(state, args) {
+  if (args[0] === '--version') return 'Google Cloud SDK 530.0.0\n';
+  if (!flag(args, '--quiet')) throw new Fail('fake gcloud: called without --quiet (a prompt would hang)');
+  const project = take(args, '--project');
+  const location = take(args, '--location');
+  if (args[0] !== 'container' || args[1] !== 'clusters') throw new Fail(`fake gcloud: unsupported ${args.join(' ')}`);
+  const verb = args[2];
+  const name = args[3];
+  const key = `gke/${project}/${location}/${name}`;
+  if (verb === 'list') {
+    const filter = take(args, '--filter')?.replace(/^name=/, '');
+    return Object.entries(state.clusters).filter(([k, c]) => c.platform === 'gke' && c.project === project && (!filter || c.name === filter)).map(([, c]) => `${c.name}\n`).join('');
+  }
+  if (verb === 'create') {
+    if (state.clusters[key]) throw new Fail(`ERROR: (gcloud.container.clusters.create) ResponseError: code=409, message=Already exists: projects/${project}/locations/${location}/clusters/${name}.`);
+    state.clusters[key] = newCluster(state, 'gke', { name, project, location, createdBy: 'gcloud create' });
+    return `Creating cluster ${name} in ${location}...done.\n`;
+  }
+  if (verb === 'get-credentials') {
+    if (!state.clusters[key]) throw new Fail(`ERROR: (gcloud.container.clusters.get-credentials) ResponseError: code=404, message=Not found: projects/${project}/locations/${location}/clusters/${name}.`);
+    if (!process.env.KUBECONFIG) throw new Fail('fake gcloud: get-credentials without KUBECONFIG would write the user\'s ~/.kube/config');
+    writeKubeconfig(process.env.KUBECONFIG, `gke_${project}_${location}_${name}`, state.clusters[key].server);
+    return 'Fetching cluster endpoint and auth data.\nkubeconfig entry generated.\n';
+  }
+  if (verb === 'delete') {
+    if (!state.clusters[key]) throw new Fail(`ERROR: (gcloud.container.clusters.delete) ResponseError: code=404, message=Not found`);
+    delete state.clusters[key];
+    return `Deleting cluster ${name}...done.\n`;
+  }
+  throw new Fail(`fake gcloud: unsupported ${args.join(' ')}`);
+}
+
+function removeRelease(cluster, id) {
+  const rel = cluster.releases[id];
+  const effects = CHARTS[rel.chartName] ?? {};
+  for (const [, , kind] of effects.crds ?? []) for (const [n, c] of Object.entries(cluster.crds)) if (c.kind === kind && c.release === id) delete cluster.crds[n];
+  for (const [kind, name] of effects.workloads ?? []) delete cluster.objects[objKey(kind, rel.namespace, name)];
+  for (const cls of effects.classes ?? []) delete cluster.objects[objKey('GatewayClass', '', cls)];
+  delete cluster.releases[id];
+}
+
+function helm(state, args) {
+  if (args[0] === 'version') return 'v3.17.3\n';
+  const kubeconfig = take(args, '--kubeconfig');
+  const context = take(args, '--kube-context');
+  const cluster = targetCluster(state, kubeconfig, context);
+  const namespace = take(args, '--namespace', '-n') ?? 'default';
+  if (args[0] === 'upgrade' && args[1] === '--install') {
+    const [, , name, chart] = args;
+    const version = take(args, '--version');
+    const repo = take(args, '--repo');
+    const values = take(args, '--values', '-f');
+    if (values !== '-') throw new Fail('fake helm: values must come on stdin (--values -)');
+    if (!version) throw new Fail('fake helm: no --version (charts must be pinned)');
+    const parsedValues = parse(stdin ?? '') ?? {};
+    const chartName = chart.split('/').at(-1);
+    if (!CHARTS[chartName]) throw new Fail(`Error: chart "${chart}" not found${repo ? ` in ${repo}` : ''}`);
+    if (!cluster.namespaces.includes(namespace)) {
+      if (!args.includes('--create-namespace')) throw new Fail(`Error: create: failed to create: namespaces "${namespace}" not found`);
+      cluster.namespaces.push(namespace);
+    }
+    const id = `${namespace}/${name}`;
+    const effects = CHARTS[chartName];
+    for (const [plural, group, kind] of effects.crds ?? []) cluster.crds[`${plural}.${group}`] = { group, kind, release: id };
+    for (const [kind, wname] of effects.workloads ?? []) cluster.objects[objKey(kind, namespace, wname)] = { apiVersion: 'apps/v1', kind, metadata: { name: wname, namespace }, spec: { replicas: 1 }, status: { readyReplicas: 1 } };
+    for (const cls of effects.classes ?? []) cluster.objects[objKey('GatewayClass', '', cls)] = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: cls } };
+    const revision = (cluster.releases[id]?.revision ?? 0) + 1;
+    cluster.releases[id] = { name, namespace, chart, chartName, repo, version, values: parsedValues, revision };
+    return `Release "${name}" has been ${revision > 1 ? 'upgraded' : 'installed'}. Happy Helming!\n`;
+  }
+  if (args[0] === 'uninstall') {
+    const id = `${namespace}/${args[1]}`;
+    if (!cluster.releases[id]) throw new Fail(`Error: uninstall: Release not loaded: ${args[1]}: release: not found`);
+    removeRelease(cluster, id);
+    return `release "${args[1]}" uninstalled\n`;
+  }
+  if (args[0] === 'status') {
+    const rel = cluster.releases[`${namespace}/${args[1]}`];
+    if (!rel) throw new Fail('Error: release: not found');
+    return JSON.stringify({ name: rel.name, info: { status: 'deployed' }, version: rel.revision }) + '\n';
+  }
+  throw new Fail(`fake helm: unsupported ${args.join(' ')}`);
+}
+
+function applyDocs(cluster, docs, output) {
+  const lines = [];
+  for (const o of docs) {
+    const { apiVersion, kind, metadata = {} } = o;
+    if (!kindKnown(cluster, apiVersion, kind)) throw new Fail(`error: resource mapping not found for name: "${metadata.name}" namespace: "${metadata.namespace ?? ''}" from "STDIN": no matches for kind "${kind}" in version "${apiVersion}"\nensure CRDs are installed first`);
+    const ns = CLUSTER_SCOPED.has(kind) ? undefined : metadata.namespace ?? 'default';
+    if (ns && !cluster.namespaces.includes(ns)) throw new Fail(`Error from server (NotFound): error when creating "STDIN": namespaces "${ns}" not found`);
+    if (kind === 'Namespace' && !cluster.namespaces.includes(metadata.name)) cluster.namespaces.push(metadata.name);
+    const stored = structuredClone(o);
+    if (kind === 'Deployment') stored.status = { readyReplicas: o.spec?.replicas ?? 1 };
+    if (kind === 'Gateway') {
+      const classKnown = Boolean(cluster.objects[objKey('GatewayClass', '', o.spec.gatewayClassName)]);
+      stored.status = { conditions: [{ type: 'Programmed', status: classKnown ? 'True' : 'Unknown' }] };
+      cluster.objects[objKey('Deployment', ns, metadata.name)] = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: metadata.name, namespace: ns }, spec: { replicas: 1 }, status: { readyReplicas: classKnown ? 1 : 0 }, ownedBy: 'Gateway' };
+    }
+    cluster.objects[objKey(kind, ns, metadata.name)] = stored;
+    lines.push(output === 'name' ? `${kind.toLowerCase()}/${metadata.name}` : `${kind.toLowerCase()}/${metadata.name} serverside-applied`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+function deleteObject(cluster, kind, ns, name) {
+  if (kind === 'Namespace') {
+    cluster.namespaces = cluster.namespaces.filter((n) => n !== name);
+    for (const k of Object.keys(cluster.objects)) if (k.split('|')[1] === name) delete cluster.objects[k];
+  }
+  if (kind === 'Gateway') delete cluster.objects[objKey('Deployment', ns, name)];
+  if (kind === 'CustomResourceDefinition') delete cluster.crds[name];
+  delete cluster.objects[objKey(kind, ns, name)];
+}
+
+function notFound(resource, name) {
+  return new Fail(`Error from server (NotFound): ${resource} "${name}" not found`);
+}
+
+function findByResource(cluster, resource, ns, name) {
+  const kind = { deploy: 'Deployment', deployment: 'Deployment', 'deployment.apps': 'Deployment', ds: 'DaemonSet', daemonset: 'DaemonSet', gateway: 'Gateway', 'gateway.gateway.networking.k8s.io': 'Gateway' }[resource];
+  if (kind) return cluster.objects[objKey(kind, ns, name)];
+  if (resource === 'crd') return cluster.crds[name];
+  return Object.values(cluster.objects).find((o) => {
+    const names = [o.kind.toLowerCase(), `${o.kind.toLowerCase()}.${o.apiVersion.split('/')[0]}`];
+    if (!names.includes(resource) || o.metadata.name !== name) return false;
+    return CLUSTER_SCOPED.has(o.kind) || (o.metadata.namespace ?? 'default') === ns;
+  });
+}
+
+function kubectl(state, args) {
+  if (args[0] === 'version') return JSON.stringify({ clientVersion: { gitVersion: 'v1.33.1' } }) + '\n';
+  const cluster = targetCluster(state, take(args, '--kubeconfig'), take(args, '--context'));
+  const ns = take(args, '--namespace', '-n') ?? 'default';
+  const output = take(args, '--output', '-o');
+  const verb = args[0];
+  if (verb === 'apply') {
+    if (!flag(args, '--server-side')) throw new Fail('fake kubectl: apply without --server-side');
+    if (take(args, '--field-manager') !== 'egress-lab') throw new Fail('fake kubectl: apply without --field-manager egress-lab');
+    const file = take(args, '-f', '--filename');
+    if (file === '-') return applyDocs(cluster, parseAllDocuments(stdin).map((d) => d.toJS()).filter(Boolean), output);
+    if (/^https:\/\/github\.com\/kubernetes-sigs\/gateway-api\/releases\/download\/v[\d.]+\/experimental-install\.yaml$/.test(file)) {
+      for (const [plural, group, kind] of GATEWAY_API_CRDS) cluster.crds[`${plural}.${group}`] = { group, kind };
+      return GATEWAY_API_CRDS.map(([p, g]) => `customresourcedefinition.apiextensions.k8s.io/${p}.${g}${output === 'name' ? '' : ' serverside-applied'}`).join('\n') + '\n';
+    }
+    throw new Fail(`fake kubectl: cannot fetch ${file}`);
+  }
+  if (verb === 'wait') {
+    const cond = take(args, '--for');
+    take(args, '--timeout');
+    for (const ref of args.slice(1)) {
+      const [resource, name] = ref.split('/');
+      if (cond === 'condition=Established') { if (!cluster.crds[name]) throw notFound('customresourcedefinitions.apiextensions.k8s.io', name); continue; }
+      const obj = findByResource(cluster, resource, ns, name);
+      if (!obj) throw notFound(`${resource}s`, name);
+      const want = cond.replace(/^condition=/, '');
+      if (!(obj.status?.conditions ?? []).some((c) => c.type === want && c.status === 'True')) throw new Fail(`error: timed out waiting for the condition on ${resource}/${name}`);
+    }
+    return args.slice(1).map((r) => `${r} condition met`).join('\n') + '\n';
+  }
+  if (verb === 'rollout' && args[1] === 'status') {
+    take(args, '--timeout');
+    const [resource, name] = args[2].split('/');
+    const obj = findByResource(cluster, resource, ns, name);
+    if (!obj) throw notFound(resource === 'ds' ? 'daemonsets.apps' : 'deployments.apps', name);
+    if (obj.status && obj.status.readyReplicas === 0) throw new Fail(`error: timed out waiting for the condition`);
+    return `${resource === 'ds' ? 'daemon set' : 'deployment'} "${name}" successfully rolled out\n`;
+  }
+  if (verb === 'get') {
+    if (args[1] === '--raw') return 'ok';
+    if (args[1] === 'namespaces') return cluster.namespaces.map((n) => `namespace/${n}`).join('\n') + '\n';
+    const obj = findByResource(cluster, args[1], ns, args[2]);
+    if (!obj) throw notFound(args[1], args[2]);
+    if (output === 'name') return `${args[1]}/${args[2]}\n`;
+    if (output?.startsWith('jsonpath=')) {
+      if (output.includes('readyReplicas')) return `${obj.status?.readyReplicas ?? 0}/${obj.spec?.replicas ?? 1}`;
+      if (output.includes('Programmed')) return obj.status?.conditions?.find((c) => c.type === 'Programmed')?.status ?? '';
+    }
+    return JSON.stringify(obj) + '\n';
+  }
+  if (verb === 'delete') {
+    flag(args, '--ignore-not-found');
+    take(args, '--wait');
+    take(args, '--timeout');
+    const file = take(args, '-f');
+    if (file === '-') {
+      for (const o of parseAllDocuments(stdin).map((d) => d.toJS()).filter(Boolean)) deleteObject(cluster, o.kind, CLUSTER_SCOPED.has(o.kind) ? undefined : o.metadata.namespace ?? 'default', o.metadata.name);
+      return 'deleted\n';
+    }
+    if (args[1] === 'namespace') {
+      for (const n of args.slice(2)) deleteObject(cluster, 'Namespace', undefined, n);
+      return 'deleted\n';
+    }
+  }
+  throw new Fail(`fake kubectl: unsupported ${args.join(' ')}`);
+}
+
+// ---- main ------------------------------------------------------------------------------------------------
+const PROGRAMS = { docker, kind, gcloud, helm, kubectl };
+const line = [bin, ...argv].join(' ');
+let exitCode = 0;
+let out = '';
+let err = '';
+try {
+  const { delayMs, fault } = await withState((state) => {
+    const delayMs = (state.delays ?? []).filter((d) => new RegExp(d.match).test(line)).reduce((a, d) => a + d.ms, 0);
+    let fault;
+    for (const f of state.faults ?? []) {
+      if (!new RegExp(f.match).test(line)) continue;
+      f.seen = (f.seen ?? 0) + 1;
+      if (f.nth === undefined || f.nth === f.seen) { fault = f; break; }
+    }
+    return { delayMs, fault };
+  });
+  if (delayMs) await sleep(delayMs);
+  if (fault?.hang) await sleep(3_600_000);
+  if (fault) throw new Fail(fault.stderr ?? `fake ${bin}: injected failure`, fault.exitCode ?? 1);
+  out = await withState((state) => PROGRAMS[bin](state, [...argv]));
+} catch (e) {
+  exitCode = e instanceof Fail ? e.code : 1;
+  err = (e instanceof Fail ? e.message : String(e.stack ?? e)) + '\n';
+}
+appendFileSync(join(dir, 'calls.jsonl'), JSON.stringify({ bin, argv, stdin, cwd: process.cwd(), env: { KUBECONFIG: process.env.KUBECONFIG }, start, end: Date.now(), exitCode }) + '\n');
+process.stdout.write(out);
+process.stderr.write(err);
+process.exitCode = exitCode;
