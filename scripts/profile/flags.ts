@@ -45,3 +45,17 @@ function currentSquidMode(data: Record<string, unknown>): unknown {
   const squid = isPlainObject(components) ? components['squid'] : undefined;
   return isPlainObject(squid) ? squid['mode'] : undefined;
 }
+
+/** The flags as typed, for naming a profile with its overrides ("kind --no-squid"). */
+export function describeFlags(flags: ProfileFlags): string {
+  const parts: string[] = [];
+  if (flags.platform !== undefined) parts.push(`--platform ${flags.platform}`);
+  if (flags.stack !== undefined) parts.push(`--stack ${flags.stack}`);
+  if (flags.squid !== undefined) parts.push(flags.squid ? '--squid' : '--no-squid');
+  if (flags.squidExternal !== undefined) parts.push(`--squid-external ${flags.squidExternal}`);
+  if (flags.extAuth !== undefined) parts.push(flags.extAuth ? '--ext-auth' : '--no-ext-auth');
+  if (flags.gkeProject !== undefined) parts.push(`--gke-project ${flags.gkeProject}`);
+  if (flags.gkeLocation !== undefined) parts.push(`--gke-location ${flags.gkeLocation}`);
+  if (flags.gkeCluster !== undefined) parts.push(`--gke-cluster ${flags.gkeCluster}`);
+  return parts.join(' ');
+}

@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { InputError, type SourcePos } from '../errors.ts';
 import { profilesDir, stacksDir } from '../paths.ts';
 import { positionOf, readYamlFile, toData, type YamlSource } from '../yaml-source.ts';
-import { applyFlags, type FlagOrigins, type ProfileFlags } from './flags.ts';
+import { applyFlags, describeFlags, type FlagOrigins, type ProfileFlags } from './flags.ts';
 import { deepMerge, hasPath, isPlainObject } from './merge.ts';
 import { profileSchema, type Profile } from './schema.ts';
 import { stackSchema, type Stack } from './stack.ts';
@@ -14,7 +14,7 @@ const DEFAULTS_FILE = '_defaults.yaml';
 const MAX_EXTENDS_DEPTH = 10;
 
 export interface LoadedProfile {
-  /** The built-in name, or the path the user gave. */
+  /** The built-in name or the path the user gave, followed by any profile flags ("kind --no-squid"). */
   name: string;
   profile: Profile;
   stack: Stack;
@@ -152,5 +152,6 @@ export function loadProfile(flags: ProfileFlags): LoadedProfile {
   const profile = parsed.data;
   const stack = loadStack(profile, layers, origins);
   checkCombinations(profile, stack, (path) => locate({ code: 'custom', path, message: '', input: undefined } as Issue, layers, origins));
-  return { name: ref, profile, stack };
+  const overrides = describeFlags(flags);
+  return { name: overrides ? `${ref} ${overrides}` : ref, profile, stack };
 }
