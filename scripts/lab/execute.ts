@@ -12,6 +12,8 @@ export interface ExecuteContext {
   files: ReadonlyMap<string, string>;
   licences: Licences;
   verbose: boolean;
+  /** Every command as it starts (for the run log), whether or not --verbose shows it. */
+  onCommand?: (step: Step, line: string) => void;
 }
 
 /** What a step's stdin gets: the rendered file, with licence markers filled for helm values. */
@@ -33,6 +35,7 @@ export function stepExecutor(ctx: ExecuteContext, after: (step: Step, stdout: st
   return async (step, out) => {
     let stdout = '';
     for (const cmd of [...step.run, ...step.waits]) {
+      ctx.onCommand?.(step, `$ ${commandLine(cmd)}`);
       if (ctx.verbose) out(`$ ${commandLine(cmd)}`);
       const result = await ctx.exec(cmd.bin, cmd.args, { input: stdinFor(cmd, ctx), cwd: ctx.cwd, env: cmd.env, onLine: out });
       if (step.run.includes(cmd)) stdout += result.stdout;

@@ -36,18 +36,19 @@ export async function resolveLicences(loaded: LoadedProfile, opts: PrepareOption
 }
 
 /** Doctor's checks for this profile; blockers stop here, before anything is touched. */
-export async function checkHost(exec: Exec, loaded: LoadedProfile, licences: Licences, host: HostReader | undefined, out: NodeJS.WritableStream, quiet: boolean): Promise<Finding[]> {
+export async function checkHost(exec: Exec, loaded: LoadedProfile, licences: Licences, host: HostReader | undefined, out: NodeJS.WritableStream, json: boolean): Promise<Finding[]> {
   const findings = await runDoctor(exec, {
     platform: loaded.profile.platform,
     stack: loaded.profile.stack,
     licenses: loaded.stack.licenses.map((name) => ({ name, present: licences.has(name) })),
   }, host);
   const stop = blockers(findings);
+  if (json) out.write(`${JSON.stringify({ type: 'doctor', findings })}\n`);
   if (stop.length > 0) {
-    out.write(formatFindings(findings));
+    if (!json) out.write(formatFindings(findings));
     throw new ActionableError(`doctor found ${stop.length} problem${stop.length > 1 ? 's' : ''} that stop${stop.length > 1 ? '' : 's'} the lab (${stop.map((f) => f.check).join(', ')}); nothing was created`);
   }
-  if (!quiet) {
+  if (!json) {
     const warnings = findings.filter((f) => f.level === 'warn');
     if (warnings.length > 0) out.write(formatFindings(warnings));
   }

@@ -11,6 +11,7 @@ import { renderLab, type RenderedLab } from '../render/render.ts';
 import { runGraph, type RendererName, type RunEvent } from '../run/runner.ts';
 import { acquireLock, readLedger, writeLedger, type Ledger, type LedgerStep } from '../state/ledger.ts';
 import { labDir } from '../state/paths.ts';
+import { runLog } from '../state/run-log.ts';
 import { adoptCommands, clusterExists } from '../platform/cluster.ts';
 import type { Prompter } from '../ui/prompter.ts';
 import { testCommands, trafficDiagram } from '../ui/summary.ts';
@@ -142,7 +143,9 @@ async function installSteps(steps: Step[], rendered: RenderedLab, files: Readonl
   writeRenderFolder(renderDir, files);
   const hashes = new Map(steps.map((s) => [s.id, stepHash(s, files)]));
   const started = new Map<string, number>();
-  const execute = stepExecutor({ exec: deps.exec, cwd: renderDir, files, licences, verbose: Boolean(opts.verbose) }, (step, stdout) => {
+  const log = runLog(ledger.lab, 'up', deps.env);
+  const onCommand = (step: Step, line: string) => log({ type: 'output', step: step.id, line, at: new Date().toISOString() });
+  const execute = stepExecutor({ exec: deps.exec, cwd: renderDir, files, licences, verbose: Boolean(opts.verbose), onCommand }, (step, stdout) => {
     ledger.steps[step.id] = recordOf(step, rendered, hashes.get(step.id)!, Date.now() - (started.get(step.id) ?? Date.now()), stdout);
     writeLedger(ledger, deps.env);
   });
@@ -153,7 +156,10 @@ async function installSteps(steps: Step[], rendered: RenderedLab, files: Readonl
   }, {
     renderer: deps.renderer,
     skipReason: (s) => (ledger.steps[s.id]?.hash === hashes.get(s.id) ? 'unchanged' : undefined),
-    ...(opts.json ? { onEvent: (e: RunEvent) => void deps.stdout.write(`${JSON.stringify(e)}\n`) } : {}),
+    onEvent: (e: RunEvent) => {
+      log(e);
+      if (opts.json) deps.stdout.write(`${JSON.stringify(e)}\n`);
+    },
   });
 }
 

@@ -1,0 +1,21 @@
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunEvent } from '../run/runner.ts';
+import { labDir } from './paths.ts';
+
+/**
+ * The lab's run log, `<lab>/logs/<verb>-<time>.log`: every step's start, output lines and end, so a
+ * failure can be read after the terminal is gone. Output lines are already redacted by exec.
+ */
+export function runLog(lab: string, verb: string, env: NodeJS.ProcessEnv): (e: RunEvent) => void {
+  const dir = join(labDir(lab, env), 'logs');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = join(dir, `${verb}-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
+  return (e) => {
+    const text = e.type === 'output' ? `${e.step} | ${e.line}`
+      : e.type === 'started' ? `${e.step} started: ${e.title}`
+      : e.type === 'done' ? `${e.step} ${e.skipped ? `skipped (${e.skipped})` : `done in ${e.durationMs} ms`}`
+      : `${e.step} FAILED: ${e.error}`;
+    appendFileSync(join(file), `${e.at} ${text}\n`, { mode: 0o600 });
+  };
+}
