@@ -46,7 +46,8 @@ describe('egress-lab up / status / down, spawned against the fakes', () => {
     const r = cli(['up', '--profile', 'kind-enterprise', '--yes', '--json'], { env });
     expect(r.code, r.stderr).toBe(0);
     const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; step?: string });
-    expect(new Set(events.map((e) => e.type))).toEqual(new Set(['started', 'output', 'done', 'result']));
+    expect(events[0]).toMatchObject({ type: 'doctor', findings: expect.arrayContaining([expect.objectContaining({ check: 'docker', level: 'ok' })]) });
+    expect(new Set(events.map((e) => e.type))).toEqual(new Set(['doctor', 'started', 'output', 'done', 'result']));
     expect(events.at(-1)).toMatchObject({ type: 'result', ok: true, lab: 'egress-lab' });
     expect(events.filter((e) => e.type === 'done').map((e) => e.step)).toEqual(expect.arrayContaining(['cluster', 'istiod', 'waypoint', 'egress']));
     expect(r.stdout + r.stderr).not.toContain(canary);
