@@ -49,6 +49,7 @@ export function buildProgram(io: Io): Command {
     .option('--license-file <path>', 'licence keys as NAME=value lines (instead of the environment)')
     .option('--yes', 'no questions: flags and the profile answer everything')
     .option('--dry-run', 'print the plan and its commands; change nothing')
+    .option('--no-verify', 'do not prove the egress path at the end')
     .option('--adopt', 'install into an existing cluster of the lab name that egress-lab did not create')
     .option('--verbose', 'show every command')
     .option('--json', 'one JSON event per line instead of the task list')
@@ -66,6 +67,18 @@ export function buildProgram(io: Io): Command {
     .option('--name <lab>', 'lab name')
     .option('--json', 'print JSON')
     .action(async (opts) => (await lab()).status(opts, io));
+
+  program.command('verify').description('prove the egress path hop by hop from the sample pod, with log lines as evidence')
+    .option('--name <lab>', 'lab name')
+    .option('--json', 'print the report as JSON')
+    .action(async (opts) => (await lab()).verify(opts, io));
+
+  program.command('logs').description('print a component\'s log: gateway, squid, ext-authz, ztunnel or istiod')
+    .argument('<component>', 'gateway | squid | ext-authz | ztunnel | istiod')
+    .option('--name <lab>', 'lab name')
+    .option('--follow', 'keep streaming')
+    .option('--tail <lines>', 'how many recent lines', '200')
+    .action(async (component, opts) => (await lab()).logs(component, opts, io));
 
   addProfileFlags(program.command('doctor').description('check the host for what up needs: programs, Docker, licence keys, inotify limits, memory, proxy'))
     .option('--license-file <path>', 'licence keys as NAME=value lines')

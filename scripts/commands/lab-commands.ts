@@ -18,6 +18,14 @@ export async function down(opts: DownOptions, streams: Streams): Promise<void> {
   await downLab(opts, await labDeps(opts, streams));
 }
 
+export async function verify(opts: { name?: string; json?: boolean }, streams: Streams): Promise<void> {
+  await (await import('./verify.ts')).verify(opts, { exec: createExec(), stdout: streams.stdout, env: process.env });
+}
+
+export async function logs(component: string, opts: { name?: string; follow?: boolean; tail?: string }, streams: Streams): Promise<void> {
+  await (await import('./verify.ts')).logs(component, opts, { exec: createExec(), stdout: streams.stdout, env: process.env });
+}
+
 export async function status(opts: { name?: string; json?: boolean }, streams: Streams): Promise<void> {
   await statusLab(opts, { exec: createExec(), stdout: streams.stdout, env: process.env });
 }

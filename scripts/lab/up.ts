@@ -15,6 +15,8 @@ import { runLog } from '../state/run-log.ts';
 import { adoptCommands, clusterExists } from '../platform/cluster.ts';
 import type { Prompter } from '../ui/prompter.ts';
 import { testCommands, trafficDiagram } from '../ui/summary.ts';
+import { formatReport } from '../verify/report.ts';
+import { verifyLab, type VerifyReport } from '../verify/verify.ts';
 import { stepExecutor, stepHash } from './execute.ts';
 import { checkHost, resolveLicences, resolveProfile, type PrepareOptions } from './prepare.ts';
 
@@ -26,12 +28,16 @@ export interface UpOptions extends PrepareOptions {
   json?: boolean;
   /** Install into a cluster of the lab's name that egress-lab did not create (down then leaves it). */
   adopt?: boolean;
+  /** false (--no-verify): skip proving the path at the end. */
+  verify?: boolean;
 }
 
 export interface LabDeps {
   exec: Exec;
   /** Values to redact from every message; up adds the licence keys. */
   secrets: string[];
+  /** Waits between verify's warm-up retries (tests pass a fast one). */
+  sleep?: (ms: number) => Promise<void>;
   prompter: Prompter;
   stdout: NodeJS.WritableStream;
   env: NodeJS.ProcessEnv;
@@ -118,7 +124,10 @@ export async function up(opts: UpOptions, deps: LabDeps): Promise<void> {
     await confirmPlan(loaded, target, steps, opts, deps);
     const ledger = previous ?? (await startLedger(lab, loaded, target, steps, opts, deps));
     await installSteps(steps, rendered, files, ledger, deps, opts, licences);
-    printSummary(ledger, loaded, target, deps, opts);
+    // up ends by proving the path; a broken hop fails up with verify's hint.
+    const report = opts.verify === false ? undefined : await verifyLab(ledger, deps);
+    printSummary(ledger, loaded, target, deps, opts, report);
+    if (report && !report.ok) throw new ActionableError(`the lab is up, but verify could not prove the ${report.firstBroken} hop${report.hint ? `: ${report.hint}` : ''}`);
   } finally {
     release();
   }
@@ -170,9 +179,10 @@ async function snapshotNamespaces(ledger: Ledger, deps: LabDeps): Promise<void> 
   writeLedger(ledger, deps.env);
 }
 
-function printSummary(ledger: Ledger, loaded: LoadedProfile, target: ClusterTarget, deps: LabDeps, opts: UpOptions): void {
+function printSummary(ledger: Ledger, loaded: LoadedProfile, target: ClusterTarget, deps: LabDeps, opts: UpOptions, report: VerifyReport | undefined): void {
   if (opts.json) {
-    deps.stdout.write(`${JSON.stringify({ type: 'result', ok: true, lab: ledger.lab, profile: loaded.name, kubeconfig: target.kubeconfig, context: target.context, steps: Object.fromEntries(Object.entries(ledger.steps).map(([id, s]) => [id, { durationMs: s.durationMs }])) })}\n`);
+    if (report) deps.stdout.write(`${JSON.stringify({ type: 'verify', report })}\n`);
+    deps.stdout.write(`${JSON.stringify({ type: 'result', ok: report?.ok ?? true, verified: report ? report.ok : null, lab: ledger.lab, profile: loaded.name, kubeconfig: target.kubeconfig, context: target.context, steps: Object.fromEntries(Object.entries(ledger.steps).map(([id, s]) => [id, { durationMs: s.durationMs }])) })}\n`);
     return;
   }
   const durations = Object.entries(ledger.steps).map(([id, s]) => `  ${id.padEnd(30)} ${(s.durationMs / 1000).toFixed(1).padStart(6)} s`);
@@ -192,5 +202,6 @@ function printSummary(ledger: Ledger, loaded: LoadedProfile, target: ClusterTarg
     '',
     `Remove it all: egress-lab down${ledger.lab === 'egress-lab' ? '' : ` --name ${ledger.lab}`}`,
     '',
+    ...(report ? [formatReport(report)] : ['(verify skipped: egress-lab verify proves the path hop by hop)', '']),
   ].join('\n'));
 }

@@ -47,8 +47,9 @@ describe('egress-lab up / status / down, spawned against the fakes', () => {
     expect(r.code, r.stderr).toBe(0);
     const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; step?: string });
     expect(events[0]).toMatchObject({ type: 'doctor', findings: expect.arrayContaining([expect.objectContaining({ check: 'docker', level: 'ok' })]) });
-    expect(new Set(events.map((e) => e.type))).toEqual(new Set(['doctor', 'started', 'output', 'done', 'result']));
-    expect(events.at(-1)).toMatchObject({ type: 'result', ok: true, lab: 'egress-lab' });
+    expect(new Set(events.map((e) => e.type))).toEqual(new Set(['doctor', 'started', 'output', 'done', 'verify', 'result']));
+    expect(events.at(-2)).toMatchObject({ type: 'verify', report: { ok: true, stack: 'enterprise' } });
+    expect(events.at(-1)).toMatchObject({ type: 'result', ok: true, verified: true, lab: 'egress-lab' });
     expect(events.filter((e) => e.type === 'done').map((e) => e.step)).toEqual(expect.arrayContaining(['cluster', 'istiod', 'waypoint', 'egress']));
     expect(r.stdout + r.stderr).not.toContain(canary);
   });

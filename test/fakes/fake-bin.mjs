@@ -24,13 +24,16 @@ async function withState(fn) {
   for (let i = 0; ; i++) {
     try { mkdirSync(lockDir); break; } catch { if (i > 2000) throw new Error('fake: state lock timeout'); await sleep(5); }
   }
+  // What a call changed before it failed stays changed, as with the real programs (a partly applied file).
+  let state;
   try {
-    const state = JSON.parse(readFileSync(stateFile, 'utf8'));
-    const result = fn(state);
-    writeFileSync(stateFile + '.tmp', JSON.stringify(state, null, 1));
-    renameSync(stateFile + '.tmp', stateFile);
-    return result;
+    state = JSON.parse(readFileSync(stateFile, 'utf8'));
+    return fn(state);
   } finally {
+    if (state) {
+      writeFileSync(stateFile + '.tmp', JSON.stringify(state, null, 1));
+      renameSync(stateFile + '.tmp', stateFile);
+    }
     rmSync(lockDir, { recursive: true, force: true });
   }
 }
@@ -284,6 +287,79 @@ function findByResource(cluster, resource, ns, name) {
   });
 }
 
+// ---- the lab's traffic, emulated for `kubectl exec … curl` and `kubectl logs` ----------------------------
+// Knobs (state.scenario): squidDown, extAuthzDenyAll, bypassGateway, warmupFailures (first N curls fail DNS).
+const SRC = { ip: '10.244.1.7', port: 40312 };
+
+function addLog(cluster, ns, workload, line) {
+  cluster.logs ??= {};
+  (cluster.logs[`${ns}/${workload}`] ??= []).push({ at: new Date().toISOString(), line });
+}
+
+function curlArgs(args) {
+  const headers = [];
+  let format = '';
+  let url;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '-H') headers.push(args[++i]);
+    else if (a === '-w') format = args[++i];
+    else if (a === '-m') i++;
+    else if (!a.startsWith('-')) url = a;
+  }
+  return { headers, format, url: new URL(url) };
+}
+
+const objectsOf = (cluster, kind) => Object.values(cluster.objects).filter((o) => o.kind === kind);
+const hostMatches = (pattern, host) => pattern === host || (pattern.startsWith('*.') && host.endsWith(pattern.slice(1)));
+
+function emulateCurl(state, cluster, ns, args) {
+  const scenario = state.scenario ?? {};
+  const { headers, format, url } = curlArgs(args);
+  const host = url.hostname;
+  const path = url.pathname + url.search;
+  const reply = (status, body) => `${body}${format.replace('%{http_code}', String(status)).replace(/\\n/g, '\n')}`;
+  const fail = (code, message) => { throw new Fail(`curl: (${code}) ${message}\ncommand terminated with exit code ${code}`, code); };
+  if (scenario.warmupFailures > 0) { scenario.warmupFailures--; fail(6, `Could not resolve host: ${host}`); }
+  const gateway = cluster.objects[objKey('Gateway', 'common-infrastructure', 'egress-gateway')];
+  const programmed = gateway?.status?.conditions?.some((c) => c.type === 'Programmed' && c.status === 'True');
+  const serviceEntry = objectsOf(cluster, 'ServiceEntry').some((o) => o.metadata.labels?.['istio.io/use-waypoint'] === 'egress-gateway' && (o.spec.hosts ?? []).some((h) => hostMatches(h, host)));
+  const egressPolicies = Object.values(cluster.releases).some((r) => r.chartName === 'ztunnel' && (r.values?.egressPolicies ?? []).some((p) => p.policy === 'Gateway'));
+  const blocked = objectsOf(cluster, 'NetworkPolicy').some((o) => o.metadata.namespace === ns && (o.spec.policyTypes ?? []).includes('Egress'));
+  const echo = (extra = {}) => JSON.stringify({ headers: { Accept: ['*/*'], Host: [host], 'User-Agent': ['curl/8.16.0'], ...extra } }, null, 2);
+  if (scenario.bypassGateway || !programmed || !(serviceEntry || egressPolicies)) {
+    if (blocked && !scenario.bypassGateway) fail(28, 'Connection timed out after 10002 milliseconds');
+    return reply(200, path.startsWith('/headers') ? echo() : '<html>direct</html>');
+  }
+  const gatewayLog = (status) => addLog(cluster, 'common-infrastructure', 'egress-gateway', `${new Date().toISOString()}\tinfo\trequest gateway=common-infrastructure/egress-gateway listener=mesh route=_waypoint-default endpoint=${host}:80 src.addr=${SRC.ip}:${SRC.port} http.method=GET http.host=${host} http.path=${path} http.version=HTTP/1.1 http.status=${status} protocol=http duration=14ms`);
+  const extAuth = Object.values(cluster.objects).some((o) => /AgentgatewayPolicy$/.test(o.kind) && o.spec?.traffic?.extAuth);
+  let checked = {};
+  if (extAuth) {
+    const allow = headers.some((h) => /^x-ext-authz:\s*allow$/i.test(h)) && !scenario.extAuthzDenyAll;
+    const d = new Date().toISOString().replace('T', ' ').slice(0, 19).replace(/-/g, '/');
+    addLog(cluster, 'common-infrastructure', 'ext-authz', `${d} [gRPCv3][${allow ? 'allowed' : 'denied'}]: ${host}${path}, attributes: source:{address:{socket_address:{address:"${SRC.ip}" port_value:${SRC.port}}} principal:"spiffe://cluster.local/ns/${ns}/sa/sleep"} destination:{address:{socket_address:{address:"10.244.2.9" port_value:15008}}} request:{http:{method:"GET" path:"${path}" host:"${host}"}}`);
+    if (!allow) { gatewayLog(403); return reply(403, 'denied by ext_authz for not found header `x-ext-authz: allow` in the request'); }
+    checked = { 'X-Ext-Authz-Check-Result': ['allowed'] };
+  }
+  const squid = objectsOf(cluster, 'Deployment').find((o) => o.metadata.name === 'squid-proxy');
+  if (squid) {
+    if (scenario.squidDown) { gatewayLog(503); return reply(503, 'upstream connect error or disconnect/reset before headers. reset reason: connection failure'); }
+    const seedImage = objectsOf(cluster, 'GatewayParameters').length > 0;
+    const epoch = (Date.now() / 1000).toFixed(3);
+    addLog(cluster, squid.metadata.namespace, 'squid-proxy', seedImage ? `${epoch}     12 ${SRC.ip} TCP_TUNNEL/200 811 CONNECT ${host}:80 - HIER_DIRECT/66.241.125.232 -` : `${epoch}     12 ${SRC.ip} TCP_MISS/200 811 GET http://${host}${path} - HIER_DIRECT/66.241.125.232 application/json`);
+  }
+  gatewayLog(200);
+  return reply(200, path.startsWith('/headers') ? echo(checked) : '<html>through the gateway</html>');
+}
+
+function workloadLogs(cluster, ns, workload, since) {
+  const name = workload.split('/')[1];
+  const kind = workload.startsWith('ds/') ? 'DaemonSet' : 'Deployment';
+  if (!cluster.objects[objKey(kind, ns, name)]) throw notFound(kind === 'DaemonSet' ? 'daemonsets.apps' : 'deployments.apps', name);
+  const lines = (cluster.logs?.[`${ns}/${name}`] ?? []).filter((l) => !since || l.at >= since).map((l) => l.line);
+  return lines.length ? lines.join('\n') + '\n' : '';
+}
+
 function kubectl(state, args) {
   if (args[0] === 'version') return JSON.stringify({ clientVersion: { gitVersion: 'v1.33.1' } }) + '\n';
   const cluster = targetCluster(state, take(args, '--kubeconfig'), take(args, '--context'));
@@ -333,6 +409,20 @@ function kubectl(state, args) {
       if (output.includes('Programmed')) return obj.status?.conditions?.find((c) => c.type === 'Programmed')?.status ?? '';
     }
     return JSON.stringify(obj) + '\n';
+  }
+  if (verb === 'exec') {
+    const dash = args.indexOf('--');
+    const [resource, name] = args[1].split('/');
+    const pod = findByResource(cluster, resource, ns, name);
+    if (!pod) throw notFound('deployments.apps', name);
+    if (args[dash + 1] !== 'curl') throw new Fail(`fake kubectl exec: only curl is emulated, not ${args[dash + 1]}`);
+    return emulateCurl(state, cluster, ns, args.slice(dash + 2));
+  }
+  if (verb === 'logs') {
+    const since = take(args, '--since-time');
+    take(args, '--tail');
+    flag(args, '--follow');
+    return workloadLogs(cluster, ns, args[1], since);
   }
   if (verb === 'delete') {
     flag(args, '--ignore-not-found');
