@@ -50,6 +50,7 @@ export function buildProgram(io: Io): Command {
     .option('--yes', 'no questions: flags and the profile answer everything')
     .option('--dry-run', 'print the plan and its commands; change nothing')
     .option('--no-verify', 'do not prove the egress path at the end')
+    .option('--recreate', 'rebuild the lab when the platform, stack or cluster changes (removes the old one first)')
     .option('--adopt', 'install into an existing cluster of the lab name that egress-lab did not create')
     .option('--verbose', 'show every command')
     .option('--json', 'one JSON event per line instead of the task list')

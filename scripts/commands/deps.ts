@@ -5,10 +5,27 @@ import { isInteractive, nonInteractivePrompter, type Streams } from '../ui/promp
 /** The real collaborators of a lab command: zx-backed exec, clack when interactive, listr2's renderer for this terminal. */
 export async function labDeps(opts: { yes?: boolean; json?: boolean }, streams: Streams): Promise<LabDeps> {
   const secrets: string[] = [];
-  const exec = createExec({ secrets: () => secrets });
+  const signal = interruptSignal();
+  const exec = createExec({ secrets: () => secrets, signal });
   const prompter = isInteractive(streams, opts)
     ? (await import('../ui/clack-prompter.ts')).clackPrompter(streams)
     : nonInteractivePrompter(streams.stdout);
   const renderer = opts.json ? 'silent' : streams.stdout.isTTY ? 'default' : 'simple';
-  return { exec, secrets, prompter, stdout: streams.stdout, env: process.env, renderer };
+  return { exec, secrets, prompter, stdout: streams.stdout, env: process.env, renderer, signal };
+}
+
+/**
+ * Ctrl-C or SIGTERM: the first stops new steps and ends running commands, so up and down can write the
+ * ledger and exit 130; a second one exits at once.
+ */
+function interruptSignal(): AbortSignal {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write(`\negress-lab: ${name}: stopping (no new steps; running commands are ended)\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return controller.signal;
 }

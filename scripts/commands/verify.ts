@@ -5,6 +5,7 @@ import { readLedger } from '../state/ledger.ts';
 import { stateRoot } from '../state/paths.ts';
 import { WAYPOINT_NAMESPACE } from '../render/context.ts';
 import { verifyLab } from '../verify/verify.ts';
+import { guardCluster } from '../lab/guard.ts';
 import { formatReport } from '../verify/report.ts';
 
 export interface VerifyCommandDeps {
@@ -23,7 +24,9 @@ function ledgerOf(name: string | undefined, env: NodeJS.ProcessEnv) {
 
 /** `egress-lab verify`: exit 0 when every hop is proven, 1 otherwise. */
 export async function verify(opts: { name?: string; json?: boolean }, deps: VerifyCommandDeps): Promise<void> {
-  const report = await verifyLab(ledgerOf(opts.name, deps.env), deps);
+  const ledger = ledgerOf(opts.name, deps.env);
+  await guardCluster(deps.exec, ledger, 'verify it', deps.env);
+  const report = await verifyLab(ledger, deps);
   deps.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
   if (!report.ok) throw new ActionableError(`verify: the ${report.firstBroken} hop is not proven${report.hint ? ` (${report.hint})` : ''}`);
 }

@@ -63,7 +63,7 @@ function lineSplitter(onLine: (line: string) => void) {
  * shell string), stdin closed unless input is given, gcloud always --quiet, output kept quiet unless
  * streamed through onLine. `secrets` are redacted from every error message.
  */
-export function createExec(base: { env?: NodeJS.ProcessEnv; secrets?: () => readonly string[] } = {}): Exec {
+export function createExec(base: { env?: NodeJS.ProcessEnv; secrets?: () => readonly string[]; signal?: AbortSignal } = {}): Exec {
   const secrets = base.secrets ?? (() => []);
   return async (bin, args, opts = {}) => {
     const argv = bin === 'gcloud' && !args.includes('--quiet') ? [...args, '--quiet'] : [...args];
@@ -74,6 +74,7 @@ export function createExec(base: { env?: NodeJS.ProcessEnv; secrets?: () => read
       verbose: false,
       nothrow: true,
       timeout: opts.timeoutMs,
+      ...(base.signal ? { signal: base.signal } : {}),
       input: opts.input,
       stdio: opts.input === undefined ? ['ignore', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
     })`${bin} ${argv}`;

@@ -14,6 +14,7 @@ export interface ExecuteContext {
   verbose: boolean;
   /** Every command as it starts (for the run log), whether or not --verbose shows it. */
   onCommand?: (step: Step, line: string) => void;
+  signal?: AbortSignal;
 }
 
 /** What a step's stdin gets: the rendered file, with licence markers filled for helm values. */
@@ -30,16 +31,17 @@ export function stepHash(step: Step, files: ReadonlyMap<string, string>): string
   return createHash('sha256').update(JSON.stringify({ run: step.run, waits: step.waits, inputs })).digest('hex').slice(0, 16);
 }
 
-/** Runs a step's commands, then its readiness checks; `after` records it once it succeeded. Stdout of the commands is kept per step. */
-export function stepExecutor(ctx: ExecuteContext, after: (step: Step, stdout: string) => void): StepExecutor {
+/** Runs a step's commands, then its readiness checks; `after` records it once it succeeded (with the commands' stdout). */
+export function stepExecutor(ctx: ExecuteContext, after: (step: Step, stdout: string, out: (line: string) => void) => Promise<void>): StepExecutor {
   return async (step, out) => {
     let stdout = '';
     for (const cmd of [...step.run, ...step.waits]) {
+      if (ctx.signal?.aborted) throw new Error('interrupted');
       ctx.onCommand?.(step, `$ ${commandLine(cmd)}`);
       if (ctx.verbose) out(`$ ${commandLine(cmd)}`);
       const result = await ctx.exec(cmd.bin, cmd.args, { input: stdinFor(cmd, ctx), cwd: ctx.cwd, env: cmd.env, onLine: out });
       if (step.run.includes(cmd)) stdout += result.stdout;
     }
-    after(step, stdout);
+    await after(step, stdout, out);
   };
 }

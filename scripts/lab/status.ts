@@ -1,4 +1,5 @@
 import { ActionableError } from '../errors.ts';
+import { guardCluster } from './guard.ts';
 import type { Exec } from '../exec/exec.ts';
 import { labName } from '../commands/render.ts';
 import { readLedger, type Ledger, type ObjectRef } from '../state/ledger.ts';
@@ -107,6 +108,7 @@ export async function status(opts: { name?: string; json?: boolean }, deps: { ex
   const lab = labName(opts.name);
   const ledger = readLedger(lab, deps.env);
   if (!ledger) throw new ActionableError(`no lab "${lab}" in ${stateRoot(deps.env)}; egress-lab up creates one`);
+  await guardCluster(deps.exec, ledger, 'report on it', deps.env);
   const s = await labStatus(deps.exec, ledger);
   deps.stdout.write(opts.json ? `${JSON.stringify(s, null, 2)}\n` : formatStatus(s));
   if (!s.healthy) throw new ActionableError(`the lab "${lab}" is not healthy: ${s.components.filter((c) => !c.healthy).map((c) => c.name).join(', ')}`);

@@ -1,5 +1,3 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ActionableError, CancelledError, InputError } from '../errors.ts';
 import type { Exec } from '../exec/exec.ts';
 import type { HostReader } from '../doctor/checks.ts';
@@ -7,18 +5,19 @@ import { renderFiles, labName } from '../commands/render.ts';
 import { buildPlan, clusterTarget, type ClusterTarget, type Step } from '../plan/plan.ts';
 import { commandLine, componentSummary } from '../plan/markdown.ts';
 import type { LoadedProfile } from '../profile/load.ts';
-import { renderLab, type RenderedLab } from '../render/render.ts';
-import { runGraph, type RendererName, type RunEvent } from '../run/runner.ts';
-import { acquireLock, readLedger, writeLedger, type Ledger, type LedgerStep } from '../state/ledger.ts';
-import { labDir } from '../state/paths.ts';
-import { runLog } from '../state/run-log.ts';
-import { adoptCommands, clusterExists } from '../platform/cluster.ts';
+import { renderLab } from '../render/render.ts';
+import type { RendererName } from '../run/runner.ts';
+import { acquireLock, readLedger, writeLedger, type Ledger } from '../state/ledger.ts';
 import type { Prompter } from '../ui/prompter.ts';
 import { testCommands, trafficDiagram } from '../ui/summary.ts';
 import { formatReport } from '../verify/report.ts';
 import { verifyLab, type VerifyReport } from '../verify/verify.ts';
-import { stepExecutor, stepHash } from './execute.ts';
+import { describeDiff, liveDiff, nothingToDo, type PlanDiff } from './converge.ts';
+import { stepHash } from './execute.ts';
+import { guardCluster } from './guard.ts';
+import { installSteps, startLedger } from './install.ts';
 import { checkHost, resolveLicences, resolveProfile, type PrepareOptions } from './prepare.ts';
+import { clusterRemoval, runRemovals, stepRemovals } from './removal.ts';
 
 export interface UpOptions extends PrepareOptions {
   name?: string;
@@ -30,19 +29,23 @@ export interface UpOptions extends PrepareOptions {
   adopt?: boolean;
   /** false (--no-verify): skip proving the path at the end. */
   verify?: boolean;
+  /** Rebuild the lab when the platform, stack or cluster changes (down, then up). */
+  recreate?: boolean;
 }
 
 export interface LabDeps {
   exec: Exec;
   /** Values to redact from every message; up adds the licence keys. */
   secrets: string[];
-  /** Waits between verify's warm-up retries (tests pass a fast one). */
-  sleep?: (ms: number) => Promise<void>;
   prompter: Prompter;
   stdout: NodeJS.WritableStream;
   env: NodeJS.ProcessEnv;
   renderer: RendererName;
   host?: HostReader;
+  /** Waits between verify's warm-up retries (tests pass a fast one). */
+  sleep?: (ms: number) => Promise<void>;
+  /** Aborted on Ctrl-C or SIGTERM: no new step starts, running commands are ended. */
+  signal?: AbortSignal;
 }
 
 function planSummary(loaded: LoadedProfile, target: ClusterTarget, steps: Step[], adopt: boolean): string {
@@ -59,48 +62,27 @@ function planSummary(loaded: LoadedProfile, target: ClusterTarget, steps: Step[]
   ].join('\n');
 }
 
-async function confirmPlan(loaded: LoadedProfile, target: ClusterTarget, steps: Step[], opts: UpOptions, deps: LabDeps): Promise<void> {
-  const summary = planSummary(loaded, target, steps, Boolean(opts.adopt));
+/** Interactive: show and ask. Not interactive: creating a GKE cluster still needs --yes. */
+async function confirm(title: string, body: string, question: string, needsYes: string | undefined, opts: UpOptions, deps: LabDeps): Promise<void> {
   if (deps.prompter.interactive) {
-    deps.prompter.note('The plan', summary);
-    if (!(await deps.prompter.confirm({ message: 'Build this lab?', flag: '--yes' }))) throw new CancelledError('cancelled; nothing was changed');
+    deps.prompter.note(title, body);
+    if (!(await deps.prompter.confirm({ message: question, flag: '--yes' }))) throw new CancelledError('cancelled; nothing was changed');
     return;
   }
-  const createsGke = loaded.profile.platform === 'gke' && target.create && !opts.adopt;
-  if (createsGke && !opts.yes) throw new InputError('creating a GKE cluster costs money and needs a confirmation: pass --yes');
-  if (!opts.json) deps.stdout.write(`${summary}\n`);
+  if (needsYes && !opts.yes) throw new InputError(`${needsYes}: pass --yes`);
+  if (!opts.json) deps.stdout.write(`${title}:\n${body}\n`);
 }
 
-function newLedger(lab: string, loaded: LoadedProfile, target: ClusterTarget, createdCluster: boolean): Ledger {
+/** A different platform, stack or cluster cannot be reached by a diff: the lab is rebuilt (--recreate). */
+function rebuildReason(previous: Ledger, loaded: LoadedProfile, target: ClusterTarget): string | undefined {
   const { profile } = loaded;
-  const now = new Date().toISOString();
-  return {
-    version: 1, lab, profileName: loaded.name, profile, kubeconfig: target.kubeconfig, context: target.context,
-    cluster: { name: target.cluster, platform: profile.platform, createdByEgressLab: createdCluster, ...(profile.platform === 'gke' ? { project: profile.gke.project, location: profile.gke.location } : {}) },
-    preexistingNamespaces: [], steps: {}, createdAt: now, updatedAt: now,
-  };
+  if (previous.profile.platform !== profile.platform) return `it runs on ${previous.profile.platform}, not ${profile.platform}`;
+  if (previous.profile.stack !== profile.stack) return `it runs the ${previous.profile.stack} stack, not ${profile.stack}`;
+  if (previous.cluster.name !== target.cluster || previous.context !== target.context) return `it runs on the cluster "${previous.cluster.name}", not "${target.cluster}"`;
+  return undefined;
 }
 
-/** What a finished step made, for down: releases, objects, the CRDs kubectl reported. */
-function recordOf(step: Step, rendered: RenderedLab, hash: string, durationMs: number, stdout: string): LedgerStep {
-  const record: LedgerStep = { hash, component: step.component, finishedAt: new Date().toISOString(), durationMs };
-  const release = rendered.releases.find((r) => r.name === step.id);
-  if (release) record.releases = [{ name: release.name, namespace: release.release.namespace }];
-  const manifest = rendered.manifests.find((m) => m.id === step.id);
-  if (manifest) record.objects = manifest.objects.map((o) => ({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) }));
-  if (step.id === 'gateway-api') {
-    record.objects = stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('customresourcedefinition.apiextensions.k8s.io/'))
-      .map((l) => ({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: l.split('/')[1]! }));
-  }
-  return record;
-}
-
-function writeRenderFolder(dir: string, files: ReadonlyMap<string, string>): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  for (const [name, text] of files) writeFileSync(join(dir, name), text, { mode: 0o600 });
-}
-
-/** `egress-lab up`: from nothing (or a partial lab) to a running lab. */
+/** `egress-lab up`: from nothing, a partial lab or another profile, to the profile's lab, touching only what differs. */
 export async function up(opts: UpOptions, deps: LabDeps): Promise<void> {
   const lab = labName(opts.name);
   const loaded = await resolveProfile(opts, deps.prompter, deps.env);
@@ -111,72 +93,67 @@ export async function up(opts: UpOptions, deps: LabDeps): Promise<void> {
   const files = renderFiles(rendered, loaded.name, deps.env);
   const steps = buildPlan(rendered, deps.env);
   const target = clusterTarget(rendered, deps.env);
-  if (opts.dryRun) {
-    deps.stdout.write(`${planSummary(loaded, target, steps, Boolean(opts.adopt))}\n\n${steps.flatMap((s) => s.run.map(commandLine)).join('\n')}\n`);
-    return;
-  }
-  const release = acquireLock(lab, deps.env);
+  const hashes = new Map(steps.map((s) => [s.id, stepHash(s, files)]));
+  const previous = readLedger(lab, deps.env);
+  const rebuild = previous && rebuildReason(previous, loaded, target);
+  if (rebuild && !opts.recreate) throw new InputError(`the lab "${lab}" cannot switch in place: ${rebuild}; pass --recreate to rebuild it (its cluster and objects are removed first)`);
+
+  const release = opts.dryRun ? () => undefined : acquireLock(lab, deps.env);
   try {
-    const previous = readLedger(lab, deps.env);
-    if (previous && (previous.profile.platform !== loaded.profile.platform || previous.profile.stack !== loaded.profile.stack)) {
-      throw new InputError(`the lab "${lab}" runs ${previous.profile.platform} with the ${previous.profile.stack} stack; a lab on ${loaded.profile.platform} with ${loaded.profile.stack} needs a rebuild: egress-lab down --name ${lab}, then up`);
+    let ledger = previous && !rebuild ? previous : undefined;
+    let diff: PlanDiff | undefined;
+    if (ledger) {
+      await guardCluster(deps.exec, ledger, 'up', deps.env);
+      diff = await liveDiff(deps.exec, steps, hashes, ledger);
+      if (nothingToDo(diff)) {
+        deps.stdout.write(opts.json ? `${JSON.stringify({ type: 'unchanged', lab })}\n` : `The lab "${lab}" is up to date (${loaded.name}): nothing to change.\n`);
+        if (opts.dryRun) return;
+        return await finish(ledger, loaded, target, deps, opts);
+      }
     }
-    await confirmPlan(loaded, target, steps, opts, deps);
-    const ledger = previous ?? (await startLedger(lab, loaded, target, steps, opts, deps));
-    await installSteps(steps, rendered, files, ledger, deps, opts, licences);
-    // up ends by proving the path; a broken hop fails up with verify's hint.
-    const report = opts.verify === false ? undefined : await verifyLab(ledger, deps);
-    printSummary(ledger, loaded, target, deps, opts, report);
-    if (report && !report.ok) throw new ActionableError(`the lab is up, but verify could not prove the ${report.firstBroken} hop${report.hint ? `: ${report.hint}` : ''}`);
+    if (opts.dryRun) {
+      deps.stdout.write(diff && ledger ? `up would change the lab "${lab}" (nothing was changed):\n${describeDiff(diff, ledger)}\n` : `${planSummary(loaded, target, steps, Boolean(opts.adopt))}\n\n${steps.flatMap((s) => s.run.map(commandLine)).join('\n')}\n`);
+      return;
+    }
+    if (previous && rebuild) await rebuildFrom(previous, deps);
+    if (ledger && diff) {
+      await confirm(`Switch the lab "${lab}" to ${loaded.name}`, describeDiff(diff, ledger), 'Apply these changes?', undefined, opts, deps);
+      await runRemovals(stepRemovals(ledger, diff.remove, false), deps.exec, deps.renderer, deps.signal);
+      for (const id of diff.remove) delete ledger.steps[id];
+      writeLedger(ledger, deps.env);
+    } else {
+      const createsGke = loaded.profile.platform === 'gke' && target.create && !opts.adopt;
+      await confirm('The plan', planSummary(loaded, target, steps, Boolean(opts.adopt)), 'Build this lab?', createsGke ? 'creating a GKE cluster costs money and needs a confirmation' : undefined, opts, deps);
+      ledger = await startLedger(lab, loaded, target, steps, opts, deps);
+    }
+    const keep = new Set(diff?.unchanged ?? []);
+    try {
+      await installSteps({ steps, rendered, files, hashes, ledger, licences, keep }, deps, opts);
+    } finally {
+      if (deps.signal?.aborted) throw new CancelledError(`interrupted: the finished steps are recorded; run up again to continue, or down to remove what was made`);
+    }
+    ledger.profile = loaded.profile;
+    ledger.profileName = loaded.name;
+    writeLedger(ledger, deps.env);
+    await finish(ledger, loaded, target, deps, opts);
   } finally {
     release();
   }
 }
 
-/** A new lab: refuse (or adopt) a cluster of the same name egress-lab does not know; record before creating. */
-async function startLedger(lab: string, loaded: LoadedProfile, target: ClusterTarget, steps: Step[], opts: UpOptions, deps: LabDeps): Promise<Ledger> {
-  const creates = loaded.profile.platform === 'kind' || target.create;
-  const exists = creates ? await clusterExists(deps.exec, loaded.profile, target) : true;
-  if (creates && exists && !opts.adopt) {
-    throw new ActionableError(`a ${loaded.profile.platform} cluster named "${target.cluster}" already exists and egress-lab did not create it; pass --adopt to install the lab into it (down then leaves the cluster), or choose another --name`);
-  }
-  const adopted = creates && exists;
-  if (adopted) steps[0]!.run = adoptCommands(loaded.profile, target);
-  const ledger = newLedger(lab, loaded, target, creates && !adopted);
-  writeLedger(ledger, deps.env);
-  return ledger;
+/** --recreate: remove the old lab (its cluster when egress-lab made it, else its objects), keeping the lock. */
+async function rebuildFrom(previous: Ledger, deps: LabDeps): Promise<void> {
+  const identity = await guardCluster(deps.exec, previous, 'up --recreate', deps.env);
+  if (identity.state === 'gone') return;
+  const removals = previous.cluster.createdByEgressLab ? [clusterRemoval(previous)] : stepRemovals(previous, Object.keys(previous.steps).reverse(), true);
+  await runRemovals(removals, deps.exec, deps.renderer, deps.signal);
 }
 
-async function installSteps(steps: Step[], rendered: RenderedLab, files: ReadonlyMap<string, string>, ledger: Ledger, deps: LabDeps, opts: UpOptions, licences: Map<string, string>): Promise<void> {
-  const renderDir = join(labDir(ledger.lab, deps.env), 'render');
-  writeRenderFolder(renderDir, files);
-  const hashes = new Map(steps.map((s) => [s.id, stepHash(s, files)]));
-  const started = new Map<string, number>();
-  const log = runLog(ledger.lab, 'up', deps.env);
-  const onCommand = (step: Step, line: string) => log({ type: 'output', step: step.id, line, at: new Date().toISOString() });
-  const execute = stepExecutor({ exec: deps.exec, cwd: renderDir, files, licences, verbose: Boolean(opts.verbose), onCommand }, (step, stdout) => {
-    ledger.steps[step.id] = recordOf(step, rendered, hashes.get(step.id)!, Date.now() - (started.get(step.id) ?? Date.now()), stdout);
-    writeLedger(ledger, deps.env);
-  });
-  await runGraph(steps, async (step, out) => {
-    started.set(step.id, Date.now());
-    await execute(step, out);
-    if (step.id === 'cluster' && !ledger.cluster.createdByEgressLab) await snapshotNamespaces(ledger, deps);
-  }, {
-    renderer: deps.renderer,
-    skipReason: (s) => (ledger.steps[s.id]?.hash === hashes.get(s.id) ? 'unchanged' : undefined),
-    onEvent: (e: RunEvent) => {
-      log(e);
-      if (opts.json) deps.stdout.write(`${JSON.stringify(e)}\n`);
-    },
-  });
-}
-
-/** On a cluster egress-lab did not create, remember which namespaces were there: down never deletes them. */
-async function snapshotNamespaces(ledger: Ledger, deps: LabDeps): Promise<void> {
-  const { stdout } = await deps.exec('kubectl', ['--kubeconfig', ledger.kubeconfig, '--context', ledger.context, 'get', 'namespaces', '-o', 'name']);
-  ledger.preexistingNamespaces = stdout.split('\n').map((l) => l.trim().replace(/^namespace\//, '')).filter(Boolean);
-  writeLedger(ledger, deps.env);
+/** up ends by proving the path; a broken hop fails up with verify's hint. */
+async function finish(ledger: Ledger, loaded: LoadedProfile, target: ClusterTarget, deps: LabDeps, opts: UpOptions): Promise<void> {
+  const report = opts.verify === false ? undefined : await verifyLab(ledger, deps);
+  printSummary(ledger, loaded, target, deps, opts, report);
+  if (report && !report.ok) throw new ActionableError(`the lab is up, but verify could not prove the ${report.firstBroken} hop${report.hint ? `: ${report.hint}` : ''}`);
 }
 
 function printSummary(ledger: Ledger, loaded: LoadedProfile, target: ClusterTarget, deps: LabDeps, opts: UpOptions, report: VerifyReport | undefined): void {

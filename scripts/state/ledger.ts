@@ -12,7 +12,7 @@ export interface ObjectRef {
 }
 
 export interface LedgerStep {
-  /** Content hash of the step's commands and inputs: an unchanged step is not run again. */
+  /** Content hash of the step's commands and inputs: an unchanged step is not run again. Empty while the step runs. */
   hash: string;
   component: string;
   finishedAt: string;
@@ -30,6 +30,8 @@ export interface LedgerCluster {
   location?: string;
   /** The API server the lab kubeconfig pointed at when the lab was made. */
   server?: string;
+  /** UID of the cluster's kube-system namespace: the cluster's identity, for the drift guard. */
+  uid?: string;
 }
 
 /** What egress-lab made for one lab: written after every step, atomically. Holds no secrets. */

@@ -111,7 +111,8 @@ function targetCluster(state, kubeconfig, context) {
 
 function newCluster(state, platform, extra = {}) {
   state.nextPort = (state.nextPort ?? 40000) + 1;
-  return { platform, server: `https://127.0.0.1:${state.nextPort}`, crds: {}, objects: {}, releases: {}, namespaces: [...BASE_NAMESPACES], ...extra };
+  const uid = `${state.nextPort.toString(16)}-${Math.random().toString(16).slice(2, 10)}`;
+  return { platform, server: `https://127.0.0.1:${state.nextPort}`, uid, crds: {}, objects: {}, releases: {}, namespaces: [...BASE_NAMESPACES], ...extra };
 }
 
 function kindKnown(cluster, apiVersion, kind) {
@@ -400,6 +401,14 @@ function kubectl(state, args) {
   }
   if (verb === 'get') {
     if (args[1] === '--raw') return 'ok';
+    if (args[1] === 'namespace' && args[2] === 'kube-system') return cluster.uid ?? 'uid-unknown';
+    const ignore = flag(args, '--ignore-not-found');
+    const file = take(args, '-f');
+    if (file === '-') {
+      return parseAllDocuments(stdin).map((d) => d.toJS()).filter(Boolean)
+        .filter((o) => findByResource(cluster, o.kind.toLowerCase(), o.metadata.namespace ?? 'default', o.metadata.name) || (!ignore && (() => { throw notFound(o.kind.toLowerCase(), o.metadata.name); })()))
+        .map((o) => `${o.kind.toLowerCase()}/${o.metadata.name}\n`).join('');
+    }
     if (args[1] === 'namespaces') return cluster.namespaces.map((n) => `namespace/${n}`).join('\n') + '\n';
     const obj = findByResource(cluster, args[1], ns, args[2]);
     if (!obj) throw notFound(args[1], args[2]);
