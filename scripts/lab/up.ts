@@ -86,9 +86,6 @@ function rebuildReason(previous: Ledger, loaded: LoadedProfile, target: ClusterT
 export async function up(opts: UpOptions, deps: LabDeps): Promise<void> {
   const lab = labName(opts.name);
   const loaded = await resolveProfile(opts, deps.prompter, deps.env);
-  const licences = await resolveLicences(loaded, opts, deps.prompter, deps.env);
-  deps.secrets.push(...licences.values());
-  await checkHost(deps.exec, loaded, licences, deps.host, deps.stdout, Boolean(opts.json));
   const rendered = renderLab(loaded, lab);
   const files = renderFiles(rendered, loaded.name, deps.env);
   const steps = buildPlan(rendered, deps.env);
@@ -97,6 +94,9 @@ export async function up(opts: UpOptions, deps: LabDeps): Promise<void> {
   const previous = readLedger(lab, deps.env);
   const rebuild = previous && rebuildReason(previous, loaded, target);
   if (rebuild && !opts.recreate) throw new InputError(`the lab "${lab}" cannot switch in place: ${rebuild}; pass --recreate to rebuild it (its cluster and objects are removed first)`);
+  const licences = await resolveLicences(loaded, opts, deps.prompter, deps.env);
+  deps.secrets.push(...licences.values());
+  await checkHost(deps.exec, loaded, licences, deps.host, deps.stdout, Boolean(opts.json));
 
   const release = opts.dryRun ? () => undefined : acquireLock(lab, deps.env);
   try {
