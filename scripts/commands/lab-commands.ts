@@ -1,21 +1,33 @@
 import { formatFindings, blockers, runDoctor } from '../doctor/checks.ts';
-import { ActionableError } from '../errors.ts';
+import { ActionableError, CancelledError } from '../errors.ts';
 import { createExec } from '../exec/exec.ts';
 import { collectLicences } from '../lab/licences.ts';
 import { down as downLab, type DownOptions } from '../lab/down.ts';
 import { status as statusLab } from '../lab/status.ts';
-import { up as upLab, type UpOptions } from '../lab/up.ts';
+import { up as upLab, type LabDeps, type UpOptions } from '../lab/up.ts';
 import type { ProfileFlags } from '../profile/flags.ts';
 import { loadProfile } from '../profile/load.ts';
 import type { Streams } from '../ui/prompter.ts';
 import { labDeps } from './deps.ts';
 
+/** Whatever failed after Ctrl-C or SIGTERM (a killed command, an aborted check) is an interruption: exit 130. */
+async function interruptible(deps: LabDeps, run: () => Promise<void>, what: string): Promise<void> {
+  try {
+    await run();
+  } catch (err) {
+    if (deps.signal?.aborted && !(err instanceof CancelledError)) throw new CancelledError(`interrupted during ${what}; run it again to continue`);
+    throw err;
+  }
+}
+
 export async function up(opts: UpOptions, streams: Streams): Promise<void> {
-  await upLab(opts, await labDeps(opts, streams));
+  const deps = await labDeps(opts, streams);
+  await interruptible(deps, () => upLab(opts, deps), 'up');
 }
 
 export async function down(opts: DownOptions, streams: Streams): Promise<void> {
-  await downLab(opts, await labDeps(opts, streams));
+  const deps = await labDeps(opts, streams);
+  await interruptible(deps, () => downLab(opts, deps), 'down');
 }
 
 export async function verify(opts: { name?: string; json?: boolean }, streams: Streams): Promise<void> {

@@ -108,6 +108,8 @@ export async function runGraph(steps: Step[], execute: StepExecutor, opts: RunOp
   const list = new Listr(steps.map(task), {
     concurrent: true,
     exitOnError: false,
+    // egress-lab handles Ctrl-C itself (stop new steps, end children, write the ledger, exit 130).
+    registerSignalListeners: false,
     collectErrors: 'minimal',
     renderer: opts.renderer,
     rendererOptions: { outputBar: 1, persistentOutput: false, collapseErrors: false } as never,

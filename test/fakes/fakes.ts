@@ -20,6 +20,7 @@ export interface Call {
 export interface FakeCluster {
   platform: 'kind' | 'gke';
   server: string;
+  uid?: string;
   name?: string;
   project?: string;
   location?: string;

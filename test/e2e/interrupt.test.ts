@@ -1,0 +1,61 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createFakes, type Fakes } from '../fakes/fakes.ts';
+import { cli, entry } from '../helpers/cli.ts';
+
+let fakes: Fakes;
+beforeEach(() => {
+  fakes = createFakes();
+  // Slow programs, so a signal lands in the middle of the run.
+  fakes.update((s) => (s.delays = [{ match: '^(helm upgrade|kind (create|delete))', ms: 700 }]));
+});
+afterEach(() => fakes.cleanup());
+
+/** Starts the CLI, sends `signal` `afterMs` after its first task started, and resolves with its exit code and stderr. */
+function interrupted(args: string[], afterMs: number, signal: NodeJS.Signals): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((ok) => {
+    const child = spawn(process.execPath, [entry, ...args], { env: fakes.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let timer: NodeJS.Timeout | undefined;
+    child.stderr.on('data', (c) => (stderr += c));
+    child.stdout.on('data', (c) => {
+      if (!timer && String(c).includes('❯')) timer = setTimeout(() => child.kill(signal), afterMs);
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      ok({ code, stderr });
+    });
+  });
+}
+
+function leftovers(): string[] {
+  const walk = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)])) : []);
+  return walk(fakes.home).filter((f) => /\.tmp$|\/lock$/.test(f));
+}
+
+describe('Ctrl-C and SIGTERM', () => {
+  for (const [afterMs, signal] of [[100, 'SIGINT'], [1200, 'SIGINT'], [2500, 'SIGTERM']] as const) {
+    it(`up interrupted after ${afterMs} ms (${signal}): exit 130, ledger written, no temp files, the next up completes`, async () => {
+      const r = await interrupted(['up', '--profile', 'kind', '--yes', '--no-verify'], afterMs, signal);
+      expect(r.code, r.stderr).toBe(130);
+      expect(r.stderr).toMatch(/interrupted/);
+      expect(leftovers()).toEqual([]);
+      const again = cli(['up', '--profile', 'kind', '--yes', '--no-verify'], { env: fakes.env });
+      expect(again.code, again.stderr).toBe(0);
+      expect(cli(['down', '--yes'], { env: fakes.env }).code).toBe(0);
+      expect(fakes.state().clusters).toEqual({});
+    });
+  }
+
+  it('down interrupted: exit 130, and the next down finishes', async () => {
+    expect(cli(['up', '--profile', 'kind', '--yes', '--no-verify'], { env: fakes.env }).code).toBe(0);
+    const r = await interrupted(['down', '--yes'], 200, 'SIGINT');
+    expect(r.code, r.stderr).toBe(130);
+    expect(leftovers()).toEqual([]);
+    expect(cli(['down', '--yes'], { env: fakes.env }).code).toBe(0);
+    expect(fakes.state().clusters).toEqual({});
+    expect(existsSync(join(fakes.home, 'egress-lab'))).toBe(false);
+  });
+});
