@@ -26,7 +26,7 @@ export function readYamlFile(file: string, shownAs = file): YamlSource {
 
 export function parseYamlText(text: string, file: string): YamlSource {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, version: '1.1', prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lines, version: '1.1', prettyErrors: true, uniqueKeys: true });
   const problem = doc.errors[0];
   if (problem) {
     const at = problem.linePos?.[0];
