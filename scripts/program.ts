@@ -60,6 +60,7 @@ export function buildProgram(io: Io): Command {
     .option('--name <lab>', 'lab name')
     .option('--yes', 'no confirmation (GKE asks for one)')
     .option('--keep-cluster', 'remove the lab from the cluster but keep the cluster')
+    .option('--purge-cache', 'also remove the images egress-lab pulled into Docker for kind (kept by default)')
     .option('--dry-run', 'print what would be removed; change nothing')
     .option('--json', 'no task list (for scripts)')
     .action(async (opts) => (await lab()).down(opts, io));

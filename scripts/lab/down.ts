@@ -5,6 +5,7 @@ import { commandLine } from '../plan/markdown.ts';
 import { clusterRemoval, runRemovals, stepRemovals, type Removal } from './removal.ts';
 import { acquireLock, readLedger, removeLabDir, type Ledger } from '../state/ledger.ts';
 import { labDir, stateRoot } from '../state/paths.ts';
+import { forgetPulled, pulledImages } from '../state/image-cache.ts';
 import type { LabDeps } from './up.ts';
 
 export interface DownOptions {
@@ -12,6 +13,19 @@ export interface DownOptions {
   yes?: boolean;
   keepCluster?: boolean;
   dryRun?: boolean;
+  /** Also remove the images egress-lab pulled into the host's Docker (kept by default for the next lab). */
+  purgeCache?: boolean;
+}
+
+async function purgeImages(deps: LabDeps, dryRun: boolean): Promise<void> {
+  const images = pulledImages(deps.env);
+  if (dryRun) {
+    deps.stdout.write(`--purge-cache would remove ${images.length} image${images.length === 1 ? '' : 's'} egress-lab pulled: ${images.join(', ') || 'none'}\n`);
+    return;
+  }
+  for (const image of images) await deps.exec('docker', ['image', 'rm', image]).catch(() => undefined);
+  forgetPulled(deps.env);
+  deps.stdout.write(`Removed ${images.length} cached image${images.length === 1 ? '' : 's'} from the host's Docker.\n`);
 }
 
 /** A cluster egress-lab created goes whole; otherwise the lab's steps, newest first, then helm's namespaces. */
@@ -34,12 +48,14 @@ export async function down(opts: DownOptions, deps: LabDeps): Promise<void> {
   const ledger = readLedger(lab, deps.env);
   if (!ledger) {
     deps.stdout.write(`nothing to remove: no lab "${lab}" in ${stateRoot(deps.env)}\n`);
+    if (opts.purgeCache) await purgeImages(deps, Boolean(opts.dryRun));
     return;
   }
   const removals = removalSteps(ledger, Boolean(opts.keepCluster));
   if (opts.dryRun) {
     const lines = removals.flatMap(({ step, what }) => [`${step.id}:`, ...what.map((w) => `  - ${w}`), ...step.run.map((c) => `    $ ${commandLine(c)}`)]);
     deps.stdout.write(`down would remove, in this order (nothing was changed):\n${lines.join('\n')}\nthen the lab folder ${labDir(lab, deps.env)}\n`);
+    if (opts.purgeCache) await purgeImages(deps, true);
     return;
   }
   await confirmRemoval(ledger, opts, deps);
@@ -54,6 +70,7 @@ export async function down(opts: DownOptions, deps: LabDeps): Promise<void> {
     if (deps.signal?.aborted) throw new CancelledError('interrupted: run down again to finish removing the lab');
   }
   removeLabDir(lab, deps.env);
+  if (opts.purgeCache) await purgeImages(deps, false);
   const kept = ledger.cluster.createdByEgressLab && !opts.keepCluster ? '' : ` The cluster "${ledger.cluster.name}" was left in place.`;
   deps.stdout.write(`Removed the lab "${lab}".${kept}\n`);
 }

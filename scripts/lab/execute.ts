@@ -14,6 +14,8 @@ export interface ExecuteContext {
   verbose: boolean;
   /** Every command as it starts (for the run log), whether or not --verbose shows it. */
   onCommand?: (step: Step, line: string) => void;
+  /** Each command that ran and succeeded (not skipped by skipIf or onlyIf). */
+  onRan?: (step: Step, cmd: Command) => void;
   signal?: AbortSignal;
 }
 
@@ -25,6 +27,15 @@ function stdinFor(cmd: Command, ctx: ExecuteContext): string | undefined {
   return cmd.bin === 'helm' ? fillLicences(text, ctx.licences) : text;
 }
 
+async function succeeds(ctx: ExecuteContext, check: Command): Promise<boolean> {
+  try {
+    await ctx.exec(check.bin, check.args, { cwd: ctx.cwd });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Content hash of a step: its commands and the rendered files they read (markers, not licence values). */
 export function stepHash(step: Step, files: ReadonlyMap<string, string>): string {
   const inputs = [...step.run, ...step.waits].map((c) => (c.stdin ? files.get(c.stdin) ?? '' : ''));
@@ -34,14 +45,26 @@ export function stepHash(step: Step, files: ReadonlyMap<string, string>): string
 /** Runs a step's commands, then its readiness checks; `after` records it once it succeeded (with the commands' stdout). */
 export function stepExecutor(ctx: ExecuteContext, after: (step: Step, stdout: string, out: (line: string) => void) => Promise<void>): StepExecutor {
   return async (step, out) => {
-    let stdout = '';
-    for (const cmd of [...step.run, ...step.waits]) {
+    const one = async (cmd: Command): Promise<string> => {
       if (ctx.signal?.aborted) throw new Error('interrupted');
+      if (cmd.skipIf && (await succeeds(ctx, cmd.skipIf))) return '';
+      if (cmd.onlyIf && !(await succeeds(ctx, cmd.onlyIf))) return '';
       ctx.onCommand?.(step, `$ ${commandLine(cmd)}`);
       if (ctx.verbose) out(`$ ${commandLine(cmd)}`);
-      const result = await ctx.exec(cmd.bin, cmd.args, { input: stdinFor(cmd, ctx), cwd: ctx.cwd, env: cmd.env, onLine: out });
-      if (step.run.includes(cmd)) stdout += result.stdout;
-    }
+      try {
+        const result = await ctx.exec(cmd.bin, cmd.args, { input: stdinFor(cmd, ctx), cwd: ctx.cwd, env: cmd.env, onLine: out });
+        ctx.onRan?.(step, cmd);
+        return result.stdout;
+      } catch (err) {
+        if (!cmd.optional) throw err;
+        out(`! ${(err as Error).message} (not needed: the cluster fetches it itself)`);
+        return '';
+      }
+    };
+    let stdout = '';
+    if (step.concurrent) stdout = (await Promise.all(step.run.map(one))).join('');
+    else for (const cmd of step.run) stdout += await one(cmd);
+    for (const cmd of step.waits) await one(cmd);
     await after(step, stdout, out);
   };
 }

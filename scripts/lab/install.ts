@@ -1,7 +1,9 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ActionableError } from '../errors.ts';
-import type { ClusterTarget, Step } from '../plan/plan.ts';
+import type { ClusterTarget, Command, Step } from '../plan/plan.ts';
+import { imagesDir, LOAD_STEP, PULL_STEP } from '../plan/images.ts';
+import { rememberPulled } from '../state/image-cache.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 import type { RenderedLab } from '../render/render.ts';
 import { runGraph, type RunEvent } from '../run/runner.ts';
@@ -86,7 +88,13 @@ export async function installSteps(input: InstallInput, deps: LabDeps, opts: UpO
   const onCommand = (step: Step, line: string) => log({ type: 'output', step: step.id, line, at: new Date().toISOString() });
   const started = new Map<string, number>();
   const before = new Map<string, ObjectRef[]>();
-  const execute = stepExecutor({ exec: deps.exec, cwd: renderDir, files, licences, verbose: Boolean(opts.verbose), onCommand, ...(deps.signal ? { signal: deps.signal } : {}) }, async (step, stdout, out) => {
+  mkdirSync(imagesDir(ledger.lab, deps.env), { recursive: true, mode: 0o700 });
+  const onRan = (step: Step, cmd: Command) => {
+    if (step.id === PULL_STEP && cmd.args[0] === 'pull') rememberPulled(cmd.args.at(-1)!, deps.env);
+  };
+  const execute = stepExecutor({ exec: deps.exec, cwd: renderDir, files, licences, verbose: Boolean(opts.verbose), onCommand, onRan, ...(deps.signal ? { signal: deps.signal } : {}) }, async (step, stdout, out) => {
+    // The archives were only the way into the nodes: the host's Docker keeps the images.
+    if (step.id === LOAD_STEP) rmSync(imagesDir(ledger.lab, deps.env), { recursive: true, force: true });
     const intent = intentOf(step, rendered);
     const stale = (before.get(step.id) ?? []).filter((o) => !(intent.objects ?? []).some((n) => refKey(n) === refKey(o)));
     if (stale.length > 0) {

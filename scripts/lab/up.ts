@@ -18,6 +18,7 @@ import { guardCluster } from './guard.ts';
 import { installSteps, startLedger } from './install.ts';
 import { checkHost, resolveLicences, resolveProfile, type PrepareOptions } from './prepare.ts';
 import { clusterRemoval, runRemovals, stepRemovals } from './removal.ts';
+import { clusterExists, deleteClusterCommand } from '../platform/cluster.ts';
 
 export interface UpOptions extends PrepareOptions {
   name?: string;
@@ -126,6 +127,7 @@ export async function up(opts: UpOptions, deps: LabDeps): Promise<void> {
       await confirm('The plan', planSummary(loaded, target, steps, Boolean(opts.adopt)), 'Build this lab?', createsGke ? 'creating a GKE cluster costs money and needs a confirmation' : undefined, opts, deps);
       ledger = await startLedger(lab, loaded, target, steps, opts, deps);
     }
+    if (ledger.steps['cluster']?.hash === '') await resumeClusterStep(ledger, loaded, target, steps, deps);
     const keep = new Set(diff?.unchanged ?? []);
     try {
       await installSteps({ steps, rendered, files, hashes, ledger, licences, keep }, deps, opts);
@@ -139,6 +141,17 @@ export async function up(opts: UpOptions, deps: LabDeps): Promise<void> {
   } finally {
     release();
   }
+}
+
+/**
+ * The cluster step was cut short (failure or Ctrl-C) on a cluster egress-lab was creating. If the cluster
+ * exists after all, it is this lab's: a half-made kind cluster is deleted and made again; a GKE cluster only
+ * needs its credentials.
+ */
+async function resumeClusterStep(ledger: Ledger, loaded: LoadedProfile, target: ClusterTarget, steps: Step[], deps: LabDeps): Promise<void> {
+  if (!ledger.cluster.createdByEgressLab || !(await clusterExists(deps.exec, loaded.profile, target))) return;
+  const step = steps.find((s) => s.id === 'cluster')!;
+  step.run = loaded.profile.platform === 'kind' ? [deleteClusterCommand(ledger.cluster, ledger.kubeconfig), ...step.run] : step.run.filter((c) => c.args[2] !== 'create');
 }
 
 /** --recreate: remove the old lab (its cluster when egress-lab made it, else its objects), keeping the lock. */

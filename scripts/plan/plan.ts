@@ -2,8 +2,9 @@ import type { ComponentName, Release, Wait } from '../profile/stack.ts';
 import type { RenderedLab, RenderedManifest } from '../render/render.ts';
 import { WAYPOINT_NAMESPACE } from '../render/context.ts';
 import { labKubeconfig } from '../state/paths.ts';
+import { imageSteps, LOAD_STEP } from './images.ts';
 
-export type Program = 'kind' | 'kubectl' | 'helm' | 'gcloud';
+export type Program = 'kind' | 'kubectl' | 'helm' | 'gcloud' | 'docker';
 
 /** One external program call; `stdin` names the rendered file fed to it (values or manifests), `input` is literal stdin. */
 export interface Command {
@@ -12,17 +13,25 @@ export interface Command {
   stdin?: string;
   input?: string;
   env?: Record<string, string>;
+  /** Run only when this read-only check succeeds (e.g. the image is in the host's Docker). */
+  onlyIf?: Command;
+  /** Skip when this read-only check succeeds (e.g. the image is already there: no pull). */
+  skipIf?: Command;
+  /** A failure is reported and the step goes on (an optimisation such as side-loading an image). */
+  optional?: boolean;
 }
 
 export interface Step {
   id: string;
   title: string;
-  component: ComponentName | 'cluster';
+  component: ComponentName | 'cluster' | 'images';
   /** Steps that must be done (and ready) first. */
   needs: string[];
   run: Command[];
   /** Readiness checks run right after `run`. */
   waits: Command[];
+  /** Run the `run` commands at the same time (independent pulls), instead of one after another. */
+  concurrent?: boolean;
 }
 
 export interface ClusterTarget {
@@ -128,7 +137,13 @@ export function buildPlan(rendered: RenderedLab, env: NodeJS.ProcessEnv = proces
     crds: ['gateway-api'],
     controller: [byRole('crds').name],
   };
-  for (const r of rendered.releases) steps.push(releaseStep(target, r.name, r.release, r.version, r.file, needsFor[r.release.role]));
+  // On kind, images are pulled on the host while the cluster is created and loaded before any workload starts.
+  const warm = rendered.loaded.profile.platform === 'kind';
+  if (warm) steps.push(...imageSteps(rendered, target, env));
+  const runsPods = (role: Release['role']) => !['base', 'crds'].includes(role);
+  for (const r of rendered.releases) {
+    steps.push(releaseStep(target, r.name, r.release, r.version, r.file, [...needsFor[r.release.role], ...(warm && runsPods(r.release.role) ? [LOAD_STEP] : [])]));
+  }
   const ids = {
     istioReady: [byRole('cni').name, byRole('ztunnel').name],
     controller: byRole('controller').name,
@@ -138,6 +153,7 @@ export function buildPlan(rendered: RenderedLab, env: NodeJS.ProcessEnv = proces
   };
   for (const m of rendered.manifests) {
     const { needs, waits } = manifestDeps(m, ids);
+    if (warm && m.objects.some((o) => o.kind === 'Deployment' || o.kind === 'Gateway')) needs.push(LOAD_STEP);
     const extraWaits = m.id === 'waypoint'
       ? [kubectl(target, ['--namespace', WAYPOINT_NAMESPACE, 'wait', '--for=condition=Programmed', 'gateway/egress-gateway', '--timeout=180s'])]
       : [];

@@ -58,6 +58,8 @@ export const stackSchema = z.strictObject({
   /** Whether the stack's gateway can run without a proxy to tunnel to. */
   squidOptional: z.boolean(),
   gatewayClass: z.string(),
+  /** Images the stack's charts run ({version:KEY} is replaced by versions[KEY]), warmed for kind; workloads' images come from the manifests. */
+  images: z.array(z.string().regex(/^[a-z0-9][a-z0-9._\/:{}-]*$/, 'not an image reference')),
 });
 
 export type Stack = z.infer<typeof stackSchema>;

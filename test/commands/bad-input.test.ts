@@ -8,7 +8,7 @@ import { fakeDeps } from '../helpers/lab.ts';
 
 let fakes: Fakes;
 const tmp = scratch();
-beforeAll(() => (fakes = createFakes()));
+beforeAll(async () => (fakes = await createFakes()));
 afterAll(() => {
   fakes.cleanup();
   tmp.cleanup();

@@ -17,8 +17,8 @@ const kindProfiles = builtinProfileNames().filter((p) => loadProfile({ profile: 
 
 let fakes: Fakes;
 let userKubeconfigBefore: string;
-beforeEach(() => {
-  fakes = createFakes();
+beforeEach(async () => {
+  fakes = await createFakes();
   Object.assign(fakes.env, LICENCES);
   userKubeconfigBefore = readFileSync(fakes.userKubeconfig, 'utf8');
 });

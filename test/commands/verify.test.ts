@@ -17,7 +17,7 @@ let fakes: Fakes;
 const slept: number[] = [];
 const sleep = async (ms: number) => void slept.push(ms);
 beforeAll(async () => {
-  fakes = createFakes();
+  fakes = await createFakes();
   await up({ profile: 'kind-full', yes: true, verify: false }, fakeDeps(fakes));
 });
 afterAll(() => fakes.cleanup());

@@ -16,18 +16,18 @@ if (!available) console.warn('test:e2e:kind skipped: Docker (running), kind and 
 
 const home = mkdtempSync(join(tmpdir(), 'egress-lab-e2e-kind-'));
 const env = { EGRESS_LAB_HOME: home, CI: 'true' };
-afterAll(() => {
-  if (available) cli(['down', '--yes', '--name', 'e2e-kind'], { env });
+afterAll(async () => {
+  if (available) await cli(['down', '--yes', '--name', 'e2e-kind'], { env });
   rmSync(home, { recursive: true, force: true });
 });
 
 describe.skipIf(!available)('a real kind lab', () => {
-  it('comes up, reports healthy, and goes away', () => {
-    const up = cli(['up', '--profile', 'kind-full', '--name', 'e2e-kind', '--yes'], { env });
+  it('comes up, reports healthy, and goes away', async () => {
+    const up = await cli(['up', '--profile', 'kind-full', '--name', 'e2e-kind', '--yes'], { env });
     expect(up.code, up.stderr).toBe(0);
-    const status = cli(['status', '--name', 'e2e-kind', '--json'], { env });
+    const status = await cli(['status', '--name', 'e2e-kind', '--json'], { env });
     expect(JSON.parse(status.stdout).healthy).toBe(true);
-    const down = cli(['down', '--name', 'e2e-kind', '--yes'], { env });
+    const down = await cli(['down', '--name', 'e2e-kind', '--yes'], { env });
     expect(down.code, down.stderr).toBe(0);
   }, 30 * 60_000);
 });

@@ -8,69 +8,69 @@ const tmp = scratch();
 afterAll(() => tmp.cleanup());
 
 describe('egress-lab, spawned as a user runs it', () => {
-  it('--help lists the working commands and exits 0', () => {
-    const r = cli(['--help']);
+  it('--help lists the working commands and exits 0', async () => {
+    const r = await cli(['--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Usage: egress-lab/);
     expect(r.stdout).toMatch(/render \[options\]/);
     expect(r.stdout).toMatch(/profiles \[options\]/);
   });
 
-  it('--version prints the package version', () => {
+  it('--version prints the package version', async () => {
     const { version } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
-    expect(cli(['--version'])).toMatchObject({ code: 0, stdout: `${version}\n` });
+    expect(await cli(['--version'])).toMatchObject({ code: 0, stdout: `${version}\n` });
   });
 
-  it('--help loads neither zx, listr2 nor @clack/prompts (nor yaml or zod)', () => {
+  it('--help loads neither zx, listr2 nor @clack/prompts (nor yaml or zod)', async () => {
     const trace = join(tmp.dir, 'imports.txt');
-    const r = cli(['--help'], { env: { EGRESS_LAB_TRACE_IMPORTS: trace }, nodeArgs: ['--import', join(repoRoot, 'test/helpers/trace-imports.mjs')] });
+    const r = await cli(['--help'], { env: { EGRESS_LAB_TRACE_IMPORTS: trace }, nodeArgs: ['--import', join(repoRoot, 'test/helpers/trace-imports.mjs')] });
     expect(r.code).toBe(0);
     const loaded = readFileSync(trace, 'utf8');
     expect(loaded).toContain('/node_modules/commander/');
     for (const heavy of ['/node_modules/zx/', '/node_modules/listr2/', '/node_modules/@clack/', '/node_modules/yaml/', '/node_modules/zod/']) expect(loaded).not.toContain(heavy);
   });
 
-  it('profiles lists at least six profiles; --json gives the same as data', () => {
-    const text = cli(['profiles']);
+  it('profiles lists at least six profiles; --json gives the same as data', async () => {
+    const text = await cli(['profiles']);
     expect(text.code).toBe(0);
-    const json = cli(['profiles', '--json']);
+    const json = await cli(['profiles', '--json']);
     const list = JSON.parse(json.stdout) as { name: string; platform: string; stack: string; components: string[] }[];
     expect(list.length).toBeGreaterThanOrEqual(6);
     for (const p of list) expect(text.stdout).toMatch(new RegExp(`^${p.name} +${p.platform} +${p.stack} `, 'm'));
     expect(list.find((p) => p.name === 'kind-full')!.components).toEqual(['gateway-api', 'istio', 'controller', 'waypoint', 'egress', 'squid', 'ext-authz', 'sample']);
   });
 
-  it('render --profile P --out D works for every built-in profile', () => {
-    const list = JSON.parse(cli(['profiles', '--json']).stdout) as { name: string }[];
+  it('render --profile P --out D works for every built-in profile', async () => {
+    const list = JSON.parse((await cli(['profiles', '--json'])).stdout) as { name: string }[];
     for (const { name } of list) {
       const out = join(tmp.dir, `render-${name}`);
-      const r = cli(['render', '--profile', name, '--out', out]);
+      const r = await cli(['render', '--profile', name, '--out', out]);
       expect(r, name).toMatchObject({ code: 0, stderr: '' });
       expect(readdirSync(out)).toContain('plan.md');
     }
   });
 
-  it('bad input exits 2 with one line naming file:line:col, and writes nothing', () => {
+  it('bad input exits 2 with one line naming file:line:col, and writes nothing', async () => {
     const profile = tmp.write('typo.yaml', 'description: typo\nextends: kind\ncomponents:\n  squid:\n    mdoe: in-cluster\n');
     const out = join(tmp.dir, 'never');
-    const r = cli(['render', '--profile', profile, '--out', out]);
+    const r = await cli(['render', '--profile', profile, '--out', out]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`egress-lab: ${profile}:5:5: components.squid: unknown key "mdoe"\n`);
     expect(r.stdout).toBe('');
     expect(existsSync(out)).toBe(false);
   });
 
-  it('an unknown option or command is bad usage: exit 2', () => {
-    expect(cli(['render', '--profile', 'kind', '--out', join(tmp.dir, 'x'), '--nope']).code).toBe(2);
-    expect(cli(['nope']).code).toBe(2);
-    expect(cli(['render', '--profile', 'kind']).stderr).toMatch(/required option '--out <dir>'/);
+  it('an unknown option or command is bad usage: exit 2', async () => {
+    expect((await cli(['render', '--profile', 'kind', '--out', join(tmp.dir, 'x'), '--nope'])).code).toBe(2);
+    expect((await cli(['nope'])).code).toBe(2);
+    expect((await cli(['render', '--profile', 'kind'])).stderr).toMatch(/required option '--out <dir>'/);
   });
 
-  it('with licence variables set to a canary, the canary is in no printed line and no rendered file', () => {
+  it('with licence variables set to a canary, the canary is in no printed line and no rendered file', async () => {
     const canary = 'LICENCE-CANARY-31337';
     const env = { GLOO_MESH_LICENSE_KEY: canary, GLOO_GATEWAY_LICENSE_KEY: canary, AGENTGATEWAY_LICENSE_KEY: canary };
     const out = join(tmp.dir, 'canary');
-    const r = cli(['render', '--profile', 'seed', '--out', out], { env });
+    const r = await cli(['render', '--profile', 'seed', '--out', out], { env });
     expect(r.code).toBe(0);
     expect(r.stdout + r.stderr).not.toContain(canary);
     for (const f of readdirSync(out)) expect(readFileSync(join(out, f), 'utf8')).not.toContain(canary);

@@ -6,8 +6,8 @@ import { createFakes, type Fakes } from '../fakes/fakes.ts';
 import { cli, entry } from '../helpers/cli.ts';
 
 let fakes: Fakes;
-beforeEach(() => {
-  fakes = createFakes();
+beforeEach(async () => {
+  fakes = await createFakes();
   // Slow programs, so a signal lands in the middle of the run.
   fakes.update((s) => (s.delays = [{ match: '^(helm upgrade|kind (create|delete))', ms: 700 }]));
 });
@@ -42,19 +42,19 @@ describe('Ctrl-C and SIGTERM', () => {
       expect(r.code, r.stderr).toBe(130);
       expect(r.stderr).toMatch(/interrupted/);
       expect(leftovers()).toEqual([]);
-      const again = cli(['up', '--profile', 'kind', '--yes', '--no-verify'], { env: fakes.env });
+      const again = await cli(['up', '--profile', 'kind', '--yes', '--no-verify'], { env: fakes.env });
       expect(again.code, again.stderr).toBe(0);
-      expect(cli(['down', '--yes'], { env: fakes.env }).code).toBe(0);
+      expect((await cli(['down', '--yes'], { env: fakes.env })).code).toBe(0);
       expect(fakes.state().clusters).toEqual({});
     });
   }
 
   it('down interrupted: exit 130, and the next down finishes', async () => {
-    expect(cli(['up', '--profile', 'kind', '--yes', '--no-verify'], { env: fakes.env }).code).toBe(0);
+    expect((await cli(['up', '--profile', 'kind', '--yes', '--no-verify'], { env: fakes.env })).code).toBe(0);
     const r = await interrupted(['down', '--yes'], 200, 'SIGINT');
     expect(r.code, r.stderr).toBe(130);
     expect(leftovers()).toEqual([]);
-    expect(cli(['down', '--yes'], { env: fakes.env }).code).toBe(0);
+    expect((await cli(['down', '--yes'], { env: fakes.env })).code).toBe(0);
     expect(fakes.state().clusters).toEqual({});
     expect(existsSync(join(fakes.home, 'egress-lab'))).toBe(false);
   });

@@ -6,7 +6,7 @@ import { createFakes, type Fakes } from '../fakes/fakes.ts';
 import { cli, entry } from '../helpers/cli.ts';
 
 let fakes: Fakes;
-beforeEach(() => (fakes = createFakes()));
+beforeEach(async () => (fakes = await createFakes()));
 afterEach(() => fakes.cleanup());
 
 /** Spawns the CLI with stdin as an open pipe that never closes (as CI runners and zx children give it). */
@@ -24,26 +24,26 @@ function withOpenStdin(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: 
 }
 
 describe('egress-lab up / status / down, spawned against the fakes', () => {
-  it('up --profile kind-full --yes, status --json, down --yes', () => {
-    const upRun = cli(['up', '--profile', 'kind-full', '--yes'], { env: fakes.env });
+  it('up --profile kind-full --yes, status --json, down --yes', async () => {
+    const upRun = await cli(['up', '--profile', 'kind-full', '--yes'], { env: fakes.env });
     expect(upRun.code, upRun.stderr).toBe(0);
     expect(upRun.stdout).toContain('The lab "egress-lab" is up');
     expect(upRun.stdout).toMatch(/exec deploy\/sleep -n ns1 -- curl -s http:\/\/httpbingo\.org\/headers -H 'x-ext-authz: allow'/);
-    const status = cli(['status', '--json'], { env: fakes.env });
+    const status = await cli(['status', '--json'], { env: fakes.env });
     expect(status.code).toBe(0);
     const report = JSON.parse(status.stdout) as { healthy: boolean; profile: string; components: { name: string; healthy: boolean }[] };
     expect(report).toMatchObject({ healthy: true, profile: 'kind-full' });
     expect(report.components.map((c) => c.name)).toEqual(expect.arrayContaining(['cluster', 'istio', 'controller', 'waypoint', 'squid', 'ext-authz', 'sample', 'egress']));
-    const downRun = cli(['down', '--yes'], { env: fakes.env });
+    const downRun = await cli(['down', '--yes'], { env: fakes.env });
     expect(downRun.code).toBe(0);
     expect(fakes.state().clusters).toEqual({});
-    expect(cli(['status'], { env: fakes.env })).toMatchObject({ code: 1, stderr: expect.stringMatching(/no lab "egress-lab"/) });
+    expect(await cli(['status'], { env: fakes.env })).toMatchObject({ code: 1, stderr: expect.stringMatching(/no lab "egress-lab"/) });
   });
 
-  it('--json prints one JSON event per line, ending with the result, and no licence', () => {
+  it('--json prints one JSON event per line, ending with the result, and no licence', async () => {
     const canary = 'CANARY-json-5521';
     const env = { ...fakes.env, GLOO_MESH_LICENSE_KEY: canary, AGENTGATEWAY_LICENSE_KEY: canary };
-    const r = cli(['up', '--profile', 'kind-enterprise', '--yes', '--json'], { env });
+    const r = await cli(['up', '--profile', 'kind-enterprise', '--yes', '--json'], { env });
     expect(r.code, r.stderr).toBe(0);
     const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; step?: string });
     expect(events[0]).toMatchObject({ type: 'doctor', findings: expect.arrayContaining([expect.objectContaining({ check: 'docker', level: 'ok' })]) });
@@ -54,16 +54,16 @@ describe('egress-lab up / status / down, spawned against the fakes', () => {
     expect(r.stdout + r.stderr).not.toContain(canary);
   });
 
-  it('a failing step exits 1 naming the step and the command', () => {
+  it('a failing step exits 1 naming the step and the command', async () => {
     fakes.update((s) => (s.faults = [{ match: '^helm upgrade --install ztunnel ', stderr: 'Error: INSTALLATION FAILED: timed out waiting for the condition' }]));
-    const r = cli(['up', '--profile', 'kind', '--yes'], { env: fakes.env });
+    const r = await cli(['up', '--profile', 'kind', '--yes'], { env: fakes.env });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^egress-lab: step ztunnel failed: helm upgrade --install ztunnel .* failed \(exit 1\): Error: INSTALLATION FAILED: timed out waiting for the condition$/m);
   });
 
-  it('without Docker: exit 1 with the findings, nothing created', () => {
+  it('without Docker: exit 1 with the findings, nothing created', async () => {
     fakes.update((s) => (s.docker = false));
-    const r = cli(['up'], { env: fakes.env });
+    const r = await cli(['up'], { env: fakes.env });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/✖ the Docker engine is not reachable/);
     expect(r.stderr).toMatch(/doctor found 1 problem .* nothing was created/);
@@ -72,7 +72,7 @@ describe('egress-lab up / status / down, spawned against the fakes', () => {
 
   it('a question without its flag exits 2 naming the flag, with stdin /dev/null or an open pipe: never a hang', async () => {
     const args = ['up', '--profile', 'gke-full', '--gke-location', 'europe-west1-b'];
-    const closed = cli(args, { env: fakes.env });
+    const closed = await cli(args, { env: fakes.env });
     expect(closed.code).toBe(2);
     expect(closed.stderr).toMatch(/"GCP project ID" needs an answer and this run is not interactive: pass --gke-project ID/);
     const open = await withOpenStdin(args, fakes.env);
@@ -84,21 +84,21 @@ describe('egress-lab up / status / down, spawned against the fakes', () => {
     expect(fakes.state().clusters).toEqual({});
   });
 
-  it('one run per lab: a live lock holder is named; a stale lock is taken over', () => {
+  it('one run per lab: a live lock holder is named; a stale lock is taken over', async () => {
     const lockDir = join(fakes.home, 'egress-lab');
     mkdirSync(lockDir, { recursive: true });
     writeFileSync(join(lockDir, 'lock'), String(process.pid));
-    const busy = cli(['up', '--profile', 'kind', '--yes'], { env: fakes.env });
+    const busy = await cli(['up', '--profile', 'kind', '--yes'], { env: fakes.env });
     expect(busy.code).toBe(1);
     expect(busy.stderr).toMatch(new RegExp(`in use by another egress-lab run \\(PID ${process.pid}\\)`));
     writeFileSync(join(lockDir, 'lock'), '999999');
-    expect(cli(['up', '--profile', 'kind', '--yes'], { env: fakes.env }).code).toBe(0);
+    expect((await cli(['up', '--profile', 'kind', '--yes'], { env: fakes.env })).code).toBe(0);
   });
 
-  it('down --dry-run lists what would go and changes nothing', () => {
-    expect(cli(['up', '--profile', 'kind', '--yes'], { env: fakes.env }).code).toBe(0);
+  it('down --dry-run lists what would go and changes nothing', async () => {
+    expect((await cli(['up', '--profile', 'kind', '--yes'], { env: fakes.env })).code).toBe(0);
     const before = JSON.stringify(fakes.state().clusters);
-    const r = cli(['down', '--dry-run', '--keep-cluster'], { env: fakes.env });
+    const r = await cli(['down', '--dry-run', '--keep-cluster'], { env: fakes.env });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^down would remove, in this order \(nothing was changed\):/);
     expect(r.stdout).toMatch(/helm release istio-system\/istiod/);

@@ -1,9 +1,49 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+// @ts-expect-error: plain JavaScript module without types
+import { handle } from './programs.mjs';
 
-const FAKE = join(dirname(fileURLToPath(import.meta.url)), 'fake-bin.mjs');
+const CLIENT = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'client.sh'), 'utf8');
+
+type Handle = (dir: string, req: { bin: string; argv: string[]; stdin: string | null; cwd: string; kubeconfigEnv: string; killed: () => boolean }) => Promise<{ stdout: string; stderr: string; code: number }>;
+
+/**
+ * Reads one request (NUL-separated name, folder, KUBECONFIG, argument count, arguments, stdin length,
+ * then stdin) and answers exit code, stdout and stderr, base64, one line each.
+ */
+function serve(dir: string, socket: Socket): void {
+  let buf = Buffer.alloc(0);
+  let done = false;
+  socket.on('error', () => undefined);
+  socket.on('data', async (chunk: Buffer) => {
+    buf = Buffer.concat([buf, chunk]);
+    if (done) return;
+    const fields: string[] = [];
+    let at = 0;
+    while (true) {
+      const nul = buf.indexOf(0, at);
+      if (nul < 0) return;
+      fields.push(buf.subarray(at, nul).toString('utf8'));
+      at = nul + 1;
+      if (fields.length >= 4 && fields.length === 4 + Number(fields[3]) + 1) break;
+    }
+    const length = Number(fields.at(-1));
+    if (buf.length - at < length) return;
+    done = true;
+    const [bin = '', cwd = '', kubeconfigEnv = '', count = '0'] = fields;
+    const argv = fields.slice(4, 4 + Number(count));
+    const stdin = argv.includes('-') ? buf.subarray(at, at + length).toString('utf8') : null;
+    // A client killed while its call waits (Ctrl-C, a timeout) is a program killed before it acted.
+    let killed = false;
+    socket.on('close', () => (killed = true));
+    const res = await (handle as Handle)(dir, { bin, argv, stdin, cwd, kubeconfigEnv, killed: () => killed });
+    const b64 = (s: string) => Buffer.from(s).toString('base64');
+    if (!socket.destroyed) socket.end(`${res.code}\n${b64(res.stdout)}\n${b64(res.stderr)}\n`);
+  });
+}
 export const PROGRAMS = ['kind', 'kubectl', 'helm', 'gcloud', 'docker'] as const;
 
 export interface Call {
@@ -37,16 +77,21 @@ export interface FakeState {
   delays: { match: string; ms: number }[];
 }
 
-/** Stateful fake kind/kubectl/helm/gcloud/docker first on PATH, a private EGRESS_LAB_HOME, and a user KUBECONFIG to guard. */
-export function createFakes() {
+/**
+ * Stateful fake kind/kubectl/helm/gcloud/docker first on PATH (bash clients of a server on loopback in this
+ * process), a private EGRESS_LAB_HOME, and a user KUBECONFIG to guard.
+ */
+export async function createFakes() {
   const dir = mkdtempSync(join(tmpdir(), 'egress-lab-fakes-'));
   const bin = join(dir, 'bin');
   mkdirSync(bin);
   for (const name of PROGRAMS) {
     const path = join(bin, name);
-    writeFileSync(path, `#!/bin/sh\nexec "${process.execPath}" "${FAKE}" ${name} "$@"\n`);
+    writeFileSync(path, CLIENT.replace('__NAME__', name));
     chmodSync(path, 0o755);
   }
+  const server: Server = createServer((socket) => serve(dir, socket));
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', () => ok()));
   const userKubeconfig = join(dir, 'user-kubeconfig');
   writeFileSync(userKubeconfig, 'apiVersion: v1\nkind: Config\ncurrent-context: production\ncontexts:\n- name: production\n  context: {cluster: prod, user: admin}\n');
   const initial: FakeState = { docker: true, clusters: {}, faults: [], delays: [] };
@@ -55,6 +100,7 @@ export function createFakes() {
     ...process.env,
     PATH: `${bin}:${process.env['PATH']}`,
     FAKE_STATE_DIR: dir,
+    FAKE_PORT: String((server.address() as { port: number }).port),
     EGRESS_LAB_HOME: join(dir, 'home'),
     KUBECONFIG: userKubeconfig,
     CI: 'true',
@@ -74,8 +120,11 @@ export function createFakes() {
     },
     calls: (): Call[] => (existsSync(join(dir, 'calls.jsonl')) ? readFileSync(join(dir, 'calls.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Call) : []),
     clearCalls: () => rmSync(join(dir, 'calls.jsonl'), { force: true }),
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    cleanup: () => {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 
-export type Fakes = ReturnType<typeof createFakes>;
+export type Fakes = Awaited<ReturnType<typeof createFakes>>;

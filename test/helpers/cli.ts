@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,14 +12,18 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the built CLI as a user would, with stdin closed and a private state folder. */
-export function cli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; nodeArgs?: string[] } = {}): CliResult {
-  const r = spawnSync(process.execPath, [...(opts.nodeArgs ?? []), entry, ...args], {
-    cwd: opts.cwd ?? repoRoot,
-    env: { ...process.env, ...opts.env },
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: 20_000,
+/** Runs the built CLI as a user would, with stdin closed (async: the fakes server lives in this process). */
+export function cli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; nodeArgs?: string[] } = {}): Promise<CliResult> {
+  return new Promise((ok) => {
+    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), entry, ...args], { cwd: opts.cwd ?? repoRoot, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      ok({ code, stdout, stderr });
+    });
   });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -1,40 +1,30 @@
-// A stateful stand-in for kind, kubectl, helm, gcloud and docker, first on PATH in tests.
-// State (clusters, CRDs, objects, releases) lives in $FAKE_STATE_DIR/state.json; every call is appended to
-// calls.jsonl with argv, stdin, start and end times. Faults and delays come from state.json too.
+// The behaviour of the fake kind, kubectl, helm, gcloud and docker (test/fakes/fakes.ts serves it; the
+// programs on PATH are small bash clients). State (clusters, CRDs, objects, releases) lives in
+// <dir>/state.json; every call is appended to calls.jsonl with argv, stdin, start and end times. Faults and
+// delays come from state.json too.
 // It behaves like the real programs where egress-lab depends on it: kubectl refuses a kind whose CRD is
 // not installed and an object whose namespace does not exist; every kube call needs --kubeconfig and a
 // context that the kubeconfig file holds.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 
-const [bin, ...argv] = process.argv.slice(2);
-const dir = process.env.FAKE_STATE_DIR;
-const stateFile = join(dir, 'state.json');
-const lockDir = join(dir, 'state.lock');
-const start = Date.now();
-const stdin = argv.includes('-') ? readFileSync(0, 'utf8') : null;
 
 class Fail extends Error {
   constructor(message, code = 1) { super(message); this.code = code; }
 }
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function withState(fn) {
-  for (let i = 0; ; i++) {
-    try { mkdirSync(lockDir); break; } catch { if (i > 2000) throw new Error('fake: state lock timeout'); await sleep(5); }
-  }
+/** Read, change, write: the server runs one handler at a time between awaits, so no lock is needed. */
+function withState(dir, fn) {
+  const stateFile = join(dir, 'state.json');
   // What a call changed before it failed stays changed, as with the real programs (a partly applied file).
-  let state;
+  const state = JSON.parse(readFileSync(stateFile, 'utf8'));
   try {
-    state = JSON.parse(readFileSync(stateFile, 'utf8'));
     return fn(state);
   } finally {
-    if (state) {
-      writeFileSync(stateFile + '.tmp', JSON.stringify(state, null, 1));
-      renameSync(stateFile + '.tmp', stateFile);
-    }
-    rmSync(lockDir, { recursive: true, force: true });
+    writeFileSync(stateFile + '.tmp', JSON.stringify(state, null, 1));
+    renameSync(stateFile + '.tmp', stateFile);
   }
 }
 
@@ -96,7 +86,7 @@ function removeContext(file, context) {
 }
 
 /** The cluster a kube call targets: --kubeconfig and --context are required, as egress-lab promises. */
-function targetCluster(state, kubeconfig, context) {
+function targetCluster(state, kubeconfig, context, bin) {
   if (!kubeconfig) throw new Fail(`fake ${bin}: called without --kubeconfig (egress-lab must never fall back to the user's KUBECONFIG)`);
   if (!context) throw new Fail(`fake ${bin}: called without a context flag`);
   if (!existsSync(kubeconfig)) throw new Fail(`error: stat ${kubeconfig}: no such file or directory`);
@@ -123,14 +113,40 @@ function kindKnown(cluster, apiVersion, kind) {
 
 // ---- programs --------------------------------------------------------------------------------------------
 function docker(state, args) {
-  if (args[0] === 'info') {
-    if (!state.docker) throw new Fail('Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?');
-    return '28.2.2\n';
+  if (!state.docker) throw new Fail('Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?');
+  state.images ??= [];
+  if (args[0] === 'info') return '28.2.2\n';
+  if (args[0] === 'image' && args[1] === 'inspect') {
+    take(args, '--format');
+    const images = args.slice(2);
+    const missing = images.find((i) => !state.images.includes(i));
+    if (missing) throw new Fail(`Error response from daemon: No such image: ${missing}`);
+    return images.map((i) => `sha256:${Buffer.from(i).toString('hex').slice(0, 24)}\n`).join('');
+  }
+  if (args[0] === 'pull') {
+    const image = args.at(-1);
+    if (!take(args, '--platform')) throw new Fail('fake docker: pull without --platform');
+    if ((state.unpullable ?? []).includes(image)) throw new Fail(`Error response from daemon: manifest for ${image} not found: manifest unknown`);
+    state.images.push(image);
+    state.pulled = [...(state.pulled ?? []), image];
+    return `${image.split(':').at(-1)}: Pulling from ${image}\nStatus: Downloaded newer image for ${image}\n`;
+  }
+  if (args[0] === 'save') {
+    if (!take(args, '--platform')) throw new Fail('fake docker: save without --platform (kind load would hit the containerd image store problem)');
+    const out = take(args, '-o');
+    const images = args.slice(1);
+    for (const image of images) if (!state.images.includes(image)) throw new Fail(`Error response from daemon: reference does not exist: ${image}`);
+    writeFileSync(out, JSON.stringify(images));
+    return '';
+  }
+  if (args[0] === 'image' && args[1] === 'rm') {
+    state.images = state.images.filter((i) => i !== args[2]);
+    return `Untagged: ${args[2]}\n`;
   }
   throw new Fail(`fake docker: unsupported ${args.join(' ')}`);
 }
 
-function kind(state, args) {
+function kind(state, args, ctx) {
   if (args[0] === 'version') return 'kind v0.33.0 go1.24.6 linux/amd64\n';
   const name = take(args, '--name') ?? 'kind';
   const kubeconfig = take(args, '--kubeconfig');
@@ -138,7 +154,7 @@ function kind(state, args) {
   if (args[0] === 'create' && args[1] === 'cluster') {
     if (!state.docker) throw new Fail('ERROR: failed to create cluster: failed to get docker info');
     const config = take(args, '--config');
-    const cfg = parse(readFileSync(resolve(config), 'utf8'));
+    const cfg = parse(readFileSync(resolve(ctx.cwd, config), 'utf8'));
     if (cfg.kind !== 'Cluster' || cfg.apiVersion !== 'kind.x-k8s.io/v1alpha4') throw new Fail('ERROR: failed to create cluster: invalid config');
     if (state.clusters[name]) throw new Fail(`ERROR: failed to create cluster: node(s) already exist for a cluster with the name "${name}"`);
     state.clusters[name] = newCluster(state, 'kind', { nodes: cfg.nodes.length });
@@ -150,6 +166,12 @@ function kind(state, args) {
     writeKubeconfig(kubeconfig, `kind-${name}`, state.clusters[name].server);
     return '';
   }
+  if (args[0] === 'load' && args[1] === 'image-archive') {
+    if (!state.clusters[name]) throw new Fail(`ERROR: no nodes found for cluster "${name}"`);
+    const images = JSON.parse(readFileSync(args[2], 'utf8'));
+    state.clusters[name].images = [...new Set([...(state.clusters[name].images ?? []), ...images])];
+    return '';
+  }
   if (args[0] === 'delete' && args[1] === 'cluster') {
     delete state.clusters[name];
     removeContext(kubeconfig, `kind-${name}`);
@@ -158,7 +180,7 @@ function kind(state, args) {
   throw new Fail(`fake kind: unsupported ${args.join(' ')}`);
 }
 
-function gcloud(state, args) {
+function gcloud(state, args, ctx) {
   if (args[0] === '--version') return 'Google Cloud SDK 530.0.0\n';
   if (!flag(args, '--quiet')) throw new Fail('fake gcloud: called without --quiet (a prompt would hang)');
   const project = take(args, '--project');
@@ -178,8 +200,8 @@ function gcloud(state, args) {
   }
   if (verb === 'get-credentials') {
     if (!state.clusters[key]) throw new Fail(`ERROR: (gcloud.container.clusters.get-credentials) ResponseError: code=404, message=Not found: projects/${project}/locations/${location}/clusters/${name}.`);
-    if (!process.env.KUBECONFIG) throw new Fail('fake gcloud: get-credentials without KUBECONFIG would write the user\'s ~/.kube/config');
-    writeKubeconfig(process.env.KUBECONFIG, `gke_${project}_${location}_${name}`, state.clusters[key].server);
+    if (!ctx.kubeconfigEnv) throw new Fail('fake gcloud: get-credentials without KUBECONFIG would write the user\'s ~/.kube/config');
+    writeKubeconfig(ctx.kubeconfigEnv, `gke_${project}_${location}_${name}`, state.clusters[key].server);
     return 'Fetching cluster endpoint and auth data.\nkubeconfig entry generated.\n';
   }
   if (verb === 'delete') {
@@ -199,11 +221,11 @@ function removeRelease(cluster, id) {
   delete cluster.releases[id];
 }
 
-function helm(state, args) {
+function helm(state, args, ctx) {
   if (args[0] === 'version') return 'v3.17.3\n';
   const kubeconfig = take(args, '--kubeconfig');
   const context = take(args, '--kube-context');
-  const cluster = targetCluster(state, kubeconfig, context);
+  const cluster = targetCluster(state, kubeconfig, context, 'helm');
   const namespace = take(args, '--namespace', '-n') ?? 'default';
   if (args[0] === 'upgrade' && args[1] === '--install') {
     const [, , name, chart] = args;
@@ -212,7 +234,7 @@ function helm(state, args) {
     const values = take(args, '--values', '-f');
     if (values !== '-') throw new Fail('fake helm: values must come on stdin (--values -)');
     if (!version) throw new Fail('fake helm: no --version (charts must be pinned)');
-    const parsedValues = parse(stdin ?? '') ?? {};
+    const parsedValues = parse(ctx.stdin ?? '') ?? {};
     const chartName = chart.split('/').at(-1);
     if (!CHARTS[chartName]) throw new Fail(`Error: chart "${chart}" not found${repo ? ` in ${repo}` : ''}`);
     if (!cluster.namespaces.includes(namespace)) {
@@ -361,9 +383,9 @@ function workloadLogs(cluster, ns, workload, since) {
   return lines.length ? lines.join('\n') + '\n' : '';
 }
 
-function kubectl(state, args) {
+function kubectl(state, args, ctx) {
   if (args[0] === 'version') return JSON.stringify({ clientVersion: { gitVersion: 'v1.33.1' } }) + '\n';
-  const cluster = targetCluster(state, take(args, '--kubeconfig'), take(args, '--context'));
+  const cluster = targetCluster(state, take(args, '--kubeconfig'), take(args, '--context'), 'kubectl');
   const ns = take(args, '--namespace', '-n') ?? 'default';
   const output = take(args, '--output', '-o');
   const verb = args[0];
@@ -371,7 +393,7 @@ function kubectl(state, args) {
     if (!flag(args, '--server-side')) throw new Fail('fake kubectl: apply without --server-side');
     if (take(args, '--field-manager') !== 'egress-lab') throw new Fail('fake kubectl: apply without --field-manager egress-lab');
     const file = take(args, '-f', '--filename');
-    if (file === '-') return applyDocs(cluster, parseAllDocuments(stdin).map((d) => d.toJS()).filter(Boolean), output);
+    if (file === '-') return applyDocs(cluster, parseAllDocuments(ctx.stdin).map((d) => d.toJS()).filter(Boolean), output);
     if (/^https:\/\/github\.com\/kubernetes-sigs\/gateway-api\/releases\/download\/v[\d.]+\/experimental-install\.yaml$/.test(file)) {
       for (const [plural, group, kind] of GATEWAY_API_CRDS) cluster.crds[`${plural}.${group}`] = { group, kind };
       return GATEWAY_API_CRDS.map(([p, g]) => `customresourcedefinition.apiextensions.k8s.io/${p}.${g}${output === 'name' ? '' : ' serverside-applied'}`).join('\n') + '\n';
@@ -405,7 +427,7 @@ function kubectl(state, args) {
     const ignore = flag(args, '--ignore-not-found');
     const file = take(args, '-f');
     if (file === '-') {
-      return parseAllDocuments(stdin).map((d) => d.toJS()).filter(Boolean)
+      return parseAllDocuments(ctx.stdin).map((d) => d.toJS()).filter(Boolean)
         .filter((o) => findByResource(cluster, o.kind.toLowerCase(), o.metadata.namespace ?? 'default', o.metadata.name) || (!ignore && (() => { throw notFound(o.kind.toLowerCase(), o.metadata.name); })()))
         .map((o) => `${o.kind.toLowerCase()}/${o.metadata.name}\n`).join('');
     }
@@ -439,7 +461,7 @@ function kubectl(state, args) {
     take(args, '--timeout');
     const file = take(args, '-f');
     if (file === '-') {
-      for (const o of parseAllDocuments(stdin).map((d) => d.toJS()).filter(Boolean)) deleteObject(cluster, o.kind, CLUSTER_SCOPED.has(o.kind) ? undefined : o.metadata.namespace ?? 'default', o.metadata.name);
+      for (const o of parseAllDocuments(ctx.stdin).map((d) => d.toJS()).filter(Boolean)) deleteObject(cluster, o.kind, CLUSTER_SCOPED.has(o.kind) ? undefined : o.metadata.namespace ?? 'default', o.metadata.name);
       return 'deleted\n';
     }
     if (args[1] === 'namespace') {
@@ -450,32 +472,37 @@ function kubectl(state, args) {
   throw new Fail(`fake kubectl: unsupported ${args.join(' ')}`);
 }
 
-// ---- main ------------------------------------------------------------------------------------------------
+// ---- one call --------------------------------------------------------------------------------------------
 const PROGRAMS = { docker, kind, gcloud, helm, kubectl };
-const line = [bin, ...argv].join(' ');
-let exitCode = 0;
-let out = '';
-let err = '';
-try {
-  const { delayMs, fault } = await withState((state) => {
-    const delayMs = (state.delays ?? []).filter((d) => new RegExp(d.match).test(line)).reduce((a, d) => a + d.ms, 0);
-    let fault;
-    for (const f of state.faults ?? []) {
-      if (!new RegExp(f.match).test(line)) continue;
-      f.seen = (f.seen ?? 0) + 1;
-      if (f.nth === undefined || f.nth === f.seen) { fault = f; break; }
-    }
-    return { delayMs, fault };
-  });
-  if (delayMs) await sleep(delayMs);
-  if (fault?.hang) await sleep(3_600_000);
-  if (fault) throw new Fail(fault.stderr ?? `fake ${bin}: injected failure`, fault.exitCode ?? 1);
-  out = await withState((state) => PROGRAMS[bin](state, [...argv]));
-} catch (e) {
-  exitCode = e instanceof Fail ? e.code : 1;
-  err = (e instanceof Fail ? e.message : String(e.stack ?? e)) + '\n';
+
+/** Runs one call of a fake program: { bin, argv, stdin, cwd, kubeconfigEnv } in, { stdout, stderr, code } out. */
+export async function handle(dir, req) {
+  const { bin, argv } = req;
+  const start = Date.now();
+  const line = [bin, ...argv].join(' ');
+  let code = 0;
+  let stdout = '';
+  let stderr = '';
+  try {
+    const { delayMs, fault } = withState(dir, (state) => {
+      const delayMs = (state.delays ?? []).filter((d) => new RegExp(d.match).test(line)).reduce((a, d) => a + d.ms, 0);
+      let fault;
+      for (const f of state.faults ?? []) {
+        if (!new RegExp(f.match).test(line)) continue;
+        f.seen = (f.seen ?? 0) + 1;
+        if (f.nth === undefined || f.nth === f.seen) { fault = f; break; }
+      }
+      return { delayMs, fault };
+    });
+    if (delayMs) await sleep(delayMs);
+    if (req.killed?.()) throw new Fail('killed before it acted', 143);
+    if (fault?.hang) await new Promise(() => undefined);
+    if (fault) throw new Fail(fault.stderr ?? `fake ${bin}: injected failure`, fault.exitCode ?? 1);
+    stdout = withState(dir, (state) => PROGRAMS[bin](state, [...argv], req));
+  } catch (e) {
+    code = e instanceof Fail ? e.code : 1;
+    stderr = (e instanceof Fail ? e.message : String(e.stack ?? e)) + '\n';
+  }
+  appendFileSync(join(dir, 'calls.jsonl'), JSON.stringify({ bin, argv, stdin: req.stdin, cwd: req.cwd, env: { KUBECONFIG: req.kubeconfigEnv }, start, end: Date.now(), exitCode: code }) + '\n');
+  return { stdout, stderr, code };
 }
-appendFileSync(join(dir, 'calls.jsonl'), JSON.stringify({ bin, argv, stdin, cwd: process.cwd(), env: { KUBECONFIG: process.env.KUBECONFIG }, start, end: Date.now(), exitCode }) + '\n');
-process.stdout.write(out);
-process.stderr.write(err);
-process.exitCode = exitCode;
