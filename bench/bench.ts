@@ -73,7 +73,7 @@ async function benchUp(): Promise<void> {
     const duration = (id: string) => ledger.steps[id]?.durationMs ?? 0;
     const critical = criticalPath(steps, duration);
     const sequential = steps.reduce((sum, st) => sum + duration(st.id), 0);
-    console.log(`up --profile ${profile} against the fakes (latencies x${SCALE}; each fake call also costs a Node start-up here):`);
+    console.log(`up --profile ${profile} against the fakes (real latencies x${SCALE}, plus a few ms per fake call):`);
     console.log(`  wall time:        ${s(wall)}`);
     console.log(`  critical path:    ${s(critical.ms)}  (${critical.path.join(' > ')})`);
     console.log(`  sequential sum:   ${s(sequential)}`);

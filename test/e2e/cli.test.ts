@@ -21,6 +21,16 @@ describe('egress-lab, spawned as a user runs it', () => {
     expect(await cli(['--version'])).toMatchObject({ code: 0, stdout: `${version}\n` });
   });
 
+  it('--version and profiles load neither zx, listr2 nor @clack/prompts', async () => {
+    for (const args of [['--version'], ['profiles']]) {
+      const trace = join(tmp.dir, `imports-${args[0]}.txt`);
+      const r = await cli(args, { env: { EGRESS_LAB_TRACE_IMPORTS: trace }, nodeArgs: ['--import', join(repoRoot, 'test/helpers/trace-imports.mjs')] });
+      expect(r.code).toBe(0);
+      const loaded = readFileSync(trace, 'utf8');
+      for (const heavy of ['/node_modules/zx/', '/node_modules/listr2/', '/node_modules/@clack/']) expect(loaded, args.join(' ')).not.toContain(heavy);
+    }
+  });
+
   it('--help loads neither zx, listr2 nor @clack/prompts (nor yaml or zod)', async () => {
     const trace = join(tmp.dir, 'imports.txt');
     const r = await cli(['--help'], { env: { EGRESS_LAB_TRACE_IMPORTS: trace }, nodeArgs: ['--import', join(repoRoot, 'test/helpers/trace-imports.mjs')] });
