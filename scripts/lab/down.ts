@@ -60,9 +60,8 @@ export async function down(opts: DownOptions, deps: LabDeps): Promise<void> {
   }
   await confirmRemoval(ledger, opts, deps);
   const release = acquireLock(lab, deps.env);
-  let gone = false;
   try {
-    gone = (await guardCluster(deps.exec, ledger, 'down', deps.env)).state === 'gone';
+    const gone = (await guardCluster(deps.exec, ledger, 'down', deps.env)).state === 'gone';
     if (gone) deps.stdout.write(`The cluster "${ledger.cluster.name}" is gone already; removing the lab's records.\n`);
     else await runRemovals(removals, deps.exec, deps.renderer, deps.signal);
   } finally {
@@ -71,6 +70,7 @@ export async function down(opts: DownOptions, deps: LabDeps): Promise<void> {
   }
   removeLabDir(lab, deps.env);
   if (opts.purgeCache) await purgeImages(deps, false);
-  const kept = ledger.cluster.createdByEgressLab && !opts.keepCluster ? '' : ` The cluster "${ledger.cluster.name}" was left in place.`;
+  const access = ledger.cluster.platform === 'kind' ? ` (kubeconfig: kind export kubeconfig --name ${ledger.cluster.name})` : '';
+  const kept = ledger.cluster.createdByEgressLab && !opts.keepCluster ? '' : ` The cluster "${ledger.cluster.name}" was left in place${access}.`;
   deps.stdout.write(`Removed the lab "${lab}".${kept}\n`);
 }
