@@ -7,6 +7,7 @@ import { WAYPOINT_NAMESPACE } from '../render/context.ts';
 import { verifyLab } from '../verify/verify.ts';
 import { guardCluster } from '../lab/guard.ts';
 import { formatReport } from '../verify/report.ts';
+import { kubeAccess } from '../plan/plan.ts';
 
 export interface VerifyCommandDeps {
   exec: Exec;
@@ -49,6 +50,6 @@ export async function logs(component: string, opts: { name?: string; follow?: bo
   if (typeof target === 'string') throw new InputError(target);
   const tail = opts.tail ?? '200';
   if (!/^\d+$/.test(tail)) throw new InputError(`--tail: "${tail}" is not a number of lines`);
-  const args = ['--kubeconfig', ledger.kubeconfig, '--context', ledger.context, 'logs', target[0], '-n', target[1], `--tail=${tail}`, ...(opts.follow ? ['--follow'] : [])];
+  const args = [...kubeAccess(ledger), 'logs', target[0], '-n', target[1], `--tail=${tail}`, ...(opts.follow ? ['--follow'] : [])];
   await deps.exec('kubectl', args, { onLine: (line) => void deps.stdout.write(`${line}\n`) });
 }

@@ -1,8 +1,9 @@
-import { stringify } from 'yaml';
 import type { Exec } from '../exec/exec.ts';
 import type { Step } from '../plan/plan.ts';
 import type { Ledger, LedgerStep } from '../state/ledger.ts';
-import { describeObject } from './removal.ts';
+import { describeObject, refsAsYaml } from './removal.ts';
+import { kubeAccess } from '../plan/plan.ts';
+import { releaseStatus } from './status.ts';
 
 /** How the new plan differs from what the ledger says the lab has. */
 export interface PlanDiff {
@@ -30,22 +31,16 @@ export function diffPlan(steps: Step[], hashes: ReadonlyMap<string, string>, led
   return { add, change, remove, unchanged };
 }
 
-const k = (ledger: Ledger) => ['--kubeconfig', ledger.kubeconfig, '--context', ledger.context];
-
 /** Whether everything a finished step made is still there (read-only calls). */
 async function stillThere(exec: Exec, ledger: Ledger, id: string, record: LedgerStep): Promise<boolean> {
   try {
-    for (const r of record.releases ?? []) {
-      const { stdout } = await exec('helm', ['status', r.name, '--namespace', r.namespace, '--kubeconfig', ledger.kubeconfig, '--kube-context', ledger.context, '-o', 'json'], { timeoutMs: 20_000 });
-      if ((JSON.parse(stdout) as { info?: { status?: string } }).info?.status !== 'deployed') return false;
-    }
+    for (const r of record.releases ?? []) if ((await releaseStatus(exec, ledger, r.name, r.namespace)) !== 'deployed') return false;
     const objects = record.objects ?? [];
     if (objects.length > 0 && id !== 'gateway-api') {
-      const docs = objects.map((o) => stringify({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.name, ...(o.namespace ? { namespace: o.namespace } : {}) } })).join('---\n');
-      const { stdout } = await exec('kubectl', [...k(ledger), 'get', '--ignore-not-found', '-o', 'name', '-f', '-'], { input: docs, timeoutMs: 20_000 });
+      const { stdout } = await exec('kubectl', [...kubeAccess(ledger), 'get', '--ignore-not-found', '-o', 'name', '-f', '-'], { input: refsAsYaml(objects), timeoutMs: 20_000 });
       if (stdout.split('\n').filter((l) => l.trim()).length < objects.length) return false;
     }
-    if (id === 'gateway-api') await exec('kubectl', [...k(ledger), 'get', 'crd', 'gateways.gateway.networking.k8s.io', '-o', 'name'], { timeoutMs: 20_000 });
+    if (id === 'gateway-api') await exec('kubectl', [...kubeAccess(ledger), 'get', 'crd', 'gateways.gateway.networking.k8s.io', '-o', 'name'], { timeoutMs: 20_000 });
     return true;
   } catch {
     return false;

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { Exec } from '../exec/exec.ts';
 import type { Ledger } from '../state/ledger.ts';
+import { kubeAccess } from '../plan/plan.ts';
 
 export type Identity = { state: 'same' } | { state: 'unknown' } | { state: 'gone'; why: string } | { state: 'different'; why: string };
 
@@ -15,7 +16,7 @@ export function kubeconfigServer(kubeconfig: string, context: string): string | 
 
 /** The cluster's own identity: the UID of its kube-system namespace, which a recreated cluster does not keep. */
 export async function clusterUid(exec: Exec, ledger: Pick<Ledger, 'kubeconfig' | 'context'>): Promise<string> {
-  const { stdout } = await exec('kubectl', ['--kubeconfig', ledger.kubeconfig, '--context', ledger.context, 'get', 'namespace', 'kube-system', '-o', 'jsonpath={.metadata.uid}'], { timeoutMs: 20_000 });
+  const { stdout } = await exec('kubectl', [...kubeAccess(ledger), 'get', 'namespace', 'kube-system', '-o', 'jsonpath={.metadata.uid}'], { timeoutMs: 20_000 });
   return stdout.trim();
 }
 

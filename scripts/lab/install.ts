@@ -16,6 +16,7 @@ import { recordIdentity } from './identity.ts';
 import type { Licences } from './licences.ts';
 import { deleteObjectsCommand, describeObject } from './removal.ts';
 import type { LabDeps, UpOptions } from './up.ts';
+import { kubeAccess } from '../plan/plan.ts';
 
 export function newLedger(lab: string, loaded: LoadedProfile, target: ClusterTarget, createdCluster: boolean): Ledger {
   const { profile } = loaded;
@@ -131,6 +132,6 @@ export async function installSteps(input: InstallInput, deps: LabDeps, opts: UpO
 async function afterCluster(ledger: Ledger, deps: LabDeps): Promise<void> {
   await recordIdentity(deps.exec, ledger);
   if (ledger.cluster.createdByEgressLab) return;
-  const { stdout } = await deps.exec('kubectl', ['--kubeconfig', ledger.kubeconfig, '--context', ledger.context, 'get', 'namespaces', '-o', 'name']);
+  const { stdout } = await deps.exec('kubectl', [...kubeAccess(ledger), 'get', 'namespaces', '-o', 'name']);
   ledger.preexistingNamespaces = stdout.split('\n').map((l) => l.trim().replace(/^namespace\//, '')).filter(Boolean);
 }

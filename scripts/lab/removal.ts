@@ -4,6 +4,7 @@ import type { Command, Step } from '../plan/plan.ts';
 import { deleteClusterCommand } from '../platform/cluster.ts';
 import { runGraph, type RendererName } from '../run/runner.ts';
 import type { Ledger, ObjectRef } from '../state/ledger.ts';
+import { kubeAccess } from '../plan/plan.ts';
 
 const PROTECTED_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
 
@@ -13,14 +14,18 @@ export interface Removal {
   what: string[];
 }
 
-const kubectl = (ledger: Ledger, args: string[], input?: string): Command => ({ bin: 'kubectl', args: ['--kubeconfig', ledger.kubeconfig, '--context', ledger.context, ...args], ...(input ? { input } : {}) });
+const kubectl = (ledger: Ledger, args: string[], input?: string): Command => ({ bin: 'kubectl', args: [...kubeAccess(ledger), ...args], ...(input ? { input } : {}) });
 
 export const describeObject = (o: ObjectRef) => `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
 
-/** `kubectl delete -f -` of exactly these objects (names only on stdin), waiting until they are gone. */
+/** Objects by reference only (apiVersion, kind, name, namespace), as a YAML stream for `kubectl … -f -`. */
+export function refsAsYaml(objects: ObjectRef[]): string {
+  return objects.map((o) => stringify({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.name, ...(o.namespace ? { namespace: o.namespace } : {}) } })).join('---\n');
+}
+
+/** `kubectl delete -f -` of exactly these objects, waiting until they are gone. */
 export function deleteObjectsCommand(ledger: Ledger, objects: ObjectRef[]): Command {
-  const docs = objects.map((o) => stringify({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.name, ...(o.namespace ? { namespace: o.namespace } : {}) } })).join('---\n');
-  return kubectl(ledger, ['delete', '--ignore-not-found', '--wait=true', '--timeout=300s', '-f', '-'], docs);
+  return kubectl(ledger, ['delete', '--ignore-not-found', '--wait=true', '--timeout=300s', '-f', '-'], refsAsYaml(objects));
 }
 
 export function clusterRemoval(ledger: Ledger): Removal {

@@ -4,6 +4,7 @@ import type { Exec } from '../exec/exec.ts';
 import { labName } from '../commands/render.ts';
 import { readLedger, type Ledger, type ObjectRef } from '../state/ledger.ts';
 import { stateRoot } from '../state/paths.ts';
+import { kubeAccess } from '../plan/plan.ts';
 
 export interface Check {
   what: string;
@@ -57,11 +58,16 @@ async function probe(exec: Exec, k: string[], args: string[], what: string, judg
   }
 }
 
+/** helm's word for a release (deployed, failed, pending-install…); throws when helm cannot tell. */
+export async function releaseStatus(exec: Exec, ledger: Pick<Ledger, 'kubeconfig' | 'context'>, name: string, namespace: string): Promise<string> {
+  const { stdout } = await exec('helm', ['status', name, '--namespace', namespace, '--kubeconfig', ledger.kubeconfig, '--kube-context', ledger.context, '-o', 'json'], { timeoutMs: CHECK_TIMEOUT_MS });
+  return (JSON.parse(stdout) as { info?: { status?: string } }).info?.status ?? 'unknown';
+}
+
 async function releaseCheck(exec: Exec, ledger: Ledger, name: string, namespace: string): Promise<Check> {
   const what = `helm release ${namespace}/${name}`;
   try {
-    const { stdout } = await exec('helm', ['status', name, '--namespace', namespace, '--kubeconfig', ledger.kubeconfig, '--kube-context', ledger.context, '-o', 'json'], { timeoutMs: CHECK_TIMEOUT_MS });
-    const status = (JSON.parse(stdout) as { info?: { status?: string } }).info?.status ?? 'unknown';
+    const status = await releaseStatus(exec, ledger, name, namespace);
     return { what, ok: status === 'deployed', detail: status };
   } catch (err) {
     return { what, ok: false, detail: ((err as Error).message.split(': ').at(-1) ?? 'failed').trim() };
@@ -70,7 +76,7 @@ async function releaseCheck(exec: Exec, ledger: Ledger, name: string, namespace:
 
 /** Live health of each component the ledger lists. */
 export async function labStatus(exec: Exec, ledger: Ledger): Promise<LabStatus> {
-  const k = ['--kubeconfig', ledger.kubeconfig, '--context', ledger.context];
+  const k = kubeAccess(ledger);
   const byComponent = new Map<string, Promise<Check>[]>();
   const add = (component: string, check: Promise<Check>) => byComponent.set(component, [...(byComponent.get(component) ?? []), check]);
   add('cluster', probe(exec, k, ['get', '--raw', '/readyz'], `API server of ${ledger.cluster.name}`, (out) => ({ ok: out.trim() === 'ok', detail: out.trim() || 'no answer' })));

@@ -72,9 +72,12 @@ function clusterStep(rendered: RenderedLab, target: ClusterTarget): Step {
   return { id: 'cluster', title, component: 'cluster', needs: [], run: target.create ? [create, credentials] : [credentials], waits: [] };
 }
 
+/** The flags that point kubectl at the lab's own kubeconfig and context, never the user's. */
+export const kubeAccess = (lab: { kubeconfig: string; context: string }) => ['--kubeconfig', lab.kubeconfig, '--context', lab.context];
+
 const kubectl = (target: ClusterTarget, args: string[], stdin?: string): Command => ({
   bin: 'kubectl',
-  args: ['--kubeconfig', target.kubeconfig, '--context', target.context, ...args],
+  args: [...kubeAccess(target), ...args],
   ...(stdin === undefined ? {} : { stdin }),
 });
 

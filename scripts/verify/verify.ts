@@ -5,6 +5,7 @@ import { WAYPOINT_NAMESPACE } from '../render/context.ts';
 import type { Ledger } from '../state/ledger.ts';
 import { DENY_BODIES, extAuthzAny, extAuthzLine, gatewayLine, gatewaySaw, squidLine } from './evidence.ts';
 import { curlFromPod, logsSince, type CurlResult } from './probe.ts';
+import { kubeAccess } from '../plan/plan.ts';
 
 export type HopName = 'pod' | 'ztunnel' | 'gateway' | 'ext-authz' | 'squid' | 'destination';
 
@@ -75,7 +76,7 @@ function controlHost(profile: Profile): string {
 export async function verifyLab(ledger: Ledger, deps: VerifyDeps): Promise<VerifyReport> {
   const { profile } = ledger;
   const { squid, extAuth, sample } = profile.components;
-  const k = ['--kubeconfig', ledger.kubeconfig, '--context', ledger.context];
+  const k = kubeAccess(ledger);
   const host = profile.egress.hosts.find((h) => !h.startsWith('*.')) ?? 'httpbingo.org';
   const principal = `spiffe://cluster.local/ns/${sample.namespace}/sa/sleep`;
   const base = { lab: ledger.lab, profile: ledger.profileName, stack: profile.stack, host };
