@@ -1,7 +1,7 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cli, repoRoot } from '../helpers/cli.ts';
+import { cli, entry, repoRoot } from '../helpers/cli.ts';
 import { scratch } from '../helpers/temp.ts';
 
 const tmp = scratch();
@@ -14,6 +14,11 @@ describe('egress-lab, spawned as a user runs it', () => {
     expect(r.stdout).toMatch(/^Usage: egress-lab/);
     expect(r.stdout).toMatch(/render \[options\]/);
     expect(r.stdout).toMatch(/profiles \[options\]/);
+  });
+
+  it('the built entry is executable, as npx runs it directly', () => {
+    expect(statSync(entry).mode & 0o111).toBe(0o111);
+    expect(readFileSync(entry, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
   });
 
   it('--version prints the package version', async () => {
