@@ -2,6 +2,7 @@ import { formatFindings, blockers, runDoctor } from '../doctor/checks.ts';
 import { ActionableError, CancelledError } from '../errors.ts';
 import { createExec } from '../exec/exec.ts';
 import { collectLicences } from '../lab/licences.ts';
+import { doctorInput } from '../lab/prepare.ts';
 import { down as downLab, type DownOptions } from '../lab/down.ts';
 import { status as statusLab } from '../lab/status.ts';
 import { up as upLab, type LabDeps, type UpOptions } from '../lab/up.ts';
@@ -46,11 +47,7 @@ export async function status(opts: { name?: string; json?: boolean }, streams: S
 export async function doctor(opts: ProfileFlags & { json?: boolean; licenseFile?: string }, streams: Streams): Promise<void> {
   const loaded = loadProfile(opts);
   const licences = collectLicences(process.env, opts.licenseFile);
-  const findings = await runDoctor(createExec(), {
-    platform: loaded.profile.platform,
-    stack: loaded.profile.stack,
-    licenses: loaded.stack.licenses.map((name) => ({ name, present: licences.has(name) })),
-  });
+  const findings = await runDoctor(createExec(), doctorInput(loaded, licences));
   streams.stdout.write(opts.json ? `${JSON.stringify({ profile: loaded.name, platform: loaded.profile.platform, stack: loaded.profile.stack, findings }, null, 2)}\n` : formatFindings(findings));
   const stop = blockers(findings);
   if (stop.length) throw new ActionableError(`${stop.length} problem${stop.length > 1 ? 's' : ''} to fix before up: ${stop.map((f) => f.check).join(', ')}`);

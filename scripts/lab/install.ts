@@ -43,6 +43,8 @@ export async function startLedger(lab: string, loaded: LoadedProfile, target: Cl
 }
 
 const refKey = (o: ObjectRef) => `${o.apiVersion}/${o.kind}/${o.namespace ?? ''}/${o.name}`;
+/** The objects of `a` that `b` does not list. */
+const minus = (a: ObjectRef[] = [], b: ObjectRef[] = []) => a.filter((o) => !b.some((x) => refKey(x) === refKey(o)));
 
 /** What a step makes, known before it runs: its release and its objects. */
 function intentOf(step: Step, rendered: RenderedLab): Pick<LedgerStep, 'releases' | 'objects'> {
@@ -97,7 +99,7 @@ export async function installSteps(input: InstallInput, deps: LabDeps, opts: UpO
     // The archives were only the way into the nodes: the host's Docker keeps the images.
     if (step.id === LOAD_STEP) rmSync(imagesDir(ledger.lab, deps.env), { recursive: true, force: true });
     const intent = intentOf(step, rendered);
-    const stale = (before.get(step.id) ?? []).filter((o) => !(intent.objects ?? []).some((n) => refKey(n) === refKey(o)));
+    const stale = minus(before.get(step.id), intent.objects);
     if (stale.length > 0) {
       out(`removing what ${step.id} no longer has: ${stale.map(describeObject).join(', ')}`);
       const cmd = deleteObjectsCommand(ledger, stale);
@@ -113,7 +115,7 @@ export async function installSteps(input: InstallInput, deps: LabDeps, opts: UpO
     const previous = ledger.steps[step.id];
     before.set(step.id, previous?.objects ?? []);
     const intent = intentOf(step, rendered);
-    const known = [...(previous?.objects ?? []), ...(intent.objects ?? []).filter((o) => !(previous?.objects ?? []).some((p) => refKey(p) === refKey(o)))];
+    const known = [...(previous?.objects ?? []), ...minus(intent.objects, previous?.objects)];
     ledger.steps[step.id] = { hash: '', component: step.component, finishedAt: '', durationMs: 0, ...intent, ...(known.length ? { objects: known } : {}) };
     writeLedger(ledger, deps.env);
     await execute(step, out);

@@ -1,6 +1,6 @@
 import { ActionableError, InputError } from '../errors.ts';
 import type { Exec } from '../exec/exec.ts';
-import { blockers, formatFindings, runDoctor, type Finding, type HostReader } from '../doctor/checks.ts';
+import { blockers, formatFindings, runDoctor, type DoctorInput, type Finding, type HostReader } from '../doctor/checks.ts';
 import type { ProfileFlags } from '../profile/flags.ts';
 import { loadProfile, type LoadedProfile } from '../profile/load.ts';
 import type { Prompter } from '../ui/prompter.ts';
@@ -35,13 +35,18 @@ export async function resolveLicences(loaded: LoadedProfile, opts: PrepareOption
   return licences;
 }
 
-/** Doctor's checks for this profile; blockers stop here, before anything is touched. */
-export async function checkHost(exec: Exec, loaded: LoadedProfile, licences: Licences, host: HostReader | undefined, out: NodeJS.WritableStream, json: boolean): Promise<Finding[]> {
-  const findings = await runDoctor(exec, {
+/** What doctor checks for a profile: its platform, and the stack's licence keys as found. */
+export function doctorInput(loaded: LoadedProfile, licences: Licences): DoctorInput {
+  return {
     platform: loaded.profile.platform,
     stack: loaded.profile.stack,
     licenses: loaded.stack.licenses.map((name) => ({ name, present: licences.has(name) })),
-  }, host);
+  };
+}
+
+/** Doctor's checks for this profile; blockers stop here, before anything is touched. */
+export async function checkHost(exec: Exec, loaded: LoadedProfile, licences: Licences, host: HostReader | undefined, out: NodeJS.WritableStream, json: boolean): Promise<Finding[]> {
+  const findings = await runDoctor(exec, doctorInput(loaded, licences), host);
   const stop = blockers(findings);
   if (json) out.write(`${JSON.stringify({ type: 'doctor', findings })}\n`);
   if (stop.length > 0) {
