@@ -7,14 +7,14 @@
  * 3. render of every built-in profile.
  */
 import { spawnSync } from 'node:child_process';
-import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { renderFiles } from '../scripts/commands/render.ts';
 import { down } from '../scripts/lab/down.ts';
 import { up } from '../scripts/lab/up.ts';
 import { buildPlan, type Step } from '../scripts/plan/plan.ts';
 import { builtinProfileNames, loadProfile } from '../scripts/profile/load.ts';
 import { renderLab } from '../scripts/render/render.ts';
-import { renderFiles } from '../scripts/commands/render.ts';
 import { readLedger } from '../scripts/state/ledger.ts';
 import { createFakes } from '../test/fakes/fakes.ts';
 import { fakeDeps } from '../test/helpers/lab.ts';
@@ -52,7 +52,10 @@ function criticalPath(steps: Step[], duration: (id: string) => number): { ms: nu
   const longest = (id: string): { ms: number; path: string[] } => {
     const cached = memo.get(id);
     if (cached) return cached;
-    const before = byId.get(id)!.needs.map(longest).sort((a, b) => b.ms - a.ms)[0] ?? { ms: 0, path: [] };
+    const before = byId
+      .get(id)!
+      .needs.map(longest)
+      .sort((a, b) => b.ms - a.ms)[0] ?? { ms: 0, path: [] };
     const result = { ms: before.ms + duration(id), path: [...before.path, id] };
     memo.set(id, result);
     return result;
@@ -63,7 +66,9 @@ function criticalPath(steps: Step[], duration: (id: string) => number): { ms: nu
 async function benchUp(): Promise<void> {
   const fakes = await createFakes();
   try {
-    fakes.update((st) => (st.delays = LATENCIES.map((l) => ({ match: l.match, ms: Math.round(l.seconds * 1000 * SCALE) }))));
+    fakes.update(
+      (st) => (st.delays = LATENCIES.map((l) => ({ match: l.match, ms: Math.round(l.seconds * 1000 * SCALE) }))),
+    );
     const profile = 'kind-full';
     const start = performance.now();
     await up({ profile, yes: true, verify: false }, fakeDeps(fakes));
@@ -83,14 +88,18 @@ async function benchUp(): Promise<void> {
     fakes.clearCalls();
     const again = performance.now();
     await up({ profile, yes: true, verify: false }, fakeDeps(fakes));
-    console.log(`  re-run on the unchanged lab: ${s(performance.now() - again)}, ${fakes.calls().length} read-only calls   (target <= 1.5 s)`);
+    console.log(
+      `  re-run on the unchanged lab: ${s(performance.now() - again)}, ${fakes.calls().length} read-only calls   (target <= 1.5 s)`,
+    );
 
     await down({ yes: true }, fakeDeps(fakes));
     fakes.clearCalls();
     const warm = performance.now();
     await up({ profile, yes: true, verify: false }, fakeDeps(fakes));
     const pulls = fakes.calls().filter((c) => c.bin === 'docker' && c.argv[0] === 'pull').length;
-    console.log(`  second lab, image cache warm: ${s(performance.now() - warm)}, images pulled from outside: ${pulls}   (target 0)`);
+    console.log(
+      `  second lab, image cache warm: ${s(performance.now() - warm)}, images pulled from outside: ${pulls}   (target 0)`,
+    );
   } finally {
     fakes.cleanup();
   }
@@ -104,7 +113,12 @@ function timeSpawn(args: string[]): number {
 }
 
 function benchStartup(): void {
-  const rows: Record<string, number[]> = { 'node -e 0': [], 'egress-lab --help': [], 'egress-lab --version': [], 'egress-lab profiles': [] };
+  const rows: Record<string, number[]> = {
+    'node -e 0': [],
+    'egress-lab --help': [],
+    'egress-lab --version': [],
+    'egress-lab profiles': [],
+  };
   for (let i = 0; i < RUNS; i++) {
     rows['node -e 0']!.push(timeSpawn(['-e', '0']));
     rows['egress-lab --help']!.push(timeSpawn([entry, '--help']));
@@ -113,11 +127,18 @@ function benchStartup(): void {
   }
   const floor = median(rows['node -e 0']!);
   console.log(`start-up, median of ${RUNS} interleaved runs:`);
-  for (const [name, xs] of Object.entries(rows)) console.log(`  ${name.padEnd(22)} ${median(xs).toFixed(0).padStart(5)} ms   ratio ${(median(xs) / floor).toFixed(2)}${name === 'egress-lab --help' ? '   (target <= 1.6)' : ''}`);
+  for (const [name, xs] of Object.entries(rows))
+    console.log(
+      `  ${name.padEnd(22)} ${median(xs).toFixed(0).padStart(5)} ms   ratio ${(median(xs) / floor).toFixed(2)}${name === 'egress-lab --help' ? '   (target <= 1.6)' : ''}`,
+    );
 }
 
 function benchRender(): void {
-  const renderAll = () => builtinProfileNames().reduce((n, name) => n + renderFiles(renderLab(loadProfile({ profile: name }), 'egress-lab'), name).size, 0);
+  const renderAll = () =>
+    builtinProfileNames().reduce(
+      (n, name) => n + renderFiles(renderLab(loadProfile({ profile: name }), 'egress-lab'), name).size,
+      0,
+    );
   const first = performance.now();
   const files = renderAll();
   const cold = performance.now() - first;
@@ -127,7 +148,9 @@ function benchRender(): void {
     renderAll();
     warm.push(performance.now() - t);
   }
-  console.log(`render of all ${builtinProfileNames().length} built-in profiles (${files} files): first ${cold.toFixed(0)} ms, then median ${median(warm).toFixed(0)} ms   (target <= 1000 ms)`);
+  console.log(
+    `render of all ${builtinProfileNames().length} built-in profiles (${files} files): first ${cold.toFixed(0)} ms, then median ${median(warm).toFixed(0)} ms   (target <= 1000 ms)`,
+  );
 }
 
 benchRender();

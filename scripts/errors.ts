@@ -13,7 +13,10 @@ export function formatPos(pos: SourcePos): string {
 /** Bad usage or bad input: exit 2, nothing was run or written. */
 export class InputError extends Error {
   readonly exitCode = 2;
-  constructor(message: string, readonly pos?: SourcePos) {
+  constructor(
+    message: string,
+    readonly pos?: SourcePos,
+  ) {
     super(pos ? `${formatPos(pos)}: ${message}` : message);
     this.name = 'InputError';
   }

@@ -12,7 +12,10 @@ function addProfileFlags(cmd: Command): Command {
   return cmd
     .option('--profile <name|path>', 'a built-in profile (see `egress-lab profiles`) or a YAML file', undefined)
     .option('--platform <kind|gke>', 'where the lab runs')
-    .option('--stack <seed|enterprise|oss>', 'the product generation: seed and enterprise need licence keys, oss does not')
+    .option(
+      '--stack <seed|enterprise|oss>',
+      'the product generation: seed and enterprise need licence keys, oss does not',
+    )
     .addOption(new Option('--squid', 'put an in-cluster Squid behind the gateway'))
     .addOption(new Option('--no-squid', 'no forward proxy'))
     .addOption(new Option('--ext-auth', 'check every request with the ext-authz server'))
@@ -30,20 +33,28 @@ interface Io {
 
 export function buildProgram(io: Io): Command {
   const program = new Command('egress-lab')
-    .description('Stand up, prove, switch and tear down an Istio ambient egress lab: agentgateway egress waypoint, ext-authz, Squid.')
+    .description(
+      'Stand up, prove, switch and tear down an Istio ambient egress lab: agentgateway egress waypoint, ext-authz, Squid.',
+    )
     .version(packageVersion(), '--version')
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 
-  addProfileFlags(program.command('render').description('write every helm values file, manifest, the kind config and plan.md that up would apply'))
+  addProfileFlags(
+    program
+      .command('render')
+      .description('write every helm values file, manifest, the kind config and plan.md that up would apply'),
+  )
     .requiredOption('--out <dir>', 'folder to write (must be absent or empty)')
     .option('--force', 'write into a folder that is not empty (replacing an earlier render)')
     .option('--name <lab>', 'lab name', undefined)
     .action(async (opts) => (await import('./commands/render.ts')).render(opts, io));
 
   const lab = () => import('./commands/lab-commands.ts');
-  addProfileFlags(program.command('up').description('create the cluster and install the lab, or finish or update an existing one'))
+  addProfileFlags(
+    program.command('up').description('create the cluster and install the lab, or finish or update an existing one'),
+  )
     .option('--name <lab>', 'lab name (several labs can live side by side)')
     .option('--squid-external <host:port>', 'tunnel through a proxy outside the cluster instead of an in-cluster Squid')
     .option('--license-file <path>', 'licence keys as NAME=value lines (instead of the environment)')
@@ -56,7 +67,9 @@ export function buildProgram(io: Io): Command {
     .option('--json', 'one JSON event per line instead of the task list')
     .action(async (opts) => (await lab()).up(opts, io));
 
-  program.command('down').description("remove exactly what the lab's ledger lists, then the lab's folder")
+  program
+    .command('down')
+    .description("remove exactly what the lab's ledger lists, then the lab's folder")
     .option('--name <lab>', 'lab name')
     .option('--yes', 'no confirmation (GKE asks for one)')
     .option('--keep-cluster', 'remove the lab from the cluster but keep the cluster')
@@ -65,29 +78,41 @@ export function buildProgram(io: Io): Command {
     .option('--json', 'no task list (for scripts)')
     .action(async (opts) => (await lab()).down(opts, io));
 
-  program.command('status').description("the lab's profile, cluster and each component's live health")
+  program
+    .command('status')
+    .description("the lab's profile, cluster and each component's live health")
     .option('--name <lab>', 'lab name')
     .option('--json', 'print JSON')
     .action(async (opts) => (await lab()).status(opts, io));
 
-  program.command('verify').description('prove the egress path hop by hop from the sample pod, with log lines as evidence')
+  program
+    .command('verify')
+    .description('prove the egress path hop by hop from the sample pod, with log lines as evidence')
     .option('--name <lab>', 'lab name')
     .option('--json', 'print the report as JSON')
     .action(async (opts) => (await lab()).verify(opts, io));
 
-  program.command('logs').description('print a component\'s log: gateway, squid, ext-authz, ztunnel or istiod')
+  program
+    .command('logs')
+    .description("print a component's log: gateway, squid, ext-authz, ztunnel or istiod")
     .argument('<component>', 'gateway | squid | ext-authz | ztunnel | istiod')
     .option('--name <lab>', 'lab name')
     .option('--follow', 'keep streaming')
     .option('--tail <lines>', 'how many recent lines', '200')
     .action(async (component, opts) => (await lab()).logs(component, opts, io));
 
-  addProfileFlags(program.command('doctor').description('check the host for what up needs: programs, Docker, licence keys, inotify limits, memory, proxy'))
+  addProfileFlags(
+    program
+      .command('doctor')
+      .description('check the host for what up needs: programs, Docker, licence keys, inotify limits, memory, proxy'),
+  )
     .option('--license-file <path>', 'licence keys as NAME=value lines')
     .option('--json', 'print JSON')
     .action(async (opts) => (await lab()).doctor(opts, io));
 
-  program.command('profiles').description('list the built-in profiles')
+  program
+    .command('profiles')
+    .description('list the built-in profiles')
     .option('--json', 'print JSON')
     .action(async (opts) => (await import('./commands/profiles.ts')).profiles(opts, io));
 
@@ -95,13 +120,17 @@ export function buildProgram(io: Io): Command {
 }
 
 /** The one place that prints an error and decides the exit code (DESIGN.md §2). */
-export async function main(argv: string[], io: Io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function main(
+  argv: string[],
+  io: Io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
   try {
     await buildProgram(io).parseAsync(argv);
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
+        return 0;
       return 2;
     }
     const errors = err instanceof AggregateError ? err.errors : [err];

@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
-import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { type Document, isMap, isNode, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import { InputError, type SourcePos } from './errors.ts';
 
 /** A parsed YAML file that remembers where every node came from. */
@@ -20,7 +20,8 @@ export function readYamlFile(file: string, shownAs = file): YamlSource {
   } catch {
     throw new InputError('no such file', { file: shownAs });
   }
-  if (size > MAX_INPUT_BYTES) throw new InputError(`file is ${size} bytes; the limit is ${MAX_INPUT_BYTES}`, { file: shownAs });
+  if (size > MAX_INPUT_BYTES)
+    throw new InputError(`file is ${size} bytes; the limit is ${MAX_INPUT_BYTES}`, { file: shownAs });
   return parseYamlText(readFileSync(file, 'utf8'), shownAs);
 }
 
@@ -50,10 +51,13 @@ export function toData(source: YamlSource): unknown {
 
 /** Where `path` sits in the source: the node itself, or the key `key` under it, or else the deepest node that exists on the way. */
 export function positionOf(source: YamlSource, path: readonly PropertyKey[], key?: string): SourcePos | undefined {
-  const nodeAt = (p: readonly PropertyKey[]): unknown => (p.length === 0 ? source.doc.contents : source.doc.getIn(p as unknown[], true));
+  const nodeAt = (p: readonly PropertyKey[]): unknown =>
+    p.length === 0 ? source.doc.contents : source.doc.getIn(p as unknown[], true);
   if (key !== undefined) {
     const parent = nodeAt(path);
-    const pair = isMap(parent) ? parent.items.find((item) => isScalar(item.key) && String(item.key.value) === key) : undefined;
+    const pair = isMap(parent)
+      ? parent.items.find((item) => isScalar(item.key) && String(item.key.value) === key)
+      : undefined;
     if (pair && isNode(pair.key)) return where(source, pair.key);
   }
   for (let n = path.length; n >= 0; n--) {

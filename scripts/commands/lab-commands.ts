@@ -1,11 +1,11 @@
-import { formatFindings, blockers, runDoctor } from '../doctor/checks.ts';
+import { blockers, formatFindings, runDoctor } from '../doctor/checks.ts';
 import { ActionableError, CancelledError } from '../errors.ts';
 import { createExec } from '../exec/exec.ts';
+import { type DownOptions, down as downLab } from '../lab/down.ts';
 import { collectLicences } from '../lab/licences.ts';
 import { doctorInput } from '../lab/prepare.ts';
-import { down as downLab, type DownOptions } from '../lab/down.ts';
 import { status as statusLab } from '../lab/status.ts';
-import { up as upLab, type LabDeps, type UpOptions } from '../lab/up.ts';
+import { type LabDeps, type UpOptions, up as upLab } from '../lab/up.ts';
 import type { ProfileFlags } from '../profile/flags.ts';
 import { loadProfile } from '../profile/load.ts';
 import type { Streams } from '../ui/prompter.ts';
@@ -16,7 +16,8 @@ async function interruptible(deps: LabDeps, run: () => Promise<void>, what: stri
   try {
     await run();
   } catch (err) {
-    if (deps.signal?.aborted && !(err instanceof CancelledError)) throw new CancelledError(`interrupted during ${what}; run it again to continue`);
+    if (deps.signal?.aborted && !(err instanceof CancelledError))
+      throw new CancelledError(`interrupted during ${what}; run it again to continue`);
     throw err;
   }
 }
@@ -35,8 +36,16 @@ export async function verify(opts: { name?: string; json?: boolean }, streams: S
   await (await import('./verify.ts')).verify(opts, { exec: createExec(), stdout: streams.stdout, env: process.env });
 }
 
-export async function logs(component: string, opts: { name?: string; follow?: boolean; tail?: string }, streams: Streams): Promise<void> {
-  await (await import('./verify.ts')).logs(component, opts, { exec: createExec(), stdout: streams.stdout, env: process.env });
+export async function logs(
+  component: string,
+  opts: { name?: string; follow?: boolean; tail?: string },
+  streams: Streams,
+): Promise<void> {
+  await (await import('./verify.ts')).logs(component, opts, {
+    exec: createExec(),
+    stdout: streams.stdout,
+    env: process.env,
+  });
 }
 
 export async function status(opts: { name?: string; json?: boolean }, streams: Streams): Promise<void> {
@@ -44,11 +53,21 @@ export async function status(opts: { name?: string; json?: boolean }, streams: S
 }
 
 /** `egress-lab doctor`: the checks `up` starts with, for a profile; exit 1 when one blocks. */
-export async function doctor(opts: ProfileFlags & { json?: boolean; licenseFile?: string }, streams: Streams): Promise<void> {
+export async function doctor(
+  opts: ProfileFlags & { json?: boolean; licenseFile?: string },
+  streams: Streams,
+): Promise<void> {
   const loaded = loadProfile(opts);
   const licences = collectLicences(process.env, opts.licenseFile);
   const findings = await runDoctor(createExec(), doctorInput(loaded, licences));
-  streams.stdout.write(opts.json ? `${JSON.stringify({ profile: loaded.name, platform: loaded.profile.platform, stack: loaded.profile.stack, findings }, null, 2)}\n` : formatFindings(findings));
+  streams.stdout.write(
+    opts.json
+      ? `${JSON.stringify({ profile: loaded.name, platform: loaded.profile.platform, stack: loaded.profile.stack, findings }, null, 2)}\n`
+      : formatFindings(findings),
+  );
   const stop = blockers(findings);
-  if (stop.length) throw new ActionableError(`${stop.length} problem${stop.length > 1 ? 's' : ''} to fix before up: ${stop.map((f) => f.check).join(', ')}`);
+  if (stop.length)
+    throw new ActionableError(
+      `${stop.length} problem${stop.length > 1 ? 's' : ''} to fix before up: ${stop.map((f) => f.check).join(', ')}`,
+    );
 }

@@ -1,5 +1,5 @@
-import { builtinProfileNames, loadProfile } from '../profile/load.ts';
 import { componentSummary } from '../plan/markdown.ts';
+import { builtinProfileNames, loadProfile } from '../profile/load.ts';
 
 export interface ProfileSummary {
   name: string;
@@ -31,17 +31,35 @@ export function profileSummaries(): ProfileSummary[] {
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n') + '\n';
+  return `${rows
+    .map((r) =>
+      r
+        .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')}\n`;
 }
 
 export async function profiles(opts: { json?: boolean }, io: { stdout: NodeJS.WritableStream }): Promise<void> {
   const list = profileSummaries();
   if (opts.json) {
-    io.stdout.write(JSON.stringify(list, null, 2) + '\n');
+    io.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
     return;
   }
   const rows = [['PROFILE', 'PLATFORM', 'STACK', 'SQUID', 'EXT-AUTHZ', 'LICENCE', 'DESCRIPTION']];
-  for (const p of list) rows.push([p.name, p.platform, p.stack, p.squid, p.extAuth ? 'yes' : 'no', p.licenses.length ? 'needed' : 'none', p.description]);
+  for (const p of list)
+    rows.push([
+      p.name,
+      p.platform,
+      p.stack,
+      p.squid,
+      p.extAuth ? 'yes' : 'no',
+      p.licenses.length ? 'needed' : 'none',
+      p.description,
+    ]);
   io.stdout.write(table(rows));
-  io.stdout.write('\nComponents per profile: egress-lab profiles --json. Use one with --profile NAME, or --profile PATH for your own (extends: NAME).\n');
+  io.stdout.write(
+    '\nComponents per profile: egress-lab profiles --json. Use one with --profile NAME, or --profile PATH for your own (extends: NAME).\n',
+  );
 }

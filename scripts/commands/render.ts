@@ -1,12 +1,12 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError } from '../errors.ts';
+import { planMarkdown } from '../plan/markdown.ts';
+import { buildPlan } from '../plan/plan.ts';
 import type { ProfileFlags } from '../profile/flags.ts';
 import { loadProfile } from '../profile/load.ts';
 import { checkDnsLabel } from '../profile/names.ts';
-import { buildPlan } from '../plan/plan.ts';
-import { planMarkdown } from '../plan/markdown.ts';
-import { renderLab, type RenderedLab } from '../render/render.ts';
+import { type RenderedLab, renderLab } from '../render/render.ts';
 
 export const DEFAULT_LAB = 'egress-lab';
 /** Lists what a render wrote, so `--force` can replace exactly that. */
@@ -26,7 +26,11 @@ export function labName(name: string | undefined): string {
 }
 
 /** Every file of a render, by name: kind config, helm values per release, one manifest per applied unit, plan.md. */
-export function renderFiles(rendered: RenderedLab, profileName: string, env: NodeJS.ProcessEnv = process.env): Map<string, string> {
+export function renderFiles(
+  rendered: RenderedLab,
+  profileName: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Map<string, string> {
   const files = new Map<string, string>();
   if (rendered.kindConfig) files.set(rendered.kindConfig.file, rendered.kindConfig.text);
   for (const r of rendered.releases) files.set(r.file, r.text);
@@ -43,9 +47,15 @@ function prepareOut(out: string, force: boolean): { writeDir: string; finalDir?:
   }
   if (!statSync(out).isDirectory()) throw new InputError(`--out ${out}: exists and is not a folder`);
   const entries = readdirSync(out);
-  if (entries.length > 0 && !force) throw new InputError(`--out ${out}: folder is not empty (${entries.length} entries); pass --force to write into it`);
+  if (entries.length > 0 && !force)
+    throw new InputError(
+      `--out ${out}: folder is not empty (${entries.length} entries); pass --force to write into it`,
+    );
   if (entries.includes(INDEX_FILE)) {
-    for (const old of readFileSync(join(out, INDEX_FILE), 'utf8').split('\n').filter((f) => f && !f.includes('/'))) rmSync(join(out, old), { force: true });
+    for (const old of readFileSync(join(out, INDEX_FILE), 'utf8')
+      .split('\n')
+      .filter((f) => f && !f.includes('/')))
+      rmSync(join(out, old), { force: true });
   }
   return { writeDir: out };
 }
@@ -58,7 +68,7 @@ export async function render(opts: RenderOptions, io: { stdout: NodeJS.WritableS
   const { writeDir, finalDir } = prepareOut(out, opts.force ?? false);
   try {
     for (const [name, text] of files) writeFileSync(join(writeDir, name), text);
-    writeFileSync(join(writeDir, INDEX_FILE), [...files.keys()].join('\n') + '\n');
+    writeFileSync(join(writeDir, INDEX_FILE), `${[...files.keys()].join('\n')}\n`);
     if (finalDir) renameSync(writeDir, finalDir);
   } catch (err) {
     if (finalDir) rmSync(writeDir, { recursive: true, force: true });
@@ -69,4 +79,3 @@ export async function render(opts: RenderOptions, io: { stdout: NodeJS.WritableS
   for (const name of files.keys()) io.stdout.write(`  ${name}\n`);
   io.stdout.write(`Read ${join(opts.out, 'plan.md')} for the steps and commands that up runs.\n`);
 }
-

@@ -53,15 +53,26 @@ function versionAtLeast(found: string, min: string): boolean {
 }
 
 /** The program's own last words: the last stderr line of a failed command. */
-const lastLine = (err: unknown) => (err instanceof CommandError ? err.stderr.trim().split('\n').at(-1) ?? '' : (err as Error).message).trim();
+const lastLine = (err: unknown) =>
+  (err instanceof CommandError ? (err.stderr.trim().split('\n').at(-1) ?? '') : (err as Error).message).trim();
 const missingProgram = (err: unknown) => (err as Error).name === 'MissingProgramError';
 
-async function programVersion(exec: Exec, check: string, args: string[], pattern: RegExp, min: string, install: string, tooOld: Level): Promise<Finding> {
+async function programVersion(
+  exec: Exec,
+  check: string,
+  args: string[],
+  pattern: RegExp,
+  min: string,
+  install: string,
+  tooOld: Level,
+): Promise<Finding> {
   try {
     const { stdout, stderr } = await exec(check, args, { timeoutMs: 5000 });
     const version = pattern.exec(stdout + stderr)?.[1];
-    if (!version) return { check, level: 'warn', message: `${check} answered, but its version could not be read`, fix: install };
-    if (!versionAtLeast(version, min)) return { check, level: tooOld, message: `${check} ${version} is older than ${min}`, fix: install };
+    if (!version)
+      return { check, level: 'warn', message: `${check} answered, but its version could not be read`, fix: install };
+    if (!versionAtLeast(version, min))
+      return { check, level: tooOld, message: `${check} ${version} is older than ${min}`, fix: install };
     return { check, level: 'ok', message: `${check} ${version}` };
   } catch (err) {
     if (missingProgram(err)) return { check, level: 'blocker', message: `${check} is not installed`, fix: install };
@@ -74,16 +85,29 @@ async function dockerCheck(exec: Exec): Promise<Finding> {
     const { stdout } = await exec('docker', ['info', '--format', '{{.ServerVersion}}'], { timeoutMs: 1500 });
     return { check: 'docker', level: 'ok', message: `Docker engine ${stdout.trim()} is running` };
   } catch (err) {
-    if (missingProgram(err)) return { check: 'docker', level: 'blocker', message: 'docker is not installed (kind runs its nodes as Docker containers)', fix: 'install Docker Engine or Docker Desktop: https://docs.docker.com/get-docker/' };
-    return { check: 'docker', level: 'blocker', message: `the Docker engine is not reachable: ${lastLine(err)}`, fix: 'start Docker (or Docker Desktop) and run again' };
+    if (missingProgram(err))
+      return {
+        check: 'docker',
+        level: 'blocker',
+        message: 'docker is not installed (kind runs its nodes as Docker containers)',
+        fix: 'install Docker Engine or Docker Desktop: https://docs.docker.com/get-docker/',
+      };
+    return {
+      check: 'docker',
+      level: 'blocker',
+      message: `the Docker engine is not reachable: ${lastLine(err)}`,
+      fix: 'start Docker (or Docker Desktop) and run again',
+    };
   }
 }
 
 function inotifyCheck(host: HostReader): Finding {
   const watches = Number(host.readText('/proc/sys/fs/inotify/max_user_watches')?.trim());
   const instances = Number(host.readText('/proc/sys/fs/inotify/max_user_instances')?.trim());
-  if (!watches || !instances) return { check: 'inotify', level: 'ok', message: 'inotify limits are not readable here (not Linux?); skipped' };
-  if (watches >= INOTIFY.watches && instances >= INOTIFY.instances) return { check: 'inotify', level: 'ok', message: `inotify limits ${watches} watches, ${instances} instances` };
+  if (!watches || !instances)
+    return { check: 'inotify', level: 'ok', message: 'inotify limits are not readable here (not Linux?); skipped' };
+  if (watches >= INOTIFY.watches && instances >= INOTIFY.instances)
+    return { check: 'inotify', level: 'ok', message: `inotify limits ${watches} watches, ${instances} instances` };
   return {
     check: 'inotify',
     level: 'warn',
@@ -94,8 +118,14 @@ function inotifyCheck(host: HostReader): Finding {
 
 function memoryCheck(host: HostReader): Finding {
   const gib = host.availableMemoryBytes() / 1024 ** 3;
-  if (host.availableMemoryBytes() >= MEMORY_WARN_BYTES) return { check: 'memory', level: 'ok', message: `${gib.toFixed(1)} GiB memory available` };
-  return { check: 'memory', level: 'warn', message: `only ${gib.toFixed(1)} GiB memory available; a three-node kind cluster with Istio ambient wants about 6 GiB`, fix: 'close other programs, or give Docker more memory (Docker Desktop: Settings > Resources)' };
+  if (host.availableMemoryBytes() >= MEMORY_WARN_BYTES)
+    return { check: 'memory', level: 'ok', message: `${gib.toFixed(1)} GiB memory available` };
+  return {
+    check: 'memory',
+    level: 'warn',
+    message: `only ${gib.toFixed(1)} GiB memory available; a three-node kind cluster with Istio ambient wants about 6 GiB`,
+    fix: 'close other programs, or give Docker more memory (Docker Desktop: Settings > Resources)',
+  };
 }
 
 function proxyCheck(host: HostReader): Finding {
@@ -110,21 +140,65 @@ function proxyCheck(host: HostReader): Finding {
 }
 
 function licenceFindings(input: DoctorInput): Finding[] {
-  return input.licenses.map(({ name, present }) => present
-    ? { check: `licence ${name}`, level: 'ok' as const, message: `${name} is set` }
-    : { check: `licence ${name}`, level: 'blocker' as const, message: `${name} is not set; the ${input.stack} stack needs it`, fix: `export ${name}=<key>, or pass --license-file FILE (NAME=value lines), or use --stack oss (no licence)` });
+  return input.licenses.map(({ name, present }) =>
+    present
+      ? { check: `licence ${name}`, level: 'ok' as const, message: `${name} is set` }
+      : {
+          check: `licence ${name}`,
+          level: 'blocker' as const,
+          message: `${name} is not set; the ${input.stack} stack needs it`,
+          fix: `export ${name}=<key>, or pass --license-file FILE (NAME=value lines), or use --stack oss (no licence)`,
+        },
+  );
 }
 
 /** Everything `up` needs from the host, checked before anything is touched. Blockers stop `up` (exit 1). */
 export async function runDoctor(exec: Exec, input: DoctorInput, host: HostReader = realHost): Promise<Finding[]> {
   const programs = [
-    programVersion(exec, 'kubectl', ['version', '--client', '-o', 'json'], /"gitVersion":\s*"v(\d+\.\d+\.\d+)/, MIN.kubectl, 'install kubectl: https://kubernetes.io/docs/tasks/tools/', 'warn'),
-    programVersion(exec, 'helm', ['version', '--template', '{{.Version}}'], /v(\d+\.\d+\.\d+)/, MIN.helm, 'install helm 3.8 or newer (OCI charts): https://helm.sh/docs/intro/install/', 'blocker'),
+    programVersion(
+      exec,
+      'kubectl',
+      ['version', '--client', '-o', 'json'],
+      /"gitVersion":\s*"v(\d+\.\d+\.\d+)/,
+      MIN.kubectl,
+      'install kubectl: https://kubernetes.io/docs/tasks/tools/',
+      'warn',
+    ),
+    programVersion(
+      exec,
+      'helm',
+      ['version', '--template', '{{.Version}}'],
+      /v(\d+\.\d+\.\d+)/,
+      MIN.helm,
+      'install helm 3.8 or newer (OCI charts): https://helm.sh/docs/intro/install/',
+      'blocker',
+    ),
   ];
   if (input.platform === 'kind') {
-    programs.push(dockerCheck(exec), programVersion(exec, 'kind', ['version'], /v(\d+\.\d+\.\d+)/, MIN.kind, `install kind v${MIN.kind} or newer (its node images are pinned to that release): https://kind.sigs.k8s.io/docs/user/quick-start/#installation`, 'warn'));
+    programs.push(
+      dockerCheck(exec),
+      programVersion(
+        exec,
+        'kind',
+        ['version'],
+        /v(\d+\.\d+\.\d+)/,
+        MIN.kind,
+        `install kind v${MIN.kind} or newer (its node images are pinned to that release): https://kind.sigs.k8s.io/docs/user/quick-start/#installation`,
+        'warn',
+      ),
+    );
   } else {
-    programs.push(programVersion(exec, 'gcloud', ['--version'], /Google Cloud SDK (\d+\.\d+\.\d+)/, '0.0.0', 'install the Google Cloud CLI: https://cloud.google.com/sdk/docs/install', 'warn'));
+    programs.push(
+      programVersion(
+        exec,
+        'gcloud',
+        ['--version'],
+        /Google Cloud SDK (\d+\.\d+\.\d+)/,
+        '0.0.0',
+        'install the Google Cloud CLI: https://cloud.google.com/sdk/docs/install',
+        'warn',
+      ),
+    );
   }
   const host_ = input.platform === 'kind' ? [inotifyCheck(host), memoryCheck(host), proxyCheck(host)] : [];
   return [...(await Promise.all(programs)), ...licenceFindings(input), ...host_];
@@ -134,5 +208,7 @@ export const blockers = (findings: Finding[]) => findings.filter((f) => f.level 
 
 export function formatFindings(findings: Finding[]): string {
   const mark = { ok: '✔', warn: '!', blocker: '✖' } as const;
-  return findings.map((f) => `${mark[f.level]} ${f.message}${f.fix && f.level !== 'ok' ? `\n    fix: ${f.fix}` : ''}`).join('\n') + '\n';
+  return `${findings
+    .map((f) => `${mark[f.level]} ${f.message}${f.fix && f.level !== 'ok' ? `\n    fix: ${f.fix}` : ''}`)
+    .join('\n')}\n`;
 }

@@ -26,7 +26,13 @@ export function redact(text: string, secrets: readonly string[]): string {
 /** An external program failed: names the command and its last stderr line (secrets redacted). */
 export class CommandError extends Error {
   readonly exitCode = 1;
-  constructor(readonly bin: string, readonly args: readonly string[], readonly code: number | null, readonly stderr: string, secrets: readonly string[] = []) {
+  constructor(
+    readonly bin: string,
+    readonly args: readonly string[],
+    readonly code: number | null,
+    readonly stderr: string,
+    secrets: readonly string[] = [],
+  ) {
     const last = stderr.trim().split('\n').at(-1)?.trim() || '(no error output)';
     const status = code === null ? 'was stopped (timeout or signal)' : `failed (exit ${code})`;
     super(redact(`${bin} ${args.join(' ')} ${status}: ${last}`, secrets));
@@ -63,7 +69,9 @@ function lineSplitter(onLine: (line: string) => void) {
  * shell string), stdin closed unless input is given, gcloud always --quiet, output kept quiet unless
  * streamed through onLine. `secrets` are redacted from every error message.
  */
-export function createExec(base: { env?: NodeJS.ProcessEnv; secrets?: () => readonly string[]; signal?: AbortSignal } = {}): Exec {
+export function createExec(
+  base: { env?: NodeJS.ProcessEnv; secrets?: () => readonly string[]; signal?: AbortSignal } = {},
+): Exec {
   const secrets = base.secrets ?? (() => []);
   return async (bin, args, opts = {}) => {
     const argv = bin === 'gcloud' && !args.includes('--quiet') ? [...args, '--quiet'] : [...args];

@@ -1,11 +1,11 @@
-import { CancelledError, InputError } from '../errors.ts';
-import { guardCluster } from './guard.ts';
 import { labName } from '../commands/render.ts';
+import { CancelledError, InputError } from '../errors.ts';
 import { commandLine } from '../plan/markdown.ts';
-import { clusterRemoval, runRemovals, stepRemovals, type Removal } from './removal.ts';
-import { acquireLock, readLedger, removeLabDir, type Ledger } from '../state/ledger.ts';
-import { labDir, stateRoot } from '../state/paths.ts';
 import { forgetPulled, pulledImages } from '../state/image-cache.ts';
+import { acquireLock, type Ledger, readLedger, removeLabDir } from '../state/ledger.ts';
+import { labDir, stateRoot } from '../state/paths.ts';
+import { guardCluster } from './guard.ts';
+import { clusterRemoval, type Removal, runRemovals, stepRemovals } from './removal.ts';
 import type { LabDeps } from './up.ts';
 
 export interface DownOptions {
@@ -20,7 +20,9 @@ export interface DownOptions {
 async function purgeImages(deps: LabDeps, dryRun: boolean): Promise<void> {
   const images = pulledImages(deps.env);
   if (dryRun) {
-    deps.stdout.write(`--purge-cache would remove ${images.length} image${images.length === 1 ? '' : 's'} egress-lab pulled: ${images.join(', ') || 'none'}\n`);
+    deps.stdout.write(
+      `--purge-cache would remove ${images.length} image${images.length === 1 ? '' : 's'} egress-lab pulled: ${images.join(', ') || 'none'}\n`,
+    );
     return;
   }
   for (const image of images) await deps.exec('docker', ['image', 'rm', image]).catch(() => undefined);
@@ -36,10 +38,17 @@ function removalSteps(ledger: Ledger, keepCluster: boolean): Removal[] {
 
 async function confirmRemoval(ledger: Ledger, opts: DownOptions, deps: LabDeps): Promise<void> {
   if (ledger.cluster.platform !== 'gke' || opts.yes) return;
-  const what = ledger.cluster.createdByEgressLab && !opts.keepCluster ? `the GKE cluster "${ledger.cluster.name}"` : `the lab from the GKE cluster "${ledger.cluster.name}"`;
+  const what =
+    ledger.cluster.createdByEgressLab && !opts.keepCluster
+      ? `the GKE cluster "${ledger.cluster.name}"`
+      : `the lab from the GKE cluster "${ledger.cluster.name}"`;
   if (!deps.prompter.interactive) throw new InputError(`removing ${what} needs a confirmation: pass --yes`);
-  const typed = await deps.prompter.text({ message: `This removes ${what} in ${ledger.cluster.project}. Type the cluster name to confirm`, flag: '--yes' });
-  if (typed.trim() !== ledger.cluster.name) throw new InputError(`"${typed.trim()}" is not "${ledger.cluster.name}"; nothing was removed`);
+  const typed = await deps.prompter.text({
+    message: `This removes ${what} in ${ledger.cluster.project}. Type the cluster name to confirm`,
+    flag: '--yes',
+  });
+  if (typed.trim() !== ledger.cluster.name)
+    throw new InputError(`"${typed.trim()}" is not "${ledger.cluster.name}"; nothing was removed`);
 }
 
 /** `egress-lab down`: removes exactly what the ledger lists, then the lab's folder. */
@@ -53,8 +62,14 @@ export async function down(opts: DownOptions, deps: LabDeps): Promise<void> {
   }
   const removals = removalSteps(ledger, Boolean(opts.keepCluster));
   if (opts.dryRun) {
-    const lines = removals.flatMap(({ step, what }) => [`${step.id}:`, ...what.map((w) => `  - ${w}`), ...step.run.map((c) => `    $ ${commandLine(c)}`)]);
-    deps.stdout.write(`down would remove, in this order (nothing was changed):\n${lines.join('\n')}\nthen the lab folder ${labDir(lab, deps.env)}\n`);
+    const lines = removals.flatMap(({ step, what }) => [
+      `${step.id}:`,
+      ...what.map((w) => `  - ${w}`),
+      ...step.run.map((c) => `    $ ${commandLine(c)}`),
+    ]);
+    deps.stdout.write(
+      `down would remove, in this order (nothing was changed):\n${lines.join('\n')}\nthen the lab folder ${labDir(lab, deps.env)}\n`,
+    );
     if (opts.purgeCache) await purgeImages(deps, true);
     return;
   }
@@ -66,11 +81,16 @@ export async function down(opts: DownOptions, deps: LabDeps): Promise<void> {
     else await runRemovals(removals, deps.exec, deps.renderer, deps.signal);
   } finally {
     release();
+    // biome-ignore lint/correctness/noUnsafeFinally: an interrupt replaces whatever the removals threw
     if (deps.signal?.aborted) throw new CancelledError('interrupted: run down again to finish removing the lab');
   }
   removeLabDir(lab, deps.env);
   if (opts.purgeCache) await purgeImages(deps, false);
-  const access = ledger.cluster.platform === 'kind' ? ` (kubeconfig: kind export kubeconfig --name ${ledger.cluster.name})` : '';
-  const kept = ledger.cluster.createdByEgressLab && !opts.keepCluster ? '' : ` The cluster "${ledger.cluster.name}" was left in place${access}.`;
+  const access =
+    ledger.cluster.platform === 'kind' ? ` (kubeconfig: kind export kubeconfig --name ${ledger.cluster.name})` : '';
+  const kept =
+    ledger.cluster.createdByEgressLab && !opts.keepCluster
+      ? ''
+      : ` The cluster "${ledger.cluster.name}" was left in place${access}.`;
   deps.stdout.write(`Removed the lab "${lab}".${kept}\n`);
 }

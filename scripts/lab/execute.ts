@@ -38,12 +38,18 @@ async function succeeds(ctx: ExecuteContext, check: Command): Promise<boolean> {
 
 /** Content hash of a step: its commands and the rendered files they read (markers, not licence values). */
 export function stepHash(step: Step, files: ReadonlyMap<string, string>): string {
-  const inputs = [...step.run, ...step.waits].map((c) => (c.stdin ? files.get(c.stdin) ?? '' : ''));
-  return createHash('sha256').update(JSON.stringify({ run: step.run, waits: step.waits, inputs })).digest('hex').slice(0, 16);
+  const inputs = [...step.run, ...step.waits].map((c) => (c.stdin ? (files.get(c.stdin) ?? '') : ''));
+  return createHash('sha256')
+    .update(JSON.stringify({ run: step.run, waits: step.waits, inputs }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** Runs a step's commands, then its readiness checks; `after` records it once it succeeded (with the commands' stdout). */
-export function stepExecutor(ctx: ExecuteContext, after: (step: Step, stdout: string, out: (line: string) => void) => Promise<void>): StepExecutor {
+export function stepExecutor(
+  ctx: ExecuteContext,
+  after: (step: Step, stdout: string, out: (line: string) => void) => Promise<void>,
+): StepExecutor {
   return async (step, out) => {
     const one = async (cmd: Command): Promise<string> => {
       if (ctx.signal?.aborted) throw new Error('interrupted');
@@ -52,7 +58,12 @@ export function stepExecutor(ctx: ExecuteContext, after: (step: Step, stdout: st
       ctx.onCommand?.(step, `$ ${commandLine(cmd)}`);
       if (ctx.verbose) out(`$ ${commandLine(cmd)}`);
       try {
-        const result = await ctx.exec(cmd.bin, cmd.args, { input: stdinFor(cmd, ctx), cwd: ctx.cwd, env: cmd.env, onLine: out });
+        const result = await ctx.exec(cmd.bin, cmd.args, {
+          input: stdinFor(cmd, ctx),
+          cwd: ctx.cwd,
+          env: cmd.env,
+          onLine: out,
+        });
         ctx.onRan?.(step, cmd);
         return result.stdout;
       } catch (err) {

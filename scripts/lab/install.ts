@@ -1,39 +1,61 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ActionableError } from '../errors.ts';
-import type { ClusterTarget, Command, Step } from '../plan/plan.ts';
 import { imagesDir, LOAD_STEP, PULL_STEP } from '../plan/images.ts';
-import { rememberPulled } from '../state/image-cache.ts';
+import type { ClusterTarget, Command, Step } from '../plan/plan.ts';
+import { kubeAccess } from '../plan/plan.ts';
+import { adoptCommands, clusterExists } from '../platform/cluster.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 import type { RenderedLab } from '../render/render.ts';
-import { runGraph, type RunEvent } from '../run/runner.ts';
-import { writeLedger, type Ledger, type LedgerStep, type ObjectRef } from '../state/ledger.ts';
+import { type RunEvent, runGraph } from '../run/runner.ts';
+import { rememberPulled } from '../state/image-cache.ts';
+import { type Ledger, type LedgerStep, type ObjectRef, writeLedger } from '../state/ledger.ts';
 import { labDir } from '../state/paths.ts';
 import { runLog } from '../state/run-log.ts';
-import { adoptCommands, clusterExists } from '../platform/cluster.ts';
 import { stepExecutor } from './execute.ts';
 import { recordIdentity } from './identity.ts';
 import type { Licences } from './licences.ts';
 import { deleteObjectsCommand, describeObject } from './removal.ts';
 import type { LabDeps, UpOptions } from './up.ts';
-import { kubeAccess } from '../plan/plan.ts';
 
 export function newLedger(lab: string, loaded: LoadedProfile, target: ClusterTarget, createdCluster: boolean): Ledger {
   const { profile } = loaded;
   const now = new Date().toISOString();
   return {
-    version: 1, lab, profileName: loaded.name, profile, kubeconfig: target.kubeconfig, context: target.context,
-    cluster: { name: target.cluster, platform: profile.platform, createdByEgressLab: createdCluster, ...(profile.platform === 'gke' ? { project: profile.gke.project, location: profile.gke.location } : {}) },
-    preexistingNamespaces: [], steps: {}, createdAt: now, updatedAt: now,
+    version: 1,
+    lab,
+    profileName: loaded.name,
+    profile,
+    kubeconfig: target.kubeconfig,
+    context: target.context,
+    cluster: {
+      name: target.cluster,
+      platform: profile.platform,
+      createdByEgressLab: createdCluster,
+      ...(profile.platform === 'gke' ? { project: profile.gke.project, location: profile.gke.location } : {}),
+    },
+    preexistingNamespaces: [],
+    steps: {},
+    createdAt: now,
+    updatedAt: now,
   };
 }
 
 /** A new lab: refuse (or adopt) a cluster of the same name egress-lab does not know; record before creating. */
-export async function startLedger(lab: string, loaded: LoadedProfile, target: ClusterTarget, steps: Step[], opts: UpOptions, deps: LabDeps): Promise<Ledger> {
+export async function startLedger(
+  lab: string,
+  loaded: LoadedProfile,
+  target: ClusterTarget,
+  steps: Step[],
+  opts: UpOptions,
+  deps: LabDeps,
+): Promise<Ledger> {
   const creates = loaded.profile.platform === 'kind' || target.create;
   const exists = creates ? await clusterExists(deps.exec, loaded.profile, target) : true;
   if (creates && exists && !opts.adopt) {
-    throw new ActionableError(`a ${loaded.profile.platform} cluster named "${target.cluster}" already exists and egress-lab did not create it; pass --adopt to install the lab into it (down then leaves the cluster), or choose another --name`);
+    throw new ActionableError(
+      `a ${loaded.profile.platform} cluster named "${target.cluster}" already exists and egress-lab did not create it; pass --adopt to install the lab into it (down then leaves the cluster), or choose another --name`,
+    );
   }
   const adopted = creates && exists;
   if (adopted) steps[0]!.run = adoptCommands(loaded.profile, target);
@@ -52,13 +74,25 @@ function intentOf(step: Step, rendered: RenderedLab): Pick<LedgerStep, 'releases
   const manifest = rendered.manifests.find((m) => m.id === step.id);
   return {
     ...(release ? { releases: [{ name: release.name, namespace: release.release.namespace }] } : {}),
-    ...(manifest ? { objects: manifest.objects.map((o) => ({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) })) } : {}),
+    ...(manifest
+      ? {
+          objects: manifest.objects.map((o) => ({
+            apiVersion: o.apiVersion,
+            kind: o.kind,
+            name: o.metadata.name,
+            ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}),
+          })),
+        }
+      : {}),
   };
 }
 
 /** The CRDs the Gateway API apply reported (kubectl --output name), so down removes exactly those. */
 function appliedCrds(stdout: string): ObjectRef[] {
-  return stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('customresourcedefinition.apiextensions.k8s.io/'))
+  return stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('customresourcedefinition.apiextensions.k8s.io/'))
     .map((l) => ({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: l.split('/')[1]! }));
 }
 
@@ -88,46 +122,77 @@ export async function installSteps(input: InstallInput, deps: LabDeps, opts: UpO
   const renderDir = join(labDir(ledger.lab, deps.env), 'render');
   writeRenderFolder(renderDir, files);
   const log = runLog(ledger.lab, 'up', deps.env);
-  const onCommand = (step: Step, line: string) => log({ type: 'output', step: step.id, line, at: new Date().toISOString() });
+  const onCommand = (step: Step, line: string) =>
+    log({ type: 'output', step: step.id, line, at: new Date().toISOString() });
   const started = new Map<string, number>();
   const before = new Map<string, ObjectRef[]>();
   mkdirSync(imagesDir(ledger.lab, deps.env), { recursive: true, mode: 0o700 });
   const onRan = (step: Step, cmd: Command) => {
     if (step.id === PULL_STEP && cmd.args[0] === 'pull') rememberPulled(cmd.args.at(-1)!, deps.env);
   };
-  const execute = stepExecutor({ exec: deps.exec, cwd: renderDir, files, licences, verbose: Boolean(opts.verbose), onCommand, onRan, ...(deps.signal ? { signal: deps.signal } : {}) }, async (step, stdout, out) => {
-    // The archives were only the way into the nodes: the host's Docker keeps the images.
-    if (step.id === LOAD_STEP) rmSync(imagesDir(ledger.lab, deps.env), { recursive: true, force: true });
-    const intent = intentOf(step, rendered);
-    const stale = minus(before.get(step.id), intent.objects);
-    if (stale.length > 0) {
-      out(`removing what ${step.id} no longer has: ${stale.map(describeObject).join(', ')}`);
-      const cmd = deleteObjectsCommand(ledger, stale);
-      await deps.exec(cmd.bin, cmd.args, { input: cmd.input, onLine: out });
-    }
-    const objects = step.id === 'gateway-api' ? appliedCrds(stdout) : intent.objects;
-    ledger.steps[step.id] = { hash: hashes.get(step.id)!, component: step.component, finishedAt: new Date().toISOString(), durationMs: Date.now() - (started.get(step.id) ?? Date.now()), ...intent, ...(objects ? { objects } : {}) };
-    if (step.id === 'cluster') await afterCluster(ledger, deps);
-    writeLedger(ledger, deps.env);
-  });
-  await runGraph(steps, async (step, out) => {
-    started.set(step.id, Date.now());
-    const previous = ledger.steps[step.id];
-    before.set(step.id, previous?.objects ?? []);
-    const intent = intentOf(step, rendered);
-    const known = [...(previous?.objects ?? []), ...minus(intent.objects, previous?.objects)];
-    ledger.steps[step.id] = { hash: '', component: step.component, finishedAt: '', durationMs: 0, ...intent, ...(known.length ? { objects: known } : {}) };
-    writeLedger(ledger, deps.env);
-    await execute(step, out);
-  }, {
-    renderer: deps.renderer,
-    skipReason: (s) => (keep.has(s.id) ? 'unchanged' : undefined),
-    ...(deps.signal ? { signal: deps.signal } : {}),
-    onEvent: (e: RunEvent) => {
-      log(e);
-      if (opts.json) deps.stdout.write(`${JSON.stringify(e)}\n`);
+  const execute = stepExecutor(
+    {
+      exec: deps.exec,
+      cwd: renderDir,
+      files,
+      licences,
+      verbose: Boolean(opts.verbose),
+      onCommand,
+      onRan,
+      ...(deps.signal ? { signal: deps.signal } : {}),
     },
-  });
+    async (step, stdout, out) => {
+      // The archives were only the way into the nodes: the host's Docker keeps the images.
+      if (step.id === LOAD_STEP) rmSync(imagesDir(ledger.lab, deps.env), { recursive: true, force: true });
+      const intent = intentOf(step, rendered);
+      const stale = minus(before.get(step.id), intent.objects);
+      if (stale.length > 0) {
+        out(`removing what ${step.id} no longer has: ${stale.map(describeObject).join(', ')}`);
+        const cmd = deleteObjectsCommand(ledger, stale);
+        await deps.exec(cmd.bin, cmd.args, { input: cmd.input, onLine: out });
+      }
+      const objects = step.id === 'gateway-api' ? appliedCrds(stdout) : intent.objects;
+      ledger.steps[step.id] = {
+        hash: hashes.get(step.id)!,
+        component: step.component,
+        finishedAt: new Date().toISOString(),
+        durationMs: Date.now() - (started.get(step.id) ?? Date.now()),
+        ...intent,
+        ...(objects ? { objects } : {}),
+      };
+      if (step.id === 'cluster') await afterCluster(ledger, deps);
+      writeLedger(ledger, deps.env);
+    },
+  );
+  await runGraph(
+    steps,
+    async (step, out) => {
+      started.set(step.id, Date.now());
+      const previous = ledger.steps[step.id];
+      before.set(step.id, previous?.objects ?? []);
+      const intent = intentOf(step, rendered);
+      const known = [...(previous?.objects ?? []), ...minus(intent.objects, previous?.objects)];
+      ledger.steps[step.id] = {
+        hash: '',
+        component: step.component,
+        finishedAt: '',
+        durationMs: 0,
+        ...intent,
+        ...(known.length ? { objects: known } : {}),
+      };
+      writeLedger(ledger, deps.env);
+      await execute(step, out);
+    },
+    {
+      renderer: deps.renderer,
+      skipReason: (s) => (keep.has(s.id) ? 'unchanged' : undefined),
+      ...(deps.signal ? { signal: deps.signal } : {}),
+      onEvent: (e: RunEvent) => {
+        log(e);
+        if (opts.json) deps.stdout.write(`${JSON.stringify(e)}\n`);
+      },
+    },
+  );
 }
 
 /** Right after the cluster step: its identity (drift guard) and, on a cluster egress-lab did not create, the namespaces already there. */
@@ -135,5 +200,8 @@ async function afterCluster(ledger: Ledger, deps: LabDeps): Promise<void> {
   await recordIdentity(deps.exec, ledger);
   if (ledger.cluster.createdByEgressLab) return;
   const { stdout } = await deps.exec('kubectl', [...kubeAccess(ledger), 'get', 'namespaces', '-o', 'name']);
-  ledger.preexistingNamespaces = stdout.split('\n').map((l) => l.trim().replace(/^namespace\//, '')).filter(Boolean);
+  ledger.preexistingNamespaces = stdout
+    .split('\n')
+    .map((l) => l.trim().replace(/^namespace\//, ''))
+    .filter(Boolean);
 }

@@ -23,13 +23,22 @@ export function readLicenceFile(path: string, allowed: readonly string[]): Licen
     const m = /^(?:export\s+)?([A-Z][A-Z0-9_]*)=(.*)$/.exec(line);
     if (!m) throw new InputError('expected NAME=value', { file: path, line: i + 1, col: 1 });
     const [, name = '', value = ''] = m;
-    if (!allowed.includes(name)) throw new InputError(`${name} is not a licence variable (${allowed.join(', ')})`, { file: path, line: i + 1, col: 1 });
+    if (!allowed.includes(name))
+      throw new InputError(`${name} is not a licence variable (${allowed.join(', ')})`, {
+        file: path,
+        line: i + 1,
+        col: 1,
+      });
     out.set(name, value.replace(/^(['"])(.*)\1$/, '$2'));
   });
   return out;
 }
 
-export const LICENCE_VARIABLES = ['GLOO_MESH_LICENSE_KEY', 'GLOO_GATEWAY_LICENSE_KEY', 'AGENTGATEWAY_LICENSE_KEY'] as const;
+export const LICENCE_VARIABLES = [
+  'GLOO_MESH_LICENSE_KEY',
+  'GLOO_GATEWAY_LICENSE_KEY',
+  'AGENTGATEWAY_LICENSE_KEY',
+] as const;
 
 /** The file wins over the environment for a variable it names. */
 export function collectLicences(env: NodeJS.ProcessEnv, licenceFile?: string): Licences {
@@ -51,6 +60,9 @@ export function fillLicences(valuesText: string, licences: Licences): string {
   });
   const text = doc.toString({ lineWidth: 0 });
   const left = /<from ([A-Z0-9_]+)>/.exec(text);
-  if (left) throw new InputError(`the licence ${left[1]} is needed but not set: export ${left[1]}=<key> or pass --license-file`);
+  if (left)
+    throw new InputError(
+      `the licence ${left[1]} is needed but not set: export ${left[1]}=<key> or pass --license-file`,
+    );
   return text;
 }

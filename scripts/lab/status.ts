@@ -1,10 +1,10 @@
-import { ActionableError } from '../errors.ts';
-import { guardCluster } from './guard.ts';
-import type { Exec } from '../exec/exec.ts';
 import { labName } from '../commands/render.ts';
-import { readLedger, type Ledger, type ObjectRef } from '../state/ledger.ts';
-import { stateRoot } from '../state/paths.ts';
+import { ActionableError } from '../errors.ts';
+import type { Exec } from '../exec/exec.ts';
 import { kubeAccess } from '../plan/plan.ts';
+import { type Ledger, type ObjectRef, readLedger } from '../state/ledger.ts';
+import { stateRoot } from '../state/paths.ts';
+import { guardCluster } from './guard.ts';
 
 export interface Check {
   what: string;
@@ -38,18 +38,36 @@ function objectCheck(exec: Exec, k: string[], o: ObjectRef): Promise<Check> {
   const what = `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
   const resource = `${o.kind.toLowerCase()}${group}`;
   if (o.kind === 'Deployment') {
-    return probe(exec, k, [...ns, 'get', resource, o.name, '-o', 'jsonpath={.status.readyReplicas}/{.spec.replicas}'], what, (out) => {
-      const [ready = '0', want = '1'] = out.trim().split('/');
-      return { ok: Number(ready || 0) >= Number(want || 1), detail: `${ready || 0}/${want} ready` };
-    });
+    return probe(
+      exec,
+      k,
+      [...ns, 'get', resource, o.name, '-o', 'jsonpath={.status.readyReplicas}/{.spec.replicas}'],
+      what,
+      (out) => {
+        const [ready = '0', want = '1'] = out.trim().split('/');
+        return { ok: Number(ready || 0) >= Number(want || 1), detail: `${ready || 0}/${want} ready` };
+      },
+    );
   }
   if (o.kind === 'Gateway') {
-    return probe(exec, k, [...ns, 'get', resource, o.name, '-o', 'jsonpath={.status.conditions[?(@.type=="Programmed")].status}'], what, (out) => ({ ok: out.trim() === 'True', detail: `Programmed=${out.trim() || 'unknown'}` }));
+    return probe(
+      exec,
+      k,
+      [...ns, 'get', resource, o.name, '-o', 'jsonpath={.status.conditions[?(@.type=="Programmed")].status}'],
+      what,
+      (out) => ({ ok: out.trim() === 'True', detail: `Programmed=${out.trim() || 'unknown'}` }),
+    );
   }
   return probe(exec, k, [...ns, 'get', resource, o.name, '-o', 'name'], what, () => ({ ok: true, detail: 'present' }));
 }
 
-async function probe(exec: Exec, k: string[], args: string[], what: string, judge: (stdout: string) => { ok: boolean; detail: string }): Promise<Check> {
+async function probe(
+  exec: Exec,
+  k: string[],
+  args: string[],
+  what: string,
+  judge: (stdout: string) => { ok: boolean; detail: string },
+): Promise<Check> {
   try {
     const { stdout } = await exec('kubectl', [...k, ...args], { timeoutMs: CHECK_TIMEOUT_MS });
     return { what, ...judge(stdout) };
@@ -59,8 +77,28 @@ async function probe(exec: Exec, k: string[], args: string[], what: string, judg
 }
 
 /** helm's word for a release (deployed, failed, pending-install…); throws when helm cannot tell. */
-export async function releaseStatus(exec: Exec, ledger: Pick<Ledger, 'kubeconfig' | 'context'>, name: string, namespace: string): Promise<string> {
-  const { stdout } = await exec('helm', ['status', name, '--namespace', namespace, '--kubeconfig', ledger.kubeconfig, '--kube-context', ledger.context, '-o', 'json'], { timeoutMs: CHECK_TIMEOUT_MS });
+export async function releaseStatus(
+  exec: Exec,
+  ledger: Pick<Ledger, 'kubeconfig' | 'context'>,
+  name: string,
+  namespace: string,
+): Promise<string> {
+  const { stdout } = await exec(
+    'helm',
+    [
+      'status',
+      name,
+      '--namespace',
+      namespace,
+      '--kubeconfig',
+      ledger.kubeconfig,
+      '--kube-context',
+      ledger.context,
+      '-o',
+      'json',
+    ],
+    { timeoutMs: CHECK_TIMEOUT_MS },
+  );
   return (JSON.parse(stdout) as { info?: { status?: string } }).info?.status ?? 'unknown';
 }
 
@@ -78,14 +116,28 @@ async function releaseCheck(exec: Exec, ledger: Ledger, name: string, namespace:
 export async function labStatus(exec: Exec, ledger: Ledger): Promise<LabStatus> {
   const k = kubeAccess(ledger);
   const byComponent = new Map<string, Promise<Check>[]>();
-  const add = (component: string, check: Promise<Check>) => byComponent.set(component, [...(byComponent.get(component) ?? []), check]);
-  add('cluster', probe(exec, k, ['get', '--raw', '/readyz'], `API server of ${ledger.cluster.name}`, (out) => ({ ok: out.trim() === 'ok', detail: out.trim() || 'no answer' })));
+  const add = (component: string, check: Promise<Check>) =>
+    byComponent.set(component, [...(byComponent.get(component) ?? []), check]);
+  add(
+    'cluster',
+    probe(exec, k, ['get', '--raw', '/readyz'], `API server of ${ledger.cluster.name}`, (out) => ({
+      ok: out.trim() === 'ok',
+      detail: out.trim() || 'no answer',
+    })),
+  );
   for (const [id, record] of Object.entries(ledger.steps)) {
     if (id === 'cluster') continue;
     for (const r of record.releases ?? []) add(record.component, releaseCheck(exec, ledger, r.name, r.namespace));
     const objects = (record.objects ?? []).filter((o) => o.kind !== 'CustomResourceDefinition' || id !== 'gateway-api');
     for (const o of objects) add(record.component, objectCheck(exec, k, o));
-    if (id === 'gateway-api') add(record.component, probe(exec, k, ['get', 'crd', 'gateways.gateway.networking.k8s.io', '-o', 'name'], 'Gateway API CRDs', () => ({ ok: true, detail: 'present' })));
+    if (id === 'gateway-api')
+      add(
+        record.component,
+        probe(exec, k, ['get', 'crd', 'gateways.gateway.networking.k8s.io', '-o', 'name'], 'Gateway API CRDs', () => ({
+          ok: true,
+          detail: 'present',
+        })),
+      );
   }
   const components: ComponentHealth[] = [];
   for (const [name, checks] of byComponent) {
@@ -93,7 +145,17 @@ export async function labStatus(exec: Exec, ledger: Ledger): Promise<LabStatus> 
     components.push({ name, healthy: done.every((c) => c.ok), checks: done });
   }
   const { profile } = ledger;
-  return { lab: ledger.lab, profile: ledger.profileName, platform: profile.platform, stack: profile.stack, kubeconfig: ledger.kubeconfig, context: ledger.context, cluster: ledger.cluster, healthy: components.every((c) => c.healthy), components };
+  return {
+    lab: ledger.lab,
+    profile: ledger.profileName,
+    platform: profile.platform,
+    stack: profile.stack,
+    kubeconfig: ledger.kubeconfig,
+    context: ledger.context,
+    cluster: ledger.cluster,
+    healthy: components.every((c) => c.healthy),
+    components,
+  };
 }
 
 export function formatStatus(s: LabStatus): string {
@@ -106,16 +168,25 @@ export function formatStatus(s: LabStatus): string {
     lines.push(`${c.healthy ? '✔' : '✖'} ${c.name}`);
     for (const check of c.checks) lines.push(`    ${check.ok ? 'ok  ' : 'FAIL'} ${check.what}: ${check.detail}`);
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /** `egress-lab status`: exit 0 when every component is healthy, 1 otherwise. */
-export async function status(opts: { name?: string; json?: boolean }, deps: { exec: Exec; stdout: NodeJS.WritableStream; env: NodeJS.ProcessEnv }): Promise<void> {
+export async function status(
+  opts: { name?: string; json?: boolean },
+  deps: { exec: Exec; stdout: NodeJS.WritableStream; env: NodeJS.ProcessEnv },
+): Promise<void> {
   const lab = labName(opts.name);
   const ledger = readLedger(lab, deps.env);
   if (!ledger) throw new ActionableError(`no lab "${lab}" in ${stateRoot(deps.env)}; egress-lab up creates one`);
   await guardCluster(deps.exec, ledger, 'report on it', deps.env);
   const s = await labStatus(deps.exec, ledger);
   deps.stdout.write(opts.json ? `${JSON.stringify(s, null, 2)}\n` : formatStatus(s));
-  if (!s.healthy) throw new ActionableError(`the lab "${lab}" is not healthy: ${s.components.filter((c) => !c.healthy).map((c) => c.name).join(', ')}`);
+  if (!s.healthy)
+    throw new ActionableError(
+      `the lab "${lab}" is not healthy: ${s.components
+        .filter((c) => !c.healthy)
+        .map((c) => c.name)
+        .join(', ')}`,
+    );
 }

@@ -1,24 +1,24 @@
+import { labName, renderFiles } from '../commands/render.ts';
+import type { HostReader } from '../doctor/checks.ts';
 import { ActionableError, CancelledError, InputError } from '../errors.ts';
 import type { Exec } from '../exec/exec.ts';
-import type { HostReader } from '../doctor/checks.ts';
-import { renderFiles, labName } from '../commands/render.ts';
-import { buildPlan, clusterTarget, type ClusterTarget, type Step } from '../plan/plan.ts';
 import { commandLine, componentSummary } from '../plan/markdown.ts';
+import { buildPlan, type ClusterTarget, clusterTarget, type Step } from '../plan/plan.ts';
+import { clusterExists, deleteClusterCommand } from '../platform/cluster.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 import { renderLab } from '../render/render.ts';
 import type { RendererName } from '../run/runner.ts';
-import { acquireLock, readLedger, writeLedger, type Ledger } from '../state/ledger.ts';
+import { acquireLock, type Ledger, readLedger, writeLedger } from '../state/ledger.ts';
 import type { Prompter } from '../ui/prompter.ts';
 import { testCommands, trafficDiagram } from '../ui/summary.ts';
 import { formatReport } from '../verify/report.ts';
-import { verifyLab, type VerifyReport } from '../verify/verify.ts';
+import { type VerifyReport, verifyLab } from '../verify/verify.ts';
 import { describeDiff, liveDiff, nothingToDo, type PlanDiff } from './converge.ts';
 import { stepHash } from './execute.ts';
 import { guardCluster } from './guard.ts';
 import { installSteps, startLedger } from './install.ts';
-import { checkHost, resolveLicences, resolveProfile, type PrepareOptions } from './prepare.ts';
+import { checkHost, type PrepareOptions, resolveLicences, resolveProfile } from './prepare.ts';
 import { clusterRemoval, runRemovals, stepRemovals } from './removal.ts';
-import { clusterExists, deleteClusterCommand } from '../platform/cluster.ts';
 
 export interface UpOptions extends PrepareOptions {
   name?: string;
@@ -51,9 +51,10 @@ export interface LabDeps {
 
 function planSummary(loaded: LoadedProfile, target: ClusterTarget, steps: Step[], adopt: boolean): string {
   const { profile } = loaded;
-  const cluster = profile.platform === 'kind'
-    ? `${adopt ? 'use the existing' : 'create the'} kind cluster "${target.cluster}"`
-    : `${target.create && !adopt ? 'create the GKE Standard cluster' : 'use the existing GKE cluster'} "${target.cluster}" in ${profile.gke.project}/${profile.gke.location}`;
+  const cluster =
+    profile.platform === 'kind'
+      ? `${adopt ? 'use the existing' : 'create the'} kind cluster "${target.cluster}"`
+      : `${target.create && !adopt ? 'create the GKE Standard cluster' : 'use the existing GKE cluster'} "${target.cluster}" in ${profile.gke.project}/${profile.gke.location}`;
   return [
     `profile:    ${loaded.name} (${profile.platform}, stack ${profile.stack})`,
     `cluster:    ${cluster}`,
@@ -64,10 +65,18 @@ function planSummary(loaded: LoadedProfile, target: ClusterTarget, steps: Step[]
 }
 
 /** Interactive: show and ask. Not interactive: creating a GKE cluster still needs --yes. */
-async function confirm(title: string, body: string, question: string, needsYes: string | undefined, opts: UpOptions, deps: LabDeps): Promise<void> {
+async function confirm(
+  title: string,
+  body: string,
+  question: string,
+  needsYes: string | undefined,
+  opts: UpOptions,
+  deps: LabDeps,
+): Promise<void> {
   if (deps.prompter.interactive) {
     deps.prompter.note(title, body);
-    if (!(await deps.prompter.confirm({ message: question, flag: '--yes' }))) throw new CancelledError('cancelled; nothing was changed');
+    if (!(await deps.prompter.confirm({ message: question, flag: '--yes' })))
+      throw new CancelledError('cancelled; nothing was changed');
     return;
   }
   if (needsYes && !opts.yes) throw new InputError(`${needsYes}: pass --yes`);
@@ -77,9 +86,12 @@ async function confirm(title: string, body: string, question: string, needsYes: 
 /** A different platform, stack or cluster cannot be reached by a diff: the lab is rebuilt (--recreate). */
 function rebuildReason(previous: Ledger, loaded: LoadedProfile, target: ClusterTarget): string | undefined {
   const { profile } = loaded;
-  if (previous.profile.platform !== profile.platform) return `it runs on ${previous.profile.platform}, not ${profile.platform}`;
-  if (previous.profile.stack !== profile.stack) return `it runs the ${previous.profile.stack} stack, not ${profile.stack}`;
-  if (previous.cluster.name !== target.cluster || previous.context !== target.context) return `it runs on the cluster "${previous.cluster.name}", not "${target.cluster}"`;
+  if (previous.profile.platform !== profile.platform)
+    return `it runs on ${previous.profile.platform}, not ${profile.platform}`;
+  if (previous.profile.stack !== profile.stack)
+    return `it runs the ${previous.profile.stack} stack, not ${profile.stack}`;
+  if (previous.cluster.name !== target.cluster || previous.context !== target.context)
+    return `it runs on the cluster "${previous.cluster.name}", not "${target.cluster}"`;
   return undefined;
 }
 
@@ -94,7 +106,10 @@ export async function up(opts: UpOptions, deps: LabDeps): Promise<void> {
   const hashes = new Map(steps.map((s) => [s.id, stepHash(s, files)]));
   const previous = readLedger(lab, deps.env);
   const rebuild = previous && rebuildReason(previous, loaded, target);
-  if (rebuild && !opts.recreate) throw new InputError(`the lab "${lab}" cannot switch in place: ${rebuild}; pass --recreate to rebuild it (its cluster and objects are removed first)`);
+  if (rebuild && !opts.recreate)
+    throw new InputError(
+      `the lab "${lab}" cannot switch in place: ${rebuild}; pass --recreate to rebuild it (its cluster and objects are removed first)`,
+    );
   const licences = await resolveLicences(loaded, opts, deps.prompter, deps.env);
   deps.secrets.push(...licences.values());
   await checkHost(deps.exec, loaded, licences, deps.host, deps.stdout, Boolean(opts.json));
@@ -107,24 +122,46 @@ export async function up(opts: UpOptions, deps: LabDeps): Promise<void> {
       await guardCluster(deps.exec, ledger, 'up', deps.env);
       diff = await liveDiff(deps.exec, steps, hashes, ledger);
       if (nothingToDo(diff)) {
-        deps.stdout.write(opts.json ? `${JSON.stringify({ type: 'unchanged', lab })}\n` : `The lab "${lab}" is up to date (${loaded.name}): nothing to change.\n`);
+        deps.stdout.write(
+          opts.json
+            ? `${JSON.stringify({ type: 'unchanged', lab })}\n`
+            : `The lab "${lab}" is up to date (${loaded.name}): nothing to change.\n`,
+        );
         if (opts.dryRun) return;
         return await finish(ledger, loaded, target, deps, opts);
       }
     }
     if (opts.dryRun) {
-      deps.stdout.write(diff && ledger ? `up would change the lab "${lab}" (nothing was changed):\n${describeDiff(diff, ledger)}\n` : `${planSummary(loaded, target, steps, Boolean(opts.adopt))}\n\n${steps.flatMap((s) => s.run.map(commandLine)).join('\n')}\n`);
+      deps.stdout.write(
+        diff && ledger
+          ? `up would change the lab "${lab}" (nothing was changed):\n${describeDiff(diff, ledger)}\n`
+          : `${planSummary(loaded, target, steps, Boolean(opts.adopt))}\n\n${steps.flatMap((s) => s.run.map(commandLine)).join('\n')}\n`,
+      );
       return;
     }
     if (previous && rebuild) await rebuildFrom(previous, deps);
     if (ledger && diff) {
-      await confirm(`Switch the lab "${lab}" to ${loaded.name}`, describeDiff(diff, ledger), 'Apply these changes?', undefined, opts, deps);
+      await confirm(
+        `Switch the lab "${lab}" to ${loaded.name}`,
+        describeDiff(diff, ledger),
+        'Apply these changes?',
+        undefined,
+        opts,
+        deps,
+      );
       await runRemovals(stepRemovals(ledger, diff.remove, false), deps.exec, deps.renderer, deps.signal);
       for (const id of diff.remove) delete ledger.steps[id];
       writeLedger(ledger, deps.env);
     } else {
       const createsGke = loaded.profile.platform === 'gke' && target.create && !opts.adopt;
-      await confirm('The plan', planSummary(loaded, target, steps, Boolean(opts.adopt)), 'Build this lab?', createsGke ? 'creating a GKE cluster costs money and needs a confirmation' : undefined, opts, deps);
+      await confirm(
+        'The plan',
+        planSummary(loaded, target, steps, Boolean(opts.adopt)),
+        'Build this lab?',
+        createsGke ? 'creating a GKE cluster costs money and needs a confirmation' : undefined,
+        opts,
+        deps,
+      );
       ledger = await startLedger(lab, loaded, target, steps, opts, deps);
     }
     if (ledger.steps['cluster']?.hash === '') await resumeClusterStep(ledger, loaded, target, steps, deps);
@@ -132,7 +169,11 @@ export async function up(opts: UpOptions, deps: LabDeps): Promise<void> {
     try {
       await installSteps({ steps, rendered, files, hashes, ledger, licences, keep }, deps, opts);
     } finally {
-      if (deps.signal?.aborted) throw new CancelledError(`interrupted: the finished steps are recorded; run up again to continue, or down to remove what was made`);
+      if (deps.signal?.aborted)
+        // biome-ignore lint/correctness/noUnsafeFinally: an interrupt replaces whatever the steps threw
+        throw new CancelledError(
+          `interrupted: the finished steps are recorded; run up again to continue, or down to remove what was made`,
+        );
     }
     ledger.profile = loaded.profile;
     ledger.profileName = loaded.name;
@@ -148,50 +189,83 @@ export async function up(opts: UpOptions, deps: LabDeps): Promise<void> {
  * exists after all, it is this lab's: a half-made kind cluster is deleted and made again; a GKE cluster only
  * needs its credentials.
  */
-async function resumeClusterStep(ledger: Ledger, loaded: LoadedProfile, target: ClusterTarget, steps: Step[], deps: LabDeps): Promise<void> {
+async function resumeClusterStep(
+  ledger: Ledger,
+  loaded: LoadedProfile,
+  target: ClusterTarget,
+  steps: Step[],
+  deps: LabDeps,
+): Promise<void> {
   if (!ledger.cluster.createdByEgressLab || !(await clusterExists(deps.exec, loaded.profile, target))) return;
   const step = steps.find((s) => s.id === 'cluster')!;
-  step.run = loaded.profile.platform === 'kind' ? [deleteClusterCommand(ledger.cluster, ledger.kubeconfig), ...step.run] : step.run.filter((c) => c.args[2] !== 'create');
+  step.run =
+    loaded.profile.platform === 'kind'
+      ? [deleteClusterCommand(ledger.cluster, ledger.kubeconfig), ...step.run]
+      : step.run.filter((c) => c.args[2] !== 'create');
 }
 
 /** --recreate: remove the old lab (its cluster when egress-lab made it, else its objects), keeping the lock. */
 async function rebuildFrom(previous: Ledger, deps: LabDeps): Promise<void> {
   const identity = await guardCluster(deps.exec, previous, 'up --recreate', deps.env);
   if (identity.state === 'gone') return;
-  const removals = previous.cluster.createdByEgressLab ? [clusterRemoval(previous)] : stepRemovals(previous, Object.keys(previous.steps).reverse(), true);
+  const removals = previous.cluster.createdByEgressLab
+    ? [clusterRemoval(previous)]
+    : stepRemovals(previous, Object.keys(previous.steps).reverse(), true);
   await runRemovals(removals, deps.exec, deps.renderer, deps.signal);
 }
 
 /** up ends by proving the path; a broken hop fails up with verify's hint. */
-async function finish(ledger: Ledger, loaded: LoadedProfile, target: ClusterTarget, deps: LabDeps, opts: UpOptions): Promise<void> {
+async function finish(
+  ledger: Ledger,
+  loaded: LoadedProfile,
+  target: ClusterTarget,
+  deps: LabDeps,
+  opts: UpOptions,
+): Promise<void> {
   const report = opts.verify === false ? undefined : await verifyLab(ledger, deps);
   printSummary(ledger, loaded, target, deps, opts, report);
-  if (report && !report.ok) throw new ActionableError(`the lab is up, but verify could not prove the ${report.firstBroken} hop${report.hint ? `: ${report.hint}` : ''}`);
+  if (report && !report.ok)
+    throw new ActionableError(
+      `the lab is up, but verify could not prove the ${report.firstBroken} hop${report.hint ? `: ${report.hint}` : ''}`,
+    );
 }
 
-function printSummary(ledger: Ledger, loaded: LoadedProfile, target: ClusterTarget, deps: LabDeps, opts: UpOptions, report: VerifyReport | undefined): void {
+function printSummary(
+  ledger: Ledger,
+  loaded: LoadedProfile,
+  target: ClusterTarget,
+  deps: LabDeps,
+  opts: UpOptions,
+  report: VerifyReport | undefined,
+): void {
   if (opts.json) {
     if (report) deps.stdout.write(`${JSON.stringify({ type: 'verify', report })}\n`);
-    deps.stdout.write(`${JSON.stringify({ type: 'result', ok: report?.ok ?? true, verified: report ? report.ok : null, lab: ledger.lab, profile: loaded.name, kubeconfig: target.kubeconfig, context: target.context, steps: Object.fromEntries(Object.entries(ledger.steps).map(([id, s]) => [id, { durationMs: s.durationMs }])) })}\n`);
+    deps.stdout.write(
+      `${JSON.stringify({ type: 'result', ok: report?.ok ?? true, verified: report ? report.ok : null, lab: ledger.lab, profile: loaded.name, kubeconfig: target.kubeconfig, context: target.context, steps: Object.fromEntries(Object.entries(ledger.steps).map(([id, s]) => [id, { durationMs: s.durationMs }])) })}\n`,
+    );
     return;
   }
-  const durations = Object.entries(ledger.steps).map(([id, s]) => `  ${id.padEnd(30)} ${(s.durationMs / 1000).toFixed(1).padStart(6)} s`);
-  deps.stdout.write([
-    '',
-    `The lab "${ledger.lab}" is up: ${loaded.profile.platform} cluster "${ledger.cluster.name}", stack ${loaded.profile.stack}.`,
-    `kubeconfig: ${target.kubeconfig} (context ${target.context})`,
-    '',
-    'Steps:',
-    ...durations,
-    '',
-    'Traffic path:',
-    trafficDiagram(loaded.profile),
-    '',
-    'Try it:',
-    ...testCommands(loaded.profile, target).map((l) => `  ${l}`),
-    '',
-    `Remove it all: egress-lab down${ledger.lab === 'egress-lab' ? '' : ` --name ${ledger.lab}`}`,
-    '',
-    ...(report ? [formatReport(report)] : ['(verify skipped: egress-lab verify proves the path hop by hop)', '']),
-  ].join('\n'));
+  const durations = Object.entries(ledger.steps).map(
+    ([id, s]) => `  ${id.padEnd(30)} ${(s.durationMs / 1000).toFixed(1).padStart(6)} s`,
+  );
+  deps.stdout.write(
+    [
+      '',
+      `The lab "${ledger.lab}" is up: ${loaded.profile.platform} cluster "${ledger.cluster.name}", stack ${loaded.profile.stack}.`,
+      `kubeconfig: ${target.kubeconfig} (context ${target.context})`,
+      '',
+      'Steps:',
+      ...durations,
+      '',
+      'Traffic path:',
+      trafficDiagram(loaded.profile),
+      '',
+      'Try it:',
+      ...testCommands(loaded.profile, target).map((l) => `  ${l}`),
+      '',
+      `Remove it all: egress-lab down${ledger.lab === 'egress-lab' ? '' : ` --name ${ledger.lab}`}`,
+      '',
+      ...(report ? [formatReport(report)] : ['(verify skipped: egress-lab verify proves the path hop by hop)', '']),
+    ].join('\n'),
+  );
 }

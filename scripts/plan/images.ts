@@ -20,10 +20,17 @@ export function hostPlatform(): string {
 /** Every image of the lab: the stack's chart images (with their versions) and the rendered workloads'. */
 export function labImages(rendered: RenderedLab): string[] {
   const { stack } = rendered.loaded;
-  const fromStack = stack.images.map((i) => i.replace(/\{version:([a-z]+)\}/g, (_m, key: string) => stack.versions[key] ?? key));
-  const fromManifests = rendered.manifests.flatMap((m) => m.objects)
+  const fromStack = stack.images.map((i) =>
+    i.replace(/\{version:([a-z]+)\}/g, (_m, key: string) => stack.versions[key] ?? key),
+  );
+  const fromManifests = rendered.manifests
+    .flatMap((m) => m.objects)
     .filter((o) => o.kind === 'Deployment')
-    .flatMap((o) => ((o['spec'] as { template?: { spec?: { containers?: { image?: string }[] } } }).template?.spec?.containers ?? []).map((c) => c.image ?? ''))
+    .flatMap((o) =>
+      (
+        (o['spec'] as { template?: { spec?: { containers?: { image?: string }[] } } }).template?.spec?.containers ?? []
+      ).map((c) => c.image ?? ''),
+    )
     .filter(Boolean);
   return [...new Set([...fromStack, ...fromManifests])].sort();
 }
@@ -33,20 +40,45 @@ export const imagesDir = (lab: string, env: NodeJS.ProcessEnv) => join(labDir(la
 export function imageSteps(rendered: RenderedLab, target: ClusterTarget, env: NodeJS.ProcessEnv): Step[] {
   const images = labImages(rendered);
   const platform = hostPlatform();
-  const inspect = (image: string): Command => ({ bin: 'docker', args: ['image', 'inspect', '--format', '{{.Id}}', image] });
+  const inspect = (image: string): Command => ({
+    bin: 'docker',
+    args: ['image', 'inspect', '--format', '{{.Id}}', image],
+  });
   const pull: Step = {
-    id: PULL_STEP, title: `pull ${images.length} images on the host`, component: 'images', needs: [], concurrent: true,
-    run: images.map((image) => ({ bin: 'docker', args: ['pull', '--platform', platform, image], skipIf: inspect(image), optional: true })),
+    id: PULL_STEP,
+    title: `pull ${images.length} images on the host`,
+    component: 'images',
+    needs: [],
+    concurrent: true,
+    run: images.map((image) => ({
+      bin: 'docker',
+      args: ['pull', '--platform', platform, image],
+      skipIf: inspect(image),
+      optional: true,
+    })),
     waits: [],
   };
   // One archive, one load: when an image could not be pulled, nothing is side-loaded and the nodes pull
   // everything themselves (slower, still correct).
   const archive = join(imagesDir(rendered.lab, env), 'images.tar');
   const load: Step = {
-    id: LOAD_STEP, title: `load the images into the kind nodes`, component: 'images', needs: ['cluster', PULL_STEP],
+    id: LOAD_STEP,
+    title: `load the images into the kind nodes`,
+    component: 'images',
+    needs: ['cluster', PULL_STEP],
     run: [
-      { bin: 'docker', args: ['save', '--platform', platform, '-o', archive, ...images], onlyIf: { bin: 'docker', args: ['image', 'inspect', '--format', '{{.Id}}', ...images] }, optional: true },
-      { bin: 'kind', args: ['load', 'image-archive', archive, '--name', target.cluster], onlyIf: { bin: 'docker', args: ['image', 'inspect', '--format', '{{.Id}}', ...images] }, optional: true },
+      {
+        bin: 'docker',
+        args: ['save', '--platform', platform, '-o', archive, ...images],
+        onlyIf: { bin: 'docker', args: ['image', 'inspect', '--format', '{{.Id}}', ...images] },
+        optional: true,
+      },
+      {
+        bin: 'kind',
+        args: ['load', 'image-archive', archive, '--name', target.cluster],
+        onlyIf: { bin: 'docker', args: ['image', 'inspect', '--format', '{{.Id}}', ...images] },
+        optional: true,
+      },
     ],
     waits: [],
   };

@@ -1,12 +1,14 @@
 import type { RenderedLab } from '../render/render.ts';
-import { clusterTarget, type Command, type Step } from './plan.ts';
+import { type Command, clusterTarget, type Step } from './plan.ts';
 
 const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
 export const shellQuote = (arg: string) => (SAFE.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
 
 /** A command as a person would type it from the render folder. */
 export function commandLine(cmd: Command): string {
-  const env = Object.entries(cmd.env ?? {}).map(([k, v]) => `${k}=${shellQuote(v)} `).join('');
+  const env = Object.entries(cmd.env ?? {})
+    .map(([k, v]) => `${k}=${shellQuote(v)} `)
+    .join('');
   const stdin = cmd.stdin ? ` < ${shellQuote(cmd.stdin)}` : '';
   return `${env}${[cmd.bin, ...cmd.args].map(shellQuote).join(' ')}${stdin}`;
 }
@@ -16,8 +18,16 @@ export function componentSummary(rendered: Pick<RenderedLab, 'loaded'>): string[
   const { profile } = rendered.loaded;
   const { squid, extAuth } = profile.components;
   return [
-    'gateway-api', 'istio', 'controller', 'waypoint', 'egress',
-    ...(squid.mode === 'in-cluster' ? ['squid'] : squid.mode === 'external' ? [`squid (external ${squid.external})`] : []),
+    'gateway-api',
+    'istio',
+    'controller',
+    'waypoint',
+    'egress',
+    ...(squid.mode === 'in-cluster'
+      ? ['squid']
+      : squid.mode === 'external'
+        ? [`squid (external ${squid.external})`]
+        : []),
     ...(extAuth.enabled ? ['ext-authz'] : []),
     'sample',
   ];
@@ -36,7 +46,12 @@ function stepSection(step: Step, index: number): string {
   ].join('\n');
 }
 
-export function planMarkdown(rendered: RenderedLab, steps: Step[], profileName: string, env: NodeJS.ProcessEnv = process.env): string {
+export function planMarkdown(
+  rendered: RenderedLab,
+  steps: Step[],
+  profileName: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   const { profile, stack } = rendered.loaded;
   const target = clusterTarget(rendered, env);
   const licences = stack.licenses.length

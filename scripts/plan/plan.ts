@@ -1,6 +1,6 @@
 import type { ComponentName, Release, Wait } from '../profile/stack.ts';
-import type { RenderedLab, RenderedManifest } from '../render/render.ts';
 import { WAYPOINT_NAMESPACE } from '../render/context.ts';
+import type { RenderedLab, RenderedManifest } from '../render/render.ts';
 import { labKubeconfig } from '../state/paths.ts';
 import { imageSteps, LOAD_STEP } from './images.ts';
 
@@ -49,31 +49,92 @@ const missing = (flag: string) => `<set ${flag}>`;
 export function clusterTarget(rendered: RenderedLab, env: NodeJS.ProcessEnv = process.env): ClusterTarget {
   const { profile } = rendered.loaded;
   const kubeconfig = labKubeconfig(rendered.lab, env);
-  if (profile.platform === 'kind') return { kubeconfig, context: `kind-${rendered.lab}`, cluster: rendered.lab, create: true };
+  if (profile.platform === 'kind')
+    return { kubeconfig, context: `kind-${rendered.lab}`, cluster: rendered.lab, create: true };
   const { project = missing('--gke-project'), location = missing('--gke-location') } = profile.gke;
   const cluster = profile.gke.cluster ?? rendered.lab;
-  return { kubeconfig, context: `gke_${project}_${location}_${cluster}`, cluster, create: profile.gke.cluster === undefined };
+  return {
+    kubeconfig,
+    context: `gke_${project}_${location}_${cluster}`,
+    cluster,
+    create: profile.gke.cluster === undefined,
+  };
 }
 
 function clusterStep(rendered: RenderedLab, target: ClusterTarget): Step {
   const { profile } = rendered.loaded;
   if (rendered.kindConfig) {
-    const run: Command = { bin: 'kind', args: ['create', 'cluster', '--name', target.cluster, '--config', rendered.kindConfig.file, '--kubeconfig', target.kubeconfig] };
-    return { id: 'cluster', title: `Create the kind cluster ${target.cluster}`, component: 'cluster', needs: [], run: [run], waits: [] };
+    const run: Command = {
+      bin: 'kind',
+      args: [
+        'create',
+        'cluster',
+        '--name',
+        target.cluster,
+        '--config',
+        rendered.kindConfig.file,
+        '--kubeconfig',
+        target.kubeconfig,
+      ],
+    };
+    return {
+      id: 'cluster',
+      title: `Create the kind cluster ${target.cluster}`,
+      component: 'cluster',
+      needs: [],
+      run: [run],
+      waits: [],
+    };
   }
-  const { project = missing('--gke-project'), location = missing('--gke-location'), machineType, numNodes } = profile.gke;
+  const {
+    project = missing('--gke-project'),
+    location = missing('--gke-location'),
+    machineType,
+    numNodes,
+  } = profile.gke;
   const where = ['--project', project, '--location', location];
   const create: Command = {
     bin: 'gcloud',
-    args: ['container', 'clusters', 'create', target.cluster, ...where, '--machine-type', machineType, '--num-nodes', String(numNodes), '--labels', `managed-by=egress-lab,egress-lab-lab=${rendered.lab}`, '--quiet'],
+    args: [
+      'container',
+      'clusters',
+      'create',
+      target.cluster,
+      ...where,
+      '--machine-type',
+      machineType,
+      '--num-nodes',
+      String(numNodes),
+      '--labels',
+      `managed-by=egress-lab,egress-lab-lab=${rendered.lab}`,
+      '--quiet',
+    ],
   };
-  const credentials: Command = { bin: 'gcloud', args: ['container', 'clusters', 'get-credentials', target.cluster, ...where, '--quiet'], env: { KUBECONFIG: target.kubeconfig } };
-  const title = target.create ? `Create the GKE Standard cluster ${target.cluster}` : `Use the existing GKE cluster ${target.cluster}`;
-  return { id: 'cluster', title, component: 'cluster', needs: [], run: target.create ? [create, credentials] : [credentials], waits: [] };
+  const credentials: Command = {
+    bin: 'gcloud',
+    args: ['container', 'clusters', 'get-credentials', target.cluster, ...where, '--quiet'],
+    env: { KUBECONFIG: target.kubeconfig },
+  };
+  const title = target.create
+    ? `Create the GKE Standard cluster ${target.cluster}`
+    : `Use the existing GKE cluster ${target.cluster}`;
+  return {
+    id: 'cluster',
+    title,
+    component: 'cluster',
+    needs: [],
+    run: target.create ? [create, credentials] : [credentials],
+    waits: [],
+  };
 }
 
 /** The flags that point kubectl at the lab's own kubeconfig and context, never the user's. */
-export const kubeAccess = (lab: { kubeconfig: string; context: string }) => ['--kubeconfig', lab.kubeconfig, '--context', lab.context];
+export const kubeAccess = (lab: { kubeconfig: string; context: string }) => [
+  '--kubeconfig',
+  lab.kubeconfig,
+  '--context',
+  lab.context,
+];
 
 const kubectl = (target: ClusterTarget, args: string[], stdin?: string): Command => ({
   bin: 'kubectl',
@@ -84,13 +145,42 @@ const kubectl = (target: ClusterTarget, args: string[], stdin?: string): Command
 const applyArgs = ['apply', '--server-side', '--field-manager', 'egress-lab'];
 
 export function waitCommand(target: ClusterTarget, wait: Wait): Command {
-  if ('established' in wait) return kubectl(target, ['wait', '--for=condition=Established', ...wait.established.map((c) => `crd/${c}`), '--timeout=120s']);
+  if ('established' in wait)
+    return kubectl(target, [
+      'wait',
+      '--for=condition=Established',
+      ...wait.established.map((c) => `crd/${c}`),
+      '--timeout=120s',
+    ]);
   return kubectl(target, ['--namespace', wait.namespace, 'rollout', 'status', wait.rollout, '--timeout=300s']);
 }
 
-function releaseStep(target: ClusterTarget, name: string, release: Release, version: string, file: string, needs: string[]): Step {
-  const args = ['upgrade', '--install', name, release.chart, ...(release.repo ? ['--repo', release.repo] : []), '--version', version,
-    '--namespace', release.namespace, '--create-namespace', '--kubeconfig', target.kubeconfig, '--kube-context', target.context, '--values', '-'];
+function releaseStep(
+  target: ClusterTarget,
+  name: string,
+  release: Release,
+  version: string,
+  file: string,
+  needs: string[],
+): Step {
+  const args = [
+    'upgrade',
+    '--install',
+    name,
+    release.chart,
+    ...(release.repo ? ['--repo', release.repo] : []),
+    '--version',
+    version,
+    '--namespace',
+    release.namespace,
+    '--create-namespace',
+    '--kubeconfig',
+    target.kubeconfig,
+    '--kube-context',
+    target.context,
+    '--values',
+    '-',
+  ];
   return {
     id: name,
     title: `helm ${name} ${version}`,
@@ -102,20 +192,37 @@ function releaseStep(target: ClusterTarget, name: string, release: Release, vers
 }
 
 /** What each applied unit needs before it can go in, and how to know it is ready. */
-function manifestDeps(m: RenderedManifest, ids: { istioReady: string[]; controller: string; crds: string; base: string; has: (id: string) => boolean }): { needs: string[]; waits: Wait[] } {
+function manifestDeps(
+  m: RenderedManifest,
+  ids: { istioReady: string[]; controller: string; crds: string; base: string; has: (id: string) => boolean },
+): { needs: string[]; waits: Wait[] } {
   const labNs = ids.has('lab-namespace') ? ['lab-namespace'] : [];
-  const rollouts = (kinds: string[]) => m.objects.filter((o) => o.kind === 'Deployment' && kinds.includes(o.metadata.name))
-    .map((o): Wait => ({ rollout: `deploy/${o.metadata.name}`, namespace: o.metadata.namespace ?? 'default' }));
+  const rollouts = (kinds: string[]) =>
+    m.objects
+      .filter((o) => o.kind === 'Deployment' && kinds.includes(o.metadata.name))
+      .map((o): Wait => ({ rollout: `deploy/${o.metadata.name}`, namespace: o.metadata.namespace ?? 'default' }));
   switch (m.id) {
-    case 'istio-quota': return { needs: [ids.base], waits: [] };
-    case 'lab-namespace': return { needs: ['cluster'], waits: [] };
-    case 'waypoint': return { needs: [ids.controller, ...ids.istioReady, ...labNs], waits: [] };
-    case 'squid': return { needs: ['cluster', ...(m.objects.some((o) => o.kind === 'Namespace') ? [] : labNs)], waits: rollouts(['squid-proxy']) };
-    case 'ext-authz': return { needs: labNs, waits: rollouts(['ext-authz']) };
-    case 'ext-authz-policy': return { needs: ['waypoint', 'ext-authz'], waits: [] };
-    case 'sample': return { needs: ids.istioReady, waits: rollouts(['sleep']) };
-    case 'egress': return { needs: [ids.base, ids.crds, 'sample', ...labNs], waits: [] };
-    default: throw new Error(`no plan rule for the rendered unit ${m.id}`);
+    case 'istio-quota':
+      return { needs: [ids.base], waits: [] };
+    case 'lab-namespace':
+      return { needs: ['cluster'], waits: [] };
+    case 'waypoint':
+      return { needs: [ids.controller, ...ids.istioReady, ...labNs], waits: [] };
+    case 'squid':
+      return {
+        needs: ['cluster', ...(m.objects.some((o) => o.kind === 'Namespace') ? [] : labNs)],
+        waits: rollouts(['squid-proxy']),
+      };
+    case 'ext-authz':
+      return { needs: labNs, waits: rollouts(['ext-authz']) };
+    case 'ext-authz-policy':
+      return { needs: ['waypoint', 'ext-authz'], waits: [] };
+    case 'sample':
+      return { needs: ids.istioReady, waits: rollouts(['sleep']) };
+    case 'egress':
+      return { needs: [ids.base, ids.crds, 'sample', ...labNs], waits: [] };
+    default:
+      throw new Error(`no plan rule for the rendered unit ${m.id}`);
   }
 }
 
@@ -126,7 +233,10 @@ export function buildPlan(rendered: RenderedLab, env: NodeJS.ProcessEnv = proces
   const byRole = (role: Release['role']) => rendered.releases.find((r) => r.release.role === role)!;
   const steps: Step[] = [clusterStep(rendered, target)];
   const gatewayApi: Step = {
-    id: 'gateway-api', title: 'Gateway API CRDs (experimental channel)', component: 'gateway-api', needs: ['cluster'],
+    id: 'gateway-api',
+    title: 'Gateway API CRDs (experimental channel)',
+    component: 'gateway-api',
+    needs: ['cluster'],
     run: [kubectl(target, [...applyArgs, '--output', 'name', '-f', stack.gatewayApi.url])],
     waits: [waitCommand(target, { established: stack.gatewayApi.crds })],
   };
@@ -145,7 +255,12 @@ export function buildPlan(rendered: RenderedLab, env: NodeJS.ProcessEnv = proces
   if (warm) steps.push(...imageSteps(rendered, target, env));
   const runsPods = (role: Release['role']) => !['base', 'crds'].includes(role);
   for (const r of rendered.releases) {
-    steps.push(releaseStep(target, r.name, r.release, r.version, r.file, [...needsFor[r.release.role], ...(warm && runsPods(r.release.role) ? [LOAD_STEP] : [])]));
+    steps.push(
+      releaseStep(target, r.name, r.release, r.version, r.file, [
+        ...needsFor[r.release.role],
+        ...(warm && runsPods(r.release.role) ? [LOAD_STEP] : []),
+      ]),
+    );
   }
   const ids = {
     istioReady: [byRole('cni').name, byRole('ztunnel').name],
@@ -157,10 +272,27 @@ export function buildPlan(rendered: RenderedLab, env: NodeJS.ProcessEnv = proces
   for (const m of rendered.manifests) {
     const { needs, waits } = manifestDeps(m, ids);
     if (warm && m.objects.some((o) => o.kind === 'Deployment' || o.kind === 'Gateway')) needs.push(LOAD_STEP);
-    const extraWaits = m.id === 'waypoint'
-      ? [kubectl(target, ['--namespace', WAYPOINT_NAMESPACE, 'wait', '--for=condition=Programmed', 'gateway/egress-gateway', '--timeout=180s'])]
-      : [];
-    steps.push({ id: m.id, title: `apply ${m.file}`, component: m.component, needs, run: [kubectl(target, [...applyArgs, '-f', '-'], m.file)], waits: [...waits.map((w) => waitCommand(target, w)), ...extraWaits] });
+    const extraWaits =
+      m.id === 'waypoint'
+        ? [
+            kubectl(target, [
+              '--namespace',
+              WAYPOINT_NAMESPACE,
+              'wait',
+              '--for=condition=Programmed',
+              'gateway/egress-gateway',
+              '--timeout=180s',
+            ]),
+          ]
+        : [];
+    steps.push({
+      id: m.id,
+      title: `apply ${m.file}`,
+      component: m.component,
+      needs,
+      run: [kubectl(target, [...applyArgs, '-f', '-'], m.file)],
+      waits: [...waits.map((w) => waitCommand(target, w)), ...extraWaits],
+    });
   }
   return topoSort(steps);
 }
@@ -171,8 +303,14 @@ function topoSort(steps: Step[]): Step[] {
   let pending = steps;
   while (pending.length > 0) {
     const ready = pending.filter((s) => s.needs.every((n) => done.has(n)));
-    if (ready.length === 0) throw new Error(`plan has a cycle or a missing step among: ${pending.map((s) => `${s.id} (needs ${s.needs.join(', ')})`).join('; ')}`);
-    for (const s of ready) { done.add(s.id); out.push(s); }
+    if (ready.length === 0)
+      throw new Error(
+        `plan has a cycle or a missing step among: ${pending.map((s) => `${s.id} (needs ${s.needs.join(', ')})`).join('; ')}`,
+      );
+    for (const s of ready) {
+      done.add(s.id);
+      out.push(s);
+    }
     pending = pending.filter((s) => !done.has(s.id));
   }
   return out;

@@ -1,25 +1,78 @@
 import type { Exec } from '../exec/exec.ts';
-import type { Command, ClusterTarget } from '../plan/plan.ts';
+import type { ClusterTarget, Command } from '../plan/plan.ts';
 import type { Profile } from '../profile/schema.ts';
 
 /** Whether the platform already has a cluster of the lab's name. */
 export async function clusterExists(exec: Exec, profile: Profile, target: ClusterTarget): Promise<boolean> {
   if (profile.platform === 'kind') {
     const { stdout } = await exec('kind', ['get', 'clusters']);
-    return stdout.split('\n').map((l) => l.trim()).includes(target.cluster);
+    return stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .includes(target.cluster);
   }
-  const { stdout } = await exec('gcloud', ['container', 'clusters', 'list', '--project', profile.gke.project!, '--filter', `name=${target.cluster}`, '--format', 'value(name)', '--quiet']);
-  return stdout.split('\n').map((l) => l.trim()).includes(target.cluster);
+  const { stdout } = await exec('gcloud', [
+    'container',
+    'clusters',
+    'list',
+    '--project',
+    profile.gke.project!,
+    '--filter',
+    `name=${target.cluster}`,
+    '--format',
+    'value(name)',
+    '--quiet',
+  ]);
+  return stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .includes(target.cluster);
 }
 
 /** Commands that give the lab kubeconfig access to a cluster egress-lab did not create (adopt). */
 export function adoptCommands(profile: Profile, target: ClusterTarget): Command[] {
-  if (profile.platform === 'kind') return [{ bin: 'kind', args: ['export', 'kubeconfig', '--name', target.cluster, '--kubeconfig', target.kubeconfig] }];
-  return [{ bin: 'gcloud', args: ['container', 'clusters', 'get-credentials', target.cluster, '--project', profile.gke.project!, '--location', profile.gke.location!, '--quiet'], env: { KUBECONFIG: target.kubeconfig } }];
+  if (profile.platform === 'kind')
+    return [
+      { bin: 'kind', args: ['export', 'kubeconfig', '--name', target.cluster, '--kubeconfig', target.kubeconfig] },
+    ];
+  return [
+    {
+      bin: 'gcloud',
+      args: [
+        'container',
+        'clusters',
+        'get-credentials',
+        target.cluster,
+        '--project',
+        profile.gke.project!,
+        '--location',
+        profile.gke.location!,
+        '--quiet',
+      ],
+      env: { KUBECONFIG: target.kubeconfig },
+    },
+  ];
 }
 
 /** Deletes the cluster (only ever called for a cluster egress-lab created). */
-export function deleteClusterCommand(cluster: { name: string; platform: 'kind' | 'gke'; project?: string; location?: string }, kubeconfig: string): Command {
-  if (cluster.platform === 'kind') return { bin: 'kind', args: ['delete', 'cluster', '--name', cluster.name, '--kubeconfig', kubeconfig] };
-  return { bin: 'gcloud', args: ['container', 'clusters', 'delete', cluster.name, '--project', cluster.project!, '--location', cluster.location!, '--quiet'] };
+export function deleteClusterCommand(
+  cluster: { name: string; platform: 'kind' | 'gke'; project?: string; location?: string },
+  kubeconfig: string,
+): Command {
+  if (cluster.platform === 'kind')
+    return { bin: 'kind', args: ['delete', 'cluster', '--name', cluster.name, '--kubeconfig', kubeconfig] };
+  return {
+    bin: 'gcloud',
+    args: [
+      'container',
+      'clusters',
+      'delete',
+      cluster.name,
+      '--project',
+      cluster.project!,
+      '--location',
+      cluster.location!,
+      '--quiet',
+    ],
+  };
 }

@@ -27,13 +27,15 @@ export function applyFlags(data: Record<string, unknown>, flags: ProfileFlags): 
   if (flags.platform !== undefined) set(['platform'], flags.platform, '--platform');
   if (flags.stack !== undefined) set(['stack'], flags.stack, '--stack');
   if (flags.squid === false) set(['components', 'squid', 'mode'], 'none', '--no-squid');
-  if (flags.squid === true && currentSquidMode(data) === 'none') set(['components', 'squid', 'mode'], 'in-cluster', '--squid');
+  if (flags.squid === true && currentSquidMode(data) === 'none')
+    set(['components', 'squid', 'mode'], 'in-cluster', '--squid');
   if (flags.squidExternal !== undefined) {
     if (flags.squid === false) throw new InputError('--no-squid and --squid-external contradict each other; give one');
     set(['components', 'squid', 'mode'], 'external', '--squid-external');
     set(['components', 'squid', 'external'], flags.squidExternal, '--squid-external');
   }
-  if (flags.extAuth !== undefined) set(['components', 'extAuth', 'enabled'], flags.extAuth, flags.extAuth ? '--ext-auth' : '--no-ext-auth');
+  if (flags.extAuth !== undefined)
+    set(['components', 'extAuth', 'enabled'], flags.extAuth, flags.extAuth ? '--ext-auth' : '--no-ext-auth');
   if (flags.gkeProject !== undefined) set(['gke', 'project'], flags.gkeProject, '--gke-project');
   if (flags.gkeLocation !== undefined) set(['gke', 'location'], flags.gkeLocation, '--gke-location');
   if (flags.gkeCluster !== undefined) set(['gke', 'cluster'], flags.gkeCluster, '--gke-cluster');

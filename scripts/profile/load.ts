@@ -6,8 +6,8 @@ import { profilesDir, stacksDir } from '../paths.ts';
 import { positionOf, readYamlFile, toData, type YamlSource } from '../yaml-source.ts';
 import { applyFlags, describeFlags, type FlagOrigins, type ProfileFlags } from './flags.ts';
 import { deepMerge, hasPath, isPlainObject } from './merge.ts';
-import { profileSchema, type Profile } from './schema.ts';
-import { stackSchema, type Stack } from './stack.ts';
+import { type Profile, profileSchema } from './schema.ts';
+import { type Stack, stackSchema } from './stack.ts';
 
 export const DEFAULT_PROFILE = 'kind';
 const DEFAULTS_FILE = '_defaults.yaml';
@@ -42,7 +42,10 @@ function resolveRef(ref: string, fromDir: string, via: SourcePos | undefined): {
     return { path, shownAs: fromCwd && !fromCwd.startsWith('..') ? fromCwd : path };
   }
   if (!builtinProfileNames().includes(ref)) {
-    throw new InputError(`unknown profile "${ref}"; built-in profiles: ${builtinProfileNames().join(', ')} (or give a path to a YAML file)`, via);
+    throw new InputError(
+      `unknown profile "${ref}"; built-in profiles: ${builtinProfileNames().join(', ')} (or give a path to a YAML file)`,
+      via,
+    );
   }
   return { path: join(profilesDir, `${ref}.yaml`), shownAs: `profiles/${ref}.yaml` };
 }
@@ -50,7 +53,8 @@ function resolveRef(ref: string, fromDir: string, via: SourcePos | undefined): {
 function readLayer(path: string, shownAs: string): Layer {
   const source = readYamlFile(path, shownAs);
   const data = toData(source);
-  if (!isPlainObject(data)) throw new InputError('a profile is a YAML mapping of keys to values', { file: shownAs, line: 1, col: 1 });
+  if (!isPlainObject(data))
+    throw new InputError('a profile is a YAML mapping of keys to values', { file: shownAs, line: 1, col: 1 });
   return { source, data };
 }
 
@@ -64,15 +68,20 @@ function readChain(ref: string): Layer[] {
       const cycle = [...seen.slice(seen.indexOf(next.path)), next.path].map((p) => basename(p)).join(' -> ');
       throw new InputError(`extends cycle: ${cycle}`, positionOf(chain[0]!.source, ['extends']));
     }
-    if (seen.length >= MAX_EXTENDS_DEPTH) throw new InputError(`extends chain deeper than ${MAX_EXTENDS_DEPTH} files`, { file: next.shownAs });
+    if (seen.length >= MAX_EXTENDS_DEPTH)
+      throw new InputError(`extends chain deeper than ${MAX_EXTENDS_DEPTH} files`, { file: next.shownAs });
     seen.push(next.path);
     const layer = readLayer(next.path, next.shownAs);
     chain.unshift(layer);
     const parent = layer.data['extends'];
     if (parent !== undefined && typeof parent !== 'string') {
-      throw new InputError('extends: expected the name of a profile or a path to one', positionOf(layer.source, ['extends']));
+      throw new InputError(
+        'extends: expected the name of a profile or a path to one',
+        positionOf(layer.source, ['extends']),
+      );
     }
-    next = parent === undefined ? undefined : resolveRef(parent, dirname(next.path), positionOf(layer.source, ['extends']));
+    next =
+      parent === undefined ? undefined : resolveRef(parent, dirname(next.path), positionOf(layer.source, ['extends']));
   }
   return chain;
 }
@@ -80,7 +89,12 @@ function readChain(ref: string): Layer[] {
 type Issue = z.core.$ZodIssue;
 
 /** Where a validation problem comes from: the flag that set it, or the highest layer that holds the path. */
-function locate(issue: Issue, layers: Layer[], flags: FlagOrigins, prefix: readonly PropertyKey[] = []): { pos?: SourcePos; flag?: string } {
+function locate(
+  issue: Issue,
+  layers: Layer[],
+  flags: FlagOrigins,
+  prefix: readonly PropertyKey[] = [],
+): { pos?: SourcePos; flag?: string } {
   const path = [...prefix, ...issue.path];
   const key = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
   const flag = flags.get(path.join('.'));
@@ -94,12 +108,19 @@ function locate(issue: Issue, layers: Layer[], flags: FlagOrigins, prefix: reado
 
 function describe(issue: Issue, prefix: readonly PropertyKey[] = []): string {
   const path = [...prefix, ...issue.path].map(String).join('.') || '(top level)';
-  if (issue.code === 'unrecognized_keys') return `${path === '(top level)' ? '' : `${path}: `}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  if (issue.code === 'invalid_type' && issue.message.includes('received undefined')) return `${path}: missing (${issue.message.replace(/^Invalid input: /, '')})`;
+  if (issue.code === 'unrecognized_keys')
+    return `${path === '(top level)' ? '' : `${path}: `}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  if (issue.code === 'invalid_type' && issue.message.includes('received undefined'))
+    return `${path}: missing (${issue.message.replace(/^Invalid input: /, '')})`;
   return `${path}: ${issue.message.replace(/^Invalid input: /, '')}`;
 }
 
-function failWith(issues: readonly Issue[], layers: Layer[], flags: FlagOrigins, prefix: readonly PropertyKey[] = []): never {
+function failWith(
+  issues: readonly Issue[],
+  layers: Layer[],
+  flags: FlagOrigins,
+  prefix: readonly PropertyKey[] = [],
+): never {
   const first = issues[0]!;
   const { pos, flag } = locate(first, layers, flags, prefix);
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
@@ -117,23 +138,39 @@ function loadStack(profile: Profile, layers: Layer[], flags: FlagOrigins): Stack
 }
 
 /** Rules that join several fields; each names the field to fix. */
-function checkCombinations(profile: Profile, stack: Stack, at: (path: PropertyKey[]) => { pos?: SourcePos; flag?: string }): void {
+function checkCombinations(
+  profile: Profile,
+  stack: Stack,
+  at: (path: PropertyKey[]) => { pos?: SourcePos; flag?: string },
+): void {
   const fail = (path: PropertyKey[], message: string): never => {
     const { pos, flag } = at(path);
     throw new InputError(`${path.join('.')}: ${message}${flag ? ` (from ${flag})` : ''}`, pos);
   };
   const squid = profile.components.squid;
-  if (squid.mode === 'external' && !squid.external) fail(['components', 'squid', 'mode'], 'external needs components.squid.external (host:port of the proxy)');
-  if (squid.mode === 'in-cluster' && squid.external) fail(['components', 'squid', 'external'], 'is set, but components.squid.mode is in-cluster; set mode: external to use that proxy');
+  if (squid.mode === 'external' && !squid.external)
+    fail(['components', 'squid', 'mode'], 'external needs components.squid.external (host:port of the proxy)');
+  if (squid.mode === 'in-cluster' && squid.external)
+    fail(
+      ['components', 'squid', 'external'],
+      'is set, but components.squid.mode is in-cluster; set mode: external to use that proxy',
+    );
   if (squid.mode === 'none' && !stack.squidOptional) {
-    fail(['components', 'squid', 'mode'], `the ${profile.stack} stack's gateway tunnels every request to a proxy, so it needs Squid (in-cluster or external); use --stack enterprise or oss to run without one`);
+    fail(
+      ['components', 'squid', 'mode'],
+      `the ${profile.stack} stack's gateway tunnels every request to a proxy, so it needs Squid (in-cluster or external); use --stack enterprise or oss to run without one`,
+    );
   }
   const hosts = profile.egress.hosts.map((h) => h.toLowerCase());
   const repeated = hosts.findIndex((h, i) => hosts.indexOf(h) !== i);
   if (repeated >= 0) fail(['egress', 'hosts', repeated], `"${profile.egress.hosts[repeated]}" is listed twice`);
   if (!stack.wildcardHosts) {
     const index = profile.egress.hosts.findIndex((h) => h.startsWith('*.'));
-    if (index >= 0) fail(['egress', 'hosts', index], `the ${profile.stack} stack routes each host through its own backend and cannot take a wildcard ("${profile.egress.hosts[index]}"); list the hosts, or use the enterprise stack`);
+    if (index >= 0)
+      fail(
+        ['egress', 'hosts', index],
+        `the ${profile.stack} stack routes each host through its own backend and cannot take a wildcard ("${profile.egress.hosts[index]}"); list the hosts, or use the enterprise stack`,
+      );
   }
 }
 
@@ -151,7 +188,9 @@ export function loadProfile(flags: ProfileFlags): LoadedProfile {
   if (!parsed.success) failWith(parsed.error.issues, layers, origins);
   const profile = parsed.data;
   const stack = loadStack(profile, layers, origins);
-  checkCombinations(profile, stack, (path) => locate({ code: 'custom', path, message: '', input: undefined } as Issue, layers, origins));
+  checkCombinations(profile, stack, (path) =>
+    locate({ code: 'custom', path, message: '', input: undefined } as Issue, layers, origins),
+  );
   const overrides = describeFlags(flags);
   return { name: overrides ? `${ref} ${overrides}` : ref, profile, stack };
 }

@@ -5,7 +5,8 @@ const DNS_NAME_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/i;
 
 export function checkDnsLabel(value: string): string | undefined {
   if (value.length > 63) return `"${value}" is longer than 63 characters`;
-  if (!DNS_LABEL.test(value)) return `"${value}" is not a DNS-1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit)`;
+  if (!DNS_LABEL.test(value))
+    return `"${value}" is not a DNS-1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit)`;
   return undefined;
 }
 
@@ -13,7 +14,12 @@ export function checkDnsLabel(value: string): string | undefined {
 export function checkHost(value: string): string | undefined {
   const name = value.startsWith('*.') ? value.slice(2) : value;
   const labels = name.split('.');
-  if (name.length === 0 || name.length > 253 || labels.length < 2 || !labels.every((l) => l.length <= 63 && DNS_NAME_LABEL.test(l))) {
+  if (
+    name.length === 0 ||
+    name.length > 253 ||
+    labels.length < 2 ||
+    !labels.every((l) => l.length <= 63 && DNS_NAME_LABEL.test(l))
+  ) {
     return `"${value}" is not a DNS name (such as example.com) or a wildcard (such as *.example.com)`;
   }
   if (/^\d+$/.test(labels.at(-1) ?? '')) return `"${value}" looks like an IP address; egress hosts are DNS names`;

@@ -1,20 +1,26 @@
 import { z } from 'zod';
 import { checkCidr, checkDnsLabel, checkHost, checkHostPort, checkPort } from './names.ts';
 
-const refine = (check: (v: string) => string | undefined) => z.string().check((ctx) => {
-  const problem = check(ctx.value);
-  if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
-});
+const refine = (check: (v: string) => string | undefined) =>
+  z.string().check((ctx) => {
+    const problem = check(ctx.value);
+    if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+  });
 
 export const dnsLabel = refine(checkDnsLabel);
 const host = refine(checkHost);
 const cidr = refine(checkCidr);
 const hostPort = refine(checkHostPort);
-const port = z.number().int().check((ctx) => {
-  const problem = checkPort(ctx.value);
-  if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
-});
-const image = z.string().regex(/^[a-z0-9]([a-z0-9._\/:-]*[a-z0-9])?(@sha256:[a-f0-9]{64})?$/, 'not a container image reference');
+const port = z
+  .number()
+  .int()
+  .check((ctx) => {
+    const problem = checkPort(ctx.value);
+    if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+  });
+const image = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9._/:-]*[a-z0-9])?(@sha256:[a-f0-9]{64})?$/, 'not a container image reference');
 
 export const platformNames = ['kind', 'gke'] as const;
 export const stackNames = ['seed', 'enterprise', 'oss'] as const;
@@ -26,8 +32,14 @@ const kindPlatform = z.strictObject({
 });
 
 const gkePlatform = z.strictObject({
-  project: z.string().regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, 'not a GCP project ID').optional(),
-  location: z.string().regex(/^[a-z]+-[a-z]+\d(-[a-z])?$/, 'not a GCP region or zone (such as europe-west1-b)').optional(),
+  project: z
+    .string()
+    .regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, 'not a GCP project ID')
+    .optional(),
+  location: z
+    .string()
+    .regex(/^[a-z]+-[a-z]+\d(-[a-z])?$/, 'not a GCP region or zone (such as europe-west1-b)')
+    .optional(),
   cluster: dnsLabel.optional(),
   machineType: z.string().regex(/^[a-z0-9]+-[a-z0-9-]+$/, 'not a machine type (such as e2-standard-4)'),
   numNodes: z.number().int().min(1).max(20),

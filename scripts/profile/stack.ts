@@ -1,11 +1,22 @@
 import { z } from 'zod';
 import { dnsLabel } from './schema.ts';
 
-export const componentNames = ['gateway-api', 'istio', 'controller', 'waypoint', 'egress', 'squid', 'ext-authz', 'sample'] as const;
+export const componentNames = [
+  'gateway-api',
+  'istio',
+  'controller',
+  'waypoint',
+  'egress',
+  'squid',
+  'ext-authz',
+  'sample',
+] as const;
 export type ComponentName = (typeof componentNames)[number];
 
 const envVar = z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'not an environment variable name');
-const chartRef = z.string().regex(/^(oci:\/\/[a-z0-9.\/_-]+|[a-z0-9][a-z0-9-]*)$/, 'not a chart name or oci:// reference');
+const chartRef = z
+  .string()
+  .regex(/^(oci:\/\/[a-z0-9./_-]+|[a-z0-9][a-z0-9-]*)$/, 'not a chart name or oci:// reference');
 const repoUrl = z.string().regex(/^https:\/\/[^\s]+$/, 'not an https:// chart repository');
 
 const wait = z.union([
@@ -26,7 +37,7 @@ const release = z.strictObject({
   version: z.string().min(1),
   namespace: dnsLabel,
   /** Values template, relative to templates/. */
-  values: z.string().regex(/^[a-z0-9\/_.-]+\.yaml$/),
+  values: z.string().regex(/^[a-z0-9/_.-]+\.yaml$/),
   waits: z.array(wait),
 });
 export type Release = z.infer<typeof release>;
@@ -59,7 +70,7 @@ export const stackSchema = z.strictObject({
   squidOptional: z.boolean(),
   gatewayClass: z.string(),
   /** Images the stack's charts run ({version:KEY} is replaced by versions[KEY]), warmed for kind; workloads' images come from the manifests. */
-  images: z.array(z.string().regex(/^[a-z0-9][a-z0-9._\/:{}-]*$/, 'not an image reference')),
+  images: z.array(z.string().regex(/^[a-z0-9][a-z0-9._/:{}-]*$/, 'not an image reference')),
 });
 
 export type Stack = z.infer<typeof stackSchema>;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { LoadedProfile } from '../profile/load.ts';
-import { OMIT, type TemplateContext } from './template.ts';
 import { renderSquidConf } from './squid-conf.ts';
+import { OMIT, type TemplateContext } from './template.ts';
 
 /** Namespace of the egress gateway, ext-authz and (in the seed) Squid: fixed by the pattern. */
 export const WAYPOINT_NAMESPACE = 'common-infrastructure';
@@ -11,7 +11,11 @@ export const licenseMarker = (envVar: string) => `<from ${envVar}>`;
 
 /** A DNS-1123 name for an allowed host's objects: httpbingo.org → httpbingo-org, *.github.com → wildcard-github-com. */
 export function hostObjectName(host: string, taken: ReadonlySet<string> = new Set()): string {
-  const base = host.replace(/^\*\./, 'wildcard.').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  const base = host
+    .replace(/^\*\./, 'wildcard.')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
   if (base.length <= 50 && !taken.has(base)) return base;
   const hash = createHash('sha256').update(host).digest('hex').slice(0, 8);
   return `${base.slice(0, 50).replace(/-$/, '')}-${hash}`;
@@ -26,7 +30,12 @@ function squidContext({ profile }: LoadedProfile, lab: string) {
   };
   const external = {
     destination: squid.external ?? '',
-    backendRef: { group: 'agentgateway.dev', kind: 'AgentgatewayBackend', name: 'external-squid-proxy', namespace: WAYPOINT_NAMESPACE },
+    backendRef: {
+      group: 'agentgateway.dev',
+      kind: 'AgentgatewayBackend',
+      name: 'external-squid-proxy',
+      namespace: WAYPOINT_NAMESPACE,
+    },
   };
   return {
     namespace: squid.namespace,
@@ -43,7 +52,10 @@ function squidContext({ profile }: LoadedProfile, lab: string) {
 export function labContext(loaded: LoadedProfile, lab: string): TemplateContext {
   const { profile, stack } = loaded;
   const squid = squidContext(loaded, lab);
-  const nodes = [{ role: 'control-plane', image: profile.kind.nodeImage }, ...Array.from({ length: profile.kind.workers }, () => ({ role: 'worker', image: profile.kind.nodeImage }))];
+  const nodes = [
+    { role: 'control-plane', image: profile.kind.nodeImage },
+    ...Array.from({ length: profile.kind.workers }, () => ({ role: 'worker', image: profile.kind.nodeImage })),
+  ];
   return {
     lab: { name: lab },
     stack,

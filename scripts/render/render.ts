@@ -1,4 +1,4 @@
-import { isMap, type Document } from 'yaml';
+import { type Document, isMap } from 'yaml';
 import type { LoadedProfile } from '../profile/load.ts';
 import type { ComponentName, Release } from '../profile/stack.ts';
 import { hostContexts, labContext, WAYPOINT_NAMESPACE } from './context.ts';
@@ -46,7 +46,11 @@ export const OWNER_LABELS = {
 } as const;
 
 function labelled(docs: Document[], lab: string, component: ComponentName): Document[] {
-  const owner = { [OWNER_LABELS.managedBy]: 'egress-lab', [OWNER_LABELS.lab]: lab, [OWNER_LABELS.component]: component };
+  const owner = {
+    [OWNER_LABELS.managedBy]: 'egress-lab',
+    [OWNER_LABELS.lab]: lab,
+    [OWNER_LABELS.component]: component,
+  };
   for (const doc of docs) {
     const labels = doc.getIn(['metadata', 'labels']);
     if (isMap(labels)) for (const [key, value] of Object.entries(owner)) labels.set(key, value);
@@ -57,7 +61,13 @@ function labelled(docs: Document[], lab: string, component: ComponentName): Docu
 
 function manifest(id: string, component: ComponentName, docs: Document[], lab: string): RenderedManifest {
   const owned = labelled(docs, lab, component);
-  return { id, component, file: `${id}.yaml`, objects: owned.map((d) => d.toJS() as KubeObject), text: stringifyDocs(owned) };
+  return {
+    id,
+    component,
+    file: `${id}.yaml`,
+    objects: owned.map((d) => d.toJS() as KubeObject),
+    text: stringifyDocs(owned),
+  };
 }
 
 function renderManifests(loaded: LoadedProfile, ctx: TemplateContext, lab: string): RenderedManifest[] {
@@ -72,7 +82,10 @@ function renderManifests(loaded: LoadedProfile, ctx: TemplateContext, lab: strin
   add('lab-namespace', 'waypoint', ['waypoint/namespace.yaml']);
   add('waypoint', 'waypoint', [stack.templates.waypoint]);
   if (squid.mode === 'in-cluster') {
-    add('squid', 'squid', [...(squid.namespace === WAYPOINT_NAMESPACE ? [] : ['squid/namespace.yaml']), 'squid/squid.yaml']);
+    add('squid', 'squid', [
+      ...(squid.namespace === WAYPOINT_NAMESPACE ? [] : ['squid/namespace.yaml']),
+      'squid/squid.yaml',
+    ]);
   }
   if (extAuth.enabled) {
     add('ext-authz', 'ext-authz', ['ext-authz/server.yaml']);
@@ -99,13 +112,28 @@ function renderReleases(loaded: LoadedProfile, ctx: TemplateContext): RenderedRe
   return Object.entries(stack.releases).map(([name, release]) => {
     const version = stack.versions[release.version];
     if (version === undefined) throw new Error(`stack release ${name}: no version "${release.version}" in versions`);
-    return { name, release, version, file: `${name}.values.yaml`, text: stringifyDocs(renderTemplate(release.values, ctx)) };
+    return {
+      name,
+      release,
+      version,
+      file: `${name}.values.yaml`,
+      text: stringifyDocs(renderTemplate(release.values, ctx)),
+    };
   });
 }
 
 /** Renders everything `up` applies for a profile. Pure: same profile and lab name, same output. */
 export function renderLab(loaded: LoadedProfile, lab: string): RenderedLab {
   const ctx = labContext(loaded, lab);
-  const kindConfig = loaded.profile.platform === 'kind' ? { file: 'kind-cluster.yaml', text: stringifyDocs(renderTemplate('kind/cluster.yaml', ctx)) } : undefined;
-  return { lab, loaded, kindConfig, releases: renderReleases(loaded, ctx), manifests: renderManifests(loaded, ctx, lab) };
+  const kindConfig =
+    loaded.profile.platform === 'kind'
+      ? { file: 'kind-cluster.yaml', text: stringifyDocs(renderTemplate('kind/cluster.yaml', ctx)) }
+      : undefined;
+  return {
+    lab,
+    loaded,
+    kindConfig,
+    releases: renderReleases(loaded, ctx),
+    manifests: renderManifests(loaded, ctx, lab),
+  };
 }

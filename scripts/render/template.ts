@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Document, type Scalar } from 'yaml';
+import { type Document, isScalar, isSeq, LineCounter, parseAllDocuments, type Scalar, visit } from 'yaml';
 import { formatPos } from '../errors.ts';
 import { templatesDir } from '../paths.ts';
 
@@ -73,14 +73,18 @@ export function renderTemplate(relPath: string, ctx: TemplateContext): Document[
         const whole = WHOLE.exec(node.value);
         if (whole) {
           const value = resolveWhole(node, whole[1]!);
-          if (value === OMIT) return isSeq(path.at(-1)) ? visit.REMOVE : fail(`\${${whole[1]}} is omitted but is not a mapping value or list item`, node);
+          if (value === OMIT)
+            return isSeq(path.at(-1))
+              ? visit.REMOVE
+              : fail(`\${${whole[1]}} is omitted but is not a mapping value or list item`, node);
           if (value !== null && typeof value === 'object') return doc.createNode(value);
           node.value = value;
           return undefined;
         }
         node.value = node.value.replace(ANY, (_m, name: string) => {
           const value = resolveWhole(node, name);
-          if (typeof value !== 'string' && typeof value !== 'number') fail(`\${${name}} inside a string must be a string or number`, node);
+          if (typeof value !== 'string' && typeof value !== 'number')
+            fail(`\${${name}} inside a string must be a string or number`, node);
           return String(value);
         });
         return undefined;

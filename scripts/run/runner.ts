@@ -30,7 +30,10 @@ export interface StepOutcome {
 /** A failed step: re-thrown after the run, naming the step. */
 export class StepError extends Error {
   readonly exitCode = 1;
-  constructor(readonly step: string, readonly cause: Error) {
+  constructor(
+    readonly step: string,
+    readonly cause: Error,
+  ) {
     super(`step ${step} failed: ${cause.message}`);
     this.name = 'StepError';
   }
@@ -39,7 +42,10 @@ export class StepError extends Error {
 function deferred() {
   let resolve!: () => void;
   let reject!: (e: Error) => void;
-  const promise = new Promise<void>((ok, fail) => ((resolve = ok), (reject = fail)));
+  const promise = new Promise<void>((ok, fail) => {
+    resolve = ok;
+    reject = fail;
+  });
   promise.catch(() => undefined);
   return { promise, resolve, reject };
 }
@@ -49,7 +55,11 @@ function deferred() {
  * independent steps overlap. A failed step fails only what needs it; siblings finish. Failures are
  * collected and re-thrown (listr2's run() resolves even when a concurrent task failed).
  */
-export async function runGraph(steps: Step[], execute: StepExecutor, opts: RunOptions): Promise<Map<string, StepOutcome>> {
+export async function runGraph(
+  steps: Step[],
+  execute: StepExecutor,
+  opts: RunOptions,
+): Promise<Map<string, StepOutcome>> {
   const now = () => new Date().toISOString();
   const emit = (e: RunEvent) => opts.onEvent?.(e);
   const gates = new Map(steps.map((s) => [s.id, deferred()]));

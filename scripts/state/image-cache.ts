@@ -21,7 +21,7 @@ export function rememberPulled(image: string, env: NodeJS.ProcessEnv): void {
   pulled.add(image);
   mkdirSync(stateRoot(env), { recursive: true, mode: 0o700 });
   const temp = `${cacheFile(env)}.${process.pid}.tmp`;
-  writeFileSync(temp, JSON.stringify({ pulled: [...pulled].sort() }, null, 2) + '\n');
+  writeFileSync(temp, `${JSON.stringify({ pulled: [...pulled].sort() }, null, 2)}\n`);
   renameSync(temp, cacheFile(env));
 }
 

@@ -58,7 +58,9 @@ export function readLedger(lab: string, env: NodeJS.ProcessEnv = process.env): L
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as Ledger;
   } catch (err) {
-    throw new ActionableError(`the lab's state file ${file} cannot be read (${(err as Error).message}); move it away to start over`);
+    throw new ActionableError(
+      `the lab's state file ${file} cannot be read (${(err as Error).message}); move it away to start over`,
+    );
   }
 }
 
@@ -67,7 +69,9 @@ export function writeLedger(ledger: Ledger, env: NodeJS.ProcessEnv = process.env
   const file = ledgerFile(ledger.lab, env);
   mkdirSync(labDir(ledger.lab, env), { recursive: true, mode: 0o700 });
   const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, JSON.stringify({ ...ledger, updatedAt: new Date().toISOString() }, null, 2) + '\n', { mode: 0o600 });
+  writeFileSync(temp, `${JSON.stringify({ ...ledger, updatedAt: new Date().toISOString() }, null, 2)}\n`, {
+    mode: 0o600,
+  });
   renameSync(temp, file);
 }
 
@@ -96,7 +100,9 @@ export function acquireLock(lab: string, env: NodeJS.ProcessEnv = process.env): 
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = Number(readFileSync(file, 'utf8').trim());
       if (Number.isInteger(holder) && holder > 0 && pidAlive(holder)) {
-        throw new ActionableError(`the lab "${lab}" is in use by another egress-lab run (PID ${holder}); wait for it, or stop it`);
+        throw new ActionableError(
+          `the lab "${lab}" is in use by another egress-lab run (PID ${holder}); wait for it, or stop it`,
+        );
       }
       rmSync(file, { force: true });
     }

@@ -12,10 +12,14 @@ export function runLog(lab: string, verb: string, env: NodeJS.ProcessEnv): (e: R
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, `${verb}-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
   return (e) => {
-    const text = e.type === 'output' ? `${e.step} | ${e.line}`
-      : e.type === 'started' ? `${e.step} started: ${e.title}`
-      : e.type === 'done' ? `${e.step} ${e.skipped ? `skipped (${e.skipped})` : `done in ${e.durationMs} ms`}`
-      : `${e.step} FAILED: ${e.error}`;
+    const text =
+      e.type === 'output'
+        ? `${e.step} | ${e.line}`
+        : e.type === 'started'
+          ? `${e.step} started: ${e.title}`
+          : e.type === 'done'
+            ? `${e.step} ${e.skipped ? `skipped (${e.skipped})` : `done in ${e.durationMs} ms`}`
+            : `${e.step} FAILED: ${e.error}`;
     appendFileSync(join(file), `${e.at} ${text}\n`, { mode: 0o600 });
   };
 }

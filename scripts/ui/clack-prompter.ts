@@ -14,13 +14,22 @@ export function clackPrompter(streams: Streams): Prompter {
     interactive: true,
     async select(q) {
       const options = q.options.map((o) => ({ value: o.value, label: o.label, ...(o.hint ? { hint: o.hint } : {}) }));
-      return answered(await p.select({ message: q.message, options: options as never, initialValue: q.initial, ...io })) as never;
+      return answered(
+        await p.select({ message: q.message, options: options as never, initialValue: q.initial, ...io }),
+      ) as never;
     },
     async confirm(q) {
       return answered(await p.confirm({ message: q.message, initialValue: q.initial ?? true, ...io }));
     },
     async text(q) {
-      return answered(await p.text({ message: q.message, placeholder: q.placeholder, validate: q.validate ? (v) => q.validate!(v ?? '') : undefined, ...io }));
+      return answered(
+        await p.text({
+          message: q.message,
+          placeholder: q.placeholder,
+          validate: q.validate ? (v) => q.validate!(v ?? '') : undefined,
+          ...io,
+        }),
+      );
     },
     async password(q) {
       return answered(await p.password({ message: q.message, mask: '•', ...io }));

@@ -11,7 +11,12 @@ export interface Prompter {
   readonly interactive: boolean;
   select<T extends string>(q: { message: string; flag: string; options: Choice<T>[]; initial?: T }): Promise<T>;
   confirm(q: { message: string; flag: string; initial?: boolean }): Promise<boolean>;
-  text(q: { message: string; flag: string; placeholder?: string; validate?: (v: string) => string | undefined }): Promise<string>;
+  text(q: {
+    message: string;
+    flag: string;
+    placeholder?: string;
+    validate?: (v: string) => string | undefined;
+  }): Promise<string>;
   /** Masked input; the answer is never stored or printed. */
   password(q: { message: string; flag: string }): Promise<string>;
   note(title: string, body: string): void;
@@ -23,7 +28,11 @@ export interface Streams {
 }
 
 /** Interactive only when stdin and stdout are terminals, CI is unset and --yes is absent (DESIGN.md §2). */
-export function isInteractive(streams: Streams, opts: { yes?: boolean; json?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+export function isInteractive(
+  streams: Streams,
+  opts: { yes?: boolean; json?: boolean },
+  env: NodeJS.ProcessEnv = process.env,
+): boolean {
   return Boolean(streams.stdin.isTTY && streams.stdout.isTTY && !env['CI'] && !opts.yes && !opts.json);
 }
 

@@ -1,6 +1,6 @@
+import { LICENCE_VARIABLES } from '../lab/licences.ts';
 import type { ProfileFlags } from '../profile/flags.ts';
 import { checkHostPort } from '../profile/names.ts';
-import { LICENCE_VARIABLES } from '../lab/licences.ts';
 import type { Prompter } from './prompter.ts';
 
 const STACK_LICENCES: Record<string, readonly string[]> = {
@@ -14,7 +14,11 @@ const STACK_LICENCES: Record<string, readonly string[]> = {
  * ext-authz. A flag given on the command line is never asked again. Returns the flags to layer on the
  * default profile.
  */
-export async function askProfileFlags(flags: ProfileFlags, prompter: Prompter, env: NodeJS.ProcessEnv): Promise<ProfileFlags> {
+export async function askProfileFlags(
+  flags: ProfileFlags,
+  prompter: Prompter,
+  env: NodeJS.ProcessEnv,
+): Promise<ProfileFlags> {
   const out: ProfileFlags = { ...flags };
   out.platform ??= await prompter.select({
     message: 'Where should the lab run?',
@@ -29,12 +33,24 @@ export async function askProfileFlags(flags: ProfileFlags, prompter: Prompter, e
   if (out.stack === undefined) {
     const have = (stack: string) => STACK_LICENCES[stack]!.every((v) => env[v]);
     out.stack = await prompter.select({
-      message: have('enterprise') ? 'Which stack?' : 'Which stack? (no Solo licence keys in the environment: oss runs without one)',
+      message: have('enterprise')
+        ? 'Which stack?'
+        : 'Which stack? (no Solo licence keys in the environment: oss runs without one)',
       flag: '--stack seed|enterprise|oss',
       options: [
         { value: 'oss', label: 'oss', hint: 'upstream Istio + open-source agentgateway, no licence' },
-        { value: 'enterprise', label: 'enterprise', hint: have('enterprise') ? 'Solo Istio 1.29 + enterprise agentgateway; keys found' : 'needs GLOO_MESH_LICENSE_KEY and AGENTGATEWAY_LICENSE_KEY' },
-        { value: 'seed', label: 'seed', hint: have('seed') ? 'the seed demo exactly; keys found' : 'the seed demo; needs three Solo licence keys' },
+        {
+          value: 'enterprise',
+          label: 'enterprise',
+          hint: have('enterprise')
+            ? 'Solo Istio 1.29 + enterprise agentgateway; keys found'
+            : 'needs GLOO_MESH_LICENSE_KEY and AGENTGATEWAY_LICENSE_KEY',
+        },
+        {
+          value: 'seed',
+          label: 'seed',
+          hint: have('seed') ? 'the seed demo exactly; keys found' : 'the seed demo; needs three Solo licence keys',
+        },
       ],
       initial: have('enterprise') ? 'enterprise' : 'oss',
     });
@@ -50,23 +66,41 @@ export async function askProfileFlags(flags: ProfileFlags, prompter: Prompter, e
       ],
       initial: 'in-cluster',
     });
-    if (squid === 'external') out.squidExternal = await prompter.text({ message: 'Proxy address (host:port)', flag: '--squid-external HOST:PORT', placeholder: 'proxy.example.com:3128', validate: checkHostPort });
+    if (squid === 'external')
+      out.squidExternal = await prompter.text({
+        message: 'Proxy address (host:port)',
+        flag: '--squid-external HOST:PORT',
+        placeholder: 'proxy.example.com:3128',
+        validate: checkHostPort,
+      });
     else out.squid = squid === 'in-cluster';
   }
-  out.extAuth ??= await prompter.confirm({ message: "Check every request with ext-authz (it sees the caller's SPIFFE identity)?", flag: '--ext-auth or --no-ext-auth', initial: true });
+  out.extAuth ??= await prompter.confirm({
+    message: "Check every request with ext-authz (it sees the caller's SPIFFE identity)?",
+    flag: '--ext-auth or --no-ext-auth',
+    initial: true,
+  });
   return out;
 }
 
 async function askGke(out: ProfileFlags, prompter: Prompter): Promise<void> {
   out.gkeProject ??= await prompter.text({ message: 'GCP project ID', flag: '--gke-project ID' });
-  out.gkeLocation ??= await prompter.text({ message: 'GCP zone or region', flag: '--gke-location ZONE', placeholder: 'europe-west1-b' });
+  out.gkeLocation ??= await prompter.text({
+    message: 'GCP zone or region',
+    flag: '--gke-location ZONE',
+    placeholder: 'europe-west1-b',
+  });
   if (out.gkeCluster === undefined) {
     const which = await prompter.select({
       message: 'Which GKE cluster?',
       flag: '--gke-cluster NAME (or leave it out to create one)',
-      options: [{ value: 'new', label: 'create a new Standard cluster' }, { value: 'existing', label: 'use an existing cluster' }],
+      options: [
+        { value: 'new', label: 'create a new Standard cluster' },
+        { value: 'existing', label: 'use an existing cluster' },
+      ],
       initial: 'new',
     });
-    if (which === 'existing') out.gkeCluster = await prompter.text({ message: 'Existing cluster name', flag: '--gke-cluster NAME' });
+    if (which === 'existing')
+      out.gkeCluster = await prompter.text({ message: 'Existing cluster name', flag: '--gke-cluster NAME' });
   }
 }

@@ -13,8 +13,30 @@ export interface CurlResult {
 const MARK = '__egress_lab_status__';
 
 /** curl from the sample pod, through `kubectl exec`; the status is read from a marker line curl writes last. */
-export async function curlFromPod(exec: Exec, k: readonly string[], namespace: string, url: string, headers: string[] = [], timeoutS = 10): Promise<CurlResult> {
-  const args = [...k, 'exec', 'deploy/sleep', '-n', namespace, '--', 'curl', '-sS', '-m', String(timeoutS), '-w', `\n${MARK}%{http_code}`, ...headers.flatMap((h) => ['-H', h]), url];
+export async function curlFromPod(
+  exec: Exec,
+  k: readonly string[],
+  namespace: string,
+  url: string,
+  headers: string[] = [],
+  timeoutS = 10,
+): Promise<CurlResult> {
+  const args = [
+    ...k,
+    'exec',
+    'deploy/sleep',
+    '-n',
+    namespace,
+    '--',
+    'curl',
+    '-sS',
+    '-m',
+    String(timeoutS),
+    '-w',
+    `\n${MARK}%{http_code}`,
+    ...headers.flatMap((h) => ['-H', h]),
+    url,
+  ];
   try {
     const { stdout } = await exec('kubectl', args, { timeoutMs: (timeoutS + 20) * 1000 });
     return parseCurl(stdout);
@@ -23,7 +45,12 @@ export async function curlFromPod(exec: Exec, k: readonly string[], namespace: s
     const stderr = e.stderr ?? '';
     const curlExit = /command terminated with exit code (\d+)/.exec(stderr)?.[1];
     const curlMessage = /curl: \(\d+\) (.*)/.exec(stderr)?.[1];
-    return { status: 0, body: '', ...(curlExit ? { curlExit: Number(curlExit) } : {}), error: curlMessage ?? stderr.trim().split('\n').at(-1) ?? e.message };
+    return {
+      status: 0,
+      body: '',
+      ...(curlExit ? { curlExit: Number(curlExit) } : {}),
+      error: curlMessage ?? stderr.trim().split('\n').at(-1) ?? e.message,
+    };
   }
 }
 
@@ -34,9 +61,19 @@ function parseCurl(stdout: string): CurlResult {
 }
 
 /** The log lines of a workload since a moment (RFC 3339), or the error that kept them away. */
-export async function logsSince(exec: Exec, k: readonly string[], workload: string, namespace: string, since: string): Promise<{ lines: string[]; error?: string }> {
+export async function logsSince(
+  exec: Exec,
+  k: readonly string[],
+  workload: string,
+  namespace: string,
+  since: string,
+): Promise<{ lines: string[]; error?: string }> {
   try {
-    const { stdout } = await exec('kubectl', [...k, 'logs', workload, '-n', namespace, `--since-time=${since}`, '--tail=2000'], { timeoutMs: 30_000 });
+    const { stdout } = await exec(
+      'kubectl',
+      [...k, 'logs', workload, '-n', namespace, `--since-time=${since}`, '--tail=2000'],
+      { timeoutMs: 30_000 },
+    );
     return { lines: stdout.split('\n').filter((l) => l.trim()) };
   } catch (err) {
     return { lines: [], error: (err as Error).message.split(': ').at(-1) ?? 'no logs' };

@@ -1,7 +1,14 @@
 import type { Hop, VerifyReport } from './verify.ts';
 
 const MARK = { ok: '✓', failed: '✗', skipped: '·' } as const;
-const LABEL: Record<Hop['hop'], string> = { pod: 'pod', ztunnel: 'ztunnel', gateway: 'egress-gateway', 'ext-authz': 'ext-authz', squid: 'squid', destination: 'destination' };
+const LABEL: Record<Hop['hop'], string> = {
+  pod: 'pod',
+  ztunnel: 'ztunnel',
+  gateway: 'egress-gateway',
+  'ext-authz': 'ext-authz',
+  squid: 'squid',
+  destination: 'destination',
+};
 
 /** The path as a chain of hops, each marked ✓ ✗ or · (not visible to egress-lab). */
 export function pathDiagram(report: VerifyReport): string {
@@ -10,7 +17,12 @@ export function pathDiagram(report: VerifyReport): string {
 }
 
 export function formatReport(r: VerifyReport): string {
-  const lines = [`egress-lab verify: lab ${r.lab} (${r.profile}, stack ${r.stack}), http://${r.host}/headers`, '', pathDiagram(r), ''];
+  const lines = [
+    `egress-lab verify: lab ${r.lab} (${r.profile}, stack ${r.stack}), http://${r.host}/headers`,
+    '',
+    pathDiagram(r),
+    '',
+  ];
   for (const h of r.hops) {
     lines.push(`${MARK[h.status]} ${LABEL[h.hop].padEnd(15)} ${h.evidence}`);
     if (h.status === 'failed' && h.hint) lines.push(`  ${''.padEnd(15)} hint: ${h.hint}`);

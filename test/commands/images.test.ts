@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { down } from '../../scripts/lab/down.ts';
 import { up } from '../../scripts/lab/up.ts';
-import { loadProfile } from '../../scripts/profile/load.ts';
 import { labImages } from '../../scripts/plan/images.ts';
+import { loadProfile } from '../../scripts/profile/load.ts';
 import { renderLab } from '../../scripts/render/render.ts';
 import { createFakes, type Fakes } from '../fakes/fakes.ts';
 import { cmdline, fakeDeps } from '../helpers/lab.ts';
@@ -17,26 +17,41 @@ const hostImages = () => (fakes.state() as unknown as { images?: string[] }).ima
 
 describe('warm images for kind', () => {
   it('the image list covers the chart images and every workload image, pinned by version', () => {
-    expect(images('kind-full')).toEqual(expect.arrayContaining([
-      'docker.io/istio/pilot:1.30.5', 'docker.io/istio/ztunnel:1.30.5', 'cr.agentgateway.dev/controller:v1.4.1',
-      'curlimages/curl:8.16.0', 'gcr.io/istio-testing/ext-authz:1.25-dev', 'ubuntu/squid:latest',
-    ]));
+    expect(images('kind-full')).toEqual(
+      expect.arrayContaining([
+        'docker.io/istio/pilot:1.30.5',
+        'docker.io/istio/ztunnel:1.30.5',
+        'cr.agentgateway.dev/controller:v1.4.1',
+        'curlimages/curl:8.16.0',
+        'gcr.io/istio-testing/ext-authz:1.25-dev',
+        'ubuntu/squid:latest',
+      ]),
+    );
     expect(images('kind')).not.toContain('ubuntu/squid:latest');
   });
 
   it('pulls every image on the host in parallel while kind creates the cluster, and loads them before any workload starts', async () => {
-    fakes.update((s) => (s.delays = [{ match: '^docker pull', ms: 300 }, { match: '^kind create', ms: 600 }]));
+    fakes.update(
+      (s) =>
+        (s.delays = [
+          { match: '^docker pull', ms: 300 },
+          { match: '^kind create', ms: 600 },
+        ]),
+    );
     await upKind();
     const calls = fakes.calls();
     const pulls = calls.filter((c) => c.bin === 'docker' && c.argv[0] === 'pull');
     expect(pulls.map((c) => c.argv.at(-1)).sort()).toEqual(images('kind-full'));
-    for (const p of pulls) expect(p.argv.slice(1, 3)).toEqual(['--platform', expect.stringMatching(/^linux\/(amd64|arm64)$/)]);
+    for (const p of pulls)
+      expect(p.argv.slice(1, 3)).toEqual(['--platform', expect.stringMatching(/^linux\/(amd64|arm64)$/)]);
     const create = calls.find((c) => cmdline(c).startsWith('kind create'))!;
     expect(pulls.some((p) => p.start < create.end && create.start < p.end)).toBe(true);
     const save = calls.find((c) => c.bin === 'docker' && c.argv[0] === 'save')!;
     expect(save.argv.slice(0, 3)).toEqual(['save', '--platform', expect.stringMatching(/^linux\//)]);
     const load = calls.find((c) => cmdline(c).startsWith('kind load image-archive'))!;
-    expect((fakes.state().clusters['egress-lab'] as unknown as { images: string[] }).images.sort()).toEqual(images('kind-full'));
+    expect((fakes.state().clusters['egress-lab'] as unknown as { images: string[] }).images.sort()).toEqual(
+      images('kind-full'),
+    );
     const istiod = calls.find((c) => cmdline(c).startsWith('helm upgrade --install istiod '))!;
     const sample = calls.find((c) => c.argv.includes('apply') && c.stdin?.includes('name: sleep'))!;
     expect(istiod.start).toBeGreaterThanOrEqual(load.end);
@@ -61,7 +76,9 @@ describe('warm images for kind', () => {
   });
 
   it('an image that cannot be pulled does not fail up: the nodes pull for themselves', async () => {
-    fakes.update((s) => ((s as unknown as { unpullable: string[] }).unpullable = ['gcr.io/istio-testing/ext-authz:1.25-dev']));
+    fakes.update(
+      (s) => ((s as unknown as { unpullable: string[] }).unpullable = ['gcr.io/istio-testing/ext-authz:1.25-dev']),
+    );
     const deps = fakeDeps(fakes);
     await up({ profile: 'kind-full', yes: true, verify: false }, deps);
     expect(fakes.calls().some((c) => cmdline(c).startsWith('kind load'))).toBe(false);
@@ -69,7 +86,10 @@ describe('warm images for kind', () => {
   });
 
   it('GKE pulls in the cluster: no host pulls', async () => {
-    await up({ profile: 'gke-full', gkeProject: 'demo-project-1', gkeLocation: 'europe-west1-b', yes: true, verify: false }, fakeDeps(fakes));
+    await up(
+      { profile: 'gke-full', gkeProject: 'demo-project-1', gkeLocation: 'europe-west1-b', yes: true, verify: false },
+      fakeDeps(fakes),
+    );
     expect(fakes.calls().some((c) => c.bin === 'docker' && c.argv[0] !== 'info')).toBe(false);
   });
 });

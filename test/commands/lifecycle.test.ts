@@ -1,31 +1,38 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { down } from '../../scripts/lab/down.ts';
+import { status } from '../../scripts/lab/status.ts';
 import { up } from '../../scripts/lab/up.ts';
 import { loadProfile } from '../../scripts/profile/load.ts';
 import { renderLab } from '../../scripts/render/render.ts';
 import { readLedger } from '../../scripts/state/ledger.ts';
-import { status } from '../../scripts/lab/status.ts';
-import { createFakes, type Call, type Fakes } from '../fakes/fakes.ts';
+import { type Call, createFakes, type Fakes } from '../fakes/fakes.ts';
 import { cmdline, fakeDeps } from '../helpers/lab.ts';
 
 /** Calls that change something: everything else is a read. */
-const CHANGING = '^(kind (create|delete)|kubectl .* (apply|delete) |helm (upgrade|uninstall)|gcloud container clusters (create|delete))';
+const CHANGING =
+  '^(kind (create|delete)|kubectl .* (apply|delete) |helm (upgrade|uninstall)|gcloud container clusters (create|delete))';
 const changing = (calls: Call[]) => calls.filter((c) => new RegExp(CHANGING).test(cmdline(c)));
 
 let fakes: Fakes;
 beforeEach(async () => (fakes = await createFakes()));
 afterEach(() => fakes.cleanup());
 
-const upQuiet = (profile: string, extra: Record<string, unknown> = {}) => up({ profile, yes: true, verify: false, ...extra }, fakeDeps(fakes));
+const upQuiet = (profile: string, extra: Record<string, unknown> = {}) =>
+  up({ profile, yes: true, verify: false, ...extra }, fakeDeps(fakes));
 
 /** The lab's objects in the fake cluster (those egress-lab labels as its own), as kind|ns|name keys. */
 function labObjects(cluster = 'egress-lab'): string[] {
   const c = fakes.state().clusters[cluster]!;
-  return Object.entries(c.objects).filter(([, o]) => o.metadata.labels?.['app.kubernetes.io/managed-by'] === 'egress-lab').map(([k]) => k).sort();
+  return Object.entries(c.objects)
+    .filter(([, o]) => o.metadata.labels?.['app.kubernetes.io/managed-by'] === 'egress-lab')
+    .map(([k]) => k)
+    .sort();
 }
 function renderedObjects(profile: string): string[] {
-  return renderLab(loadProfile({ profile }), 'egress-lab').manifests.flatMap((m) => m.objects)
-    .map((o) => `${o.kind}|${o.metadata.namespace ?? ''}|${o.metadata.name}`).sort();
+  return renderLab(loadProfile({ profile }), 'egress-lab')
+    .manifests.flatMap((m) => m.objects)
+    .map((o) => `${o.kind}|${o.metadata.namespace ?? ''}|${o.metadata.name}`)
+    .sort();
 }
 
 describe('re-running up', () => {
@@ -53,7 +60,21 @@ describe('re-running up', () => {
 
 describe('switching profiles applies only the difference', () => {
   // Every ordered pair of the oss kind profiles, as one walk through all twelve.
-  const walk = ['kind', 'kind-squid', 'kind-ext-auth', 'kind-full', 'kind', 'kind-ext-auth', 'kind-squid', 'kind-full', 'kind-squid', 'kind', 'kind-full', 'kind-ext-auth', 'kind'];
+  const walk = [
+    'kind',
+    'kind-squid',
+    'kind-ext-auth',
+    'kind-full',
+    'kind',
+    'kind-ext-auth',
+    'kind-squid',
+    'kind-full',
+    'kind-squid',
+    'kind',
+    'kind-full',
+    'kind-ext-auth',
+    'kind',
+  ];
 
   it('walks every pair of kind profiles; each switch touches only the steps that differ and leaves nothing behind', async () => {
     await upQuiet(walk[0]!);
@@ -61,12 +82,21 @@ describe('switching profiles applies only the difference', () => {
       const [from, to] = [walk[i - 1]!, walk[i]!];
       const before = renderLab(loadProfile({ profile: from }), 'egress-lab');
       const after = renderLab(loadProfile({ profile: to }), 'egress-lab');
-      const sameText = new Set(after.manifests.filter((m) => before.manifests.some((b) => b.id === m.id && b.text === m.text)).map((m) => m.id));
+      const sameText = new Set(
+        after.manifests
+          .filter((m) => before.manifests.some((b) => b.id === m.id && b.text === m.text))
+          .map((m) => m.id),
+      );
       fakes.clearCalls();
       await upQuiet(to);
       const calls = changing(fakes.calls());
-      expect(calls.filter((c) => c.bin === 'helm' || c.bin === 'kind'), `${from} -> ${to}`).toEqual([]);
-      const applied = calls.filter((c) => c.argv.includes('apply')).map((c) => after.manifests.find((m) => m.text === c.stdin)?.id ?? 'unknown');
+      expect(
+        calls.filter((c) => c.bin === 'helm' || c.bin === 'kind'),
+        `${from} -> ${to}`,
+      ).toEqual([]);
+      const applied = calls
+        .filter((c) => c.argv.includes('apply'))
+        .map((c) => after.manifests.find((m) => m.text === c.stdin)?.id ?? 'unknown');
       for (const id of applied) expect(sameText.has(id), `${from} -> ${to} re-applied the unchanged ${id}`).toBe(false);
       expect(labObjects(), `${from} -> ${to}`).toEqual(renderedObjects(to));
       expect(readLedger('egress-lab', fakes.env)!.profileName).toBe(to);
@@ -79,12 +109,16 @@ describe('switching profiles applies only the difference', () => {
     const deps = fakeDeps(fakes);
     await up({ profile: 'kind-full', yes: true, dryRun: true }, deps);
     expect(changing(fakes.calls())).toEqual([]);
-    expect(deps.output()).toMatch(/up would change the lab "egress-lab" \(nothing was changed\):\n\+ add: +squid, ext-authz, ext-authz-policy\n~ change: +images-pull, images-load, egress\n/);
+    expect(deps.output()).toMatch(
+      /up would change the lab "egress-lab" \(nothing was changed\):\n\+ add: +squid, ext-authz, ext-authz-policy\n~ change: +images-pull, images-load, egress\n/,
+    );
   });
 
   it('a change of stack or platform needs --recreate, which rebuilds the lab', async () => {
     await upQuiet('kind');
-    await expect(upQuiet('kind-enterprise', {})).rejects.toThrow(/cannot switch in place: it runs the oss stack, not enterprise; pass --recreate/);
+    await expect(upQuiet('kind-enterprise', {})).rejects.toThrow(
+      /cannot switch in place: it runs the oss stack, not enterprise; pass --recreate/,
+    );
     Object.assign(fakes.env, { GLOO_MESH_LICENSE_KEY: 'k1', AGENTGATEWAY_LICENSE_KEY: 'k2' });
     await upQuiet('kind-enterprise', { recreate: true });
     expect(readLedger('egress-lab', fakes.env)!.profile.stack).toBe('enterprise');
@@ -110,12 +144,17 @@ describe('a failure at every changing step of up', () => {
     for (let k = 1; k <= total; k++) {
       fakes.update((s) => (s.faults = [{ match: CHANGING, nth: k, stderr: `Error: injected failure ${k}` }]));
       const err = (await upQuiet('kind').catch((e: Error) => e)) as Error;
-      expect(err?.message, `k=${k}`).toMatch(new RegExp(`^step \\S+ failed: .* failed \\(exit 1\\): Error: injected failure ${k}$`));
+      expect(err?.message, `k=${k}`).toMatch(
+        new RegExp(`^step \\S+ failed: .* failed \\(exit 1\\): Error: injected failure ${k}$`),
+      );
       const made = changing(fakes.calls()).length;
       fakes.clearCalls();
       await upQuiet('kind');
       expect(labObjects(), `k=${k}`).toEqual(renderedObjects('kind'));
-      expect(changing(fakes.calls()).filter((c) => cmdline(c).startsWith('kind create')), `k=${k}: the cluster is made once`).toHaveLength(k === 1 ? 1 : 0);
+      expect(
+        changing(fakes.calls()).filter((c) => cmdline(c).startsWith('kind create')),
+        `k=${k}: the cluster is made once`,
+      ).toHaveLength(k === 1 ? 1 : 0);
       expect(made, `k=${k}`).toBeGreaterThanOrEqual(k);
       await down({ yes: true }, fakeDeps(fakes));
       expect(fakes.state().clusters, `k=${k}`).toEqual({});
@@ -125,9 +164,20 @@ describe('a failure at every changing step of up', () => {
   }, 600_000);
 
   it('existing GKE cluster: down after a failure at any step removes what was made and keeps what was there', async () => {
-    const seed = (f: Fakes) => f.update((s) => {
-      s.clusters['gke/demo-project-1/europe-west1-b/shared'] = { platform: 'gke', name: 'shared', project: 'demo-project-1', location: 'europe-west1-b', server: 'https://127.0.0.1:39999', crds: {}, objects: {}, releases: {}, namespaces: ['default', 'kube-system', 'team-apps'] };
-    });
+    const seed = (f: Fakes) =>
+      f.update((s) => {
+        s.clusters['gke/demo-project-1/europe-west1-b/shared'] = {
+          platform: 'gke',
+          name: 'shared',
+          project: 'demo-project-1',
+          location: 'europe-west1-b',
+          server: 'https://127.0.0.1:39999',
+          crds: {},
+          objects: {},
+          releases: {},
+          namespaces: ['default', 'kube-system', 'team-apps'],
+        };
+      });
     const opts = { gkeProject: 'demo-project-1', gkeLocation: 'europe-west1-b', gkeCluster: 'shared' };
     seed(fakes);
     const total = await countChanging(() => upQuiet('gke-full', opts));
@@ -137,7 +187,10 @@ describe('a failure at every changing step of up', () => {
       await expect(upQuiet('gke-full', opts), `k=${k}`).rejects.toThrow(/^step \S+ failed/);
       await down({ yes: true }, fakeDeps(fakes));
       const left = fakes.state().clusters['gke/demo-project-1/europe-west1-b/shared']!;
-      expect({ objects: left.objects, releases: left.releases, crds: left.crds, namespaces: left.namespaces.sort() }, `k=${k}`).toEqual({ objects: {}, releases: {}, crds: {}, namespaces: ['default', 'kube-system', 'team-apps'] });
+      expect(
+        { objects: left.objects, releases: left.releases, crds: left.crds, namespaces: left.namespaces.sort() },
+        `k=${k}`,
+      ).toEqual({ objects: {}, releases: {}, crds: {}, namespaces: ['default', 'kube-system', 'team-apps'] });
       fakes.cleanup();
       fakes = await createFakes();
     }
@@ -148,9 +201,13 @@ describe('drift guard', () => {
   it('refuses to act on a cluster that was recreated outside egress-lab', async () => {
     await upQuiet('kind');
     fakes.update((s) => (s.clusters['egress-lab']!.uid = 'someone-elses-cluster'));
-    await expect(upQuiet('kind')).rejects.toThrow(/refusing to up: the cluster "egress-lab" is not the one the lab "egress-lab" was built on \(its kube-system namespace has UID someone-elses-cluster/);
+    await expect(upQuiet('kind')).rejects.toThrow(
+      /refusing to up: the cluster "egress-lab" is not the one the lab "egress-lab" was built on \(its kube-system namespace has UID someone-elses-cluster/,
+    );
     await expect(down({ yes: true }, fakeDeps(fakes))).rejects.toThrow(/refusing to down/);
-    await expect(status({}, { exec: fakeDeps(fakes).exec, stdout: fakeDeps(fakes).stdout, env: fakes.env })).rejects.toThrow(/refusing to report on it/);
+    await expect(
+      status({}, { exec: fakeDeps(fakes).exec, stdout: fakeDeps(fakes).stdout, env: fakes.env }),
+    ).rejects.toThrow(/refusing to report on it/);
     expect(fakes.state().clusters['egress-lab']).toBeDefined();
   });
 
@@ -159,7 +216,9 @@ describe('drift guard', () => {
     fakes.update((s) => {
       s.clusters['egress-lab']!.server = 'https://127.0.0.1:45555';
     });
-    await expect(down({ yes: true }, fakeDeps(fakes))).rejects.toThrow(/yet kind lists a cluster named "egress-lab": it was made again outside egress-lab/);
+    await expect(down({ yes: true }, fakeDeps(fakes))).rejects.toThrow(
+      /yet kind lists a cluster named "egress-lab": it was made again outside egress-lab/,
+    );
     expect(fakes.state().clusters['egress-lab']).toBeDefined();
   });
 

@@ -8,7 +8,7 @@ import { up } from '../../scripts/lab/up.ts';
 import { builtinProfileNames, loadProfile } from '../../scripts/profile/load.ts';
 import { renderLab } from '../../scripts/render/render.ts';
 import { readLedger } from '../../scripts/state/ledger.ts';
-import { createFakes, type Call, type Fakes } from '../fakes/fakes.ts';
+import { type Call, createFakes, type Fakes } from '../fakes/fakes.ts';
 import { cmdline, fakeDeps } from '../helpers/lab.ts';
 
 const CANARY = 'CANARY-licence-0b5e7d';
@@ -29,7 +29,8 @@ function expectSafeCalls(calls: Call[], kubeconfig: string) {
   for (const c of calls) {
     const line = cmdline(c);
     expect(line, line).not.toContain(CANARY);
-    if (c.bin === 'kubectl' && c.argv[0] !== 'version') expect(c.argv.slice(0, 2), line).toEqual(['--kubeconfig', kubeconfig]);
+    if (c.bin === 'kubectl' && c.argv[0] !== 'version')
+      expect(c.argv.slice(0, 2), line).toEqual(['--kubeconfig', kubeconfig]);
     if (c.bin === 'kubectl' && c.argv[0] !== 'version') expect(c.argv[2], line).toBe('--context');
     if (c.bin === 'helm' && c.argv[0] !== 'version') {
       expect(c.argv, line).toContain('--kube-context');
@@ -43,7 +44,10 @@ function expectSafeCalls(calls: Call[], kubeconfig: string) {
 function expectNoCanaryAt(rest: string[]) {
   for (const text of rest) expect(text).not.toContain(CANARY);
   const home = fakes.home;
-  const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+  const walk = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)],
+    );
   if (existsSync(home)) for (const f of walk(home)) expect(readFileSync(f, 'utf8'), f).not.toContain(CANARY);
 }
 
@@ -56,15 +60,29 @@ describe('up → status → down against the fakes', () => {
       const cluster = fakes.state().clusters['egress-lab']!;
       expect(cluster.platform).toBe('kind');
       const rendered = renderLab(loadProfile({ profile }), 'egress-lab');
-      expect(Object.keys(cluster.releases).sort()).toEqual(rendered.releases.map((r) => `${r.release.namespace}/${r.name}`).sort());
+      expect(Object.keys(cluster.releases).sort()).toEqual(
+        rendered.releases.map((r) => `${r.release.namespace}/${r.name}`).sort(),
+      );
       for (const o of rendered.manifests.flatMap((m) => m.objects)) {
         const key = `${o.kind}|${o.kind === 'Namespace' || o.kind === 'GatewayClass' ? '' : o.metadata.namespace}|${o.metadata.name}`;
         expect(cluster.objects[key], key).toBeDefined();
-        expect(cluster.objects[key]!.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'egress-lab', 'egress-lab.dev/lab': 'egress-lab' });
+        expect(cluster.objects[key]!.metadata.labels).toMatchObject({
+          'app.kubernetes.io/managed-by': 'egress-lab',
+          'egress-lab.dev/lab': 'egress-lab',
+        });
       }
       const status = await labStatus(deps.exec, ledger);
       expect(status.healthy).toBe(true);
-      expect(status.components.map((c) => c.name).sort()).toEqual([...new Set(['cluster', 'gateway-api', ...rendered.manifests.map((m) => m.component), ...rendered.releases.map((r) => r.release.component)])].sort());
+      expect(status.components.map((c) => c.name).sort()).toEqual(
+        [
+          ...new Set([
+            'cluster',
+            'gateway-api',
+            ...rendered.manifests.map((m) => m.component),
+            ...rendered.releases.map((r) => r.release.component),
+          ]),
+        ].sort(),
+      );
 
       await down({ yes: true }, deps);
       expect(fakes.state().clusters).toEqual({});
@@ -82,17 +100,27 @@ describe('up → status → down against the fakes', () => {
     expect(parse(istiod.stdin!).license).toEqual({ value: CANARY });
     const gloo = fakes.calls().find((c) => c.bin === 'helm' && c.argv[2] === 'gloo-gateway')!;
     expect(parse(gloo.stdin!).licensing).toEqual({ glooGatewayLicenseKey: CANARY, agentgatewayLicenseKey: CANARY });
-    expect(readFileSync(join(fakes.home, 'egress-lab', 'render', 'istiod.values.yaml'), 'utf8')).toContain('<from GLOO_MESH_LICENSE_KEY>');
+    expect(readFileSync(join(fakes.home, 'egress-lab', 'render', 'istiod.values.yaml'), 'utf8')).toContain(
+      '<from GLOO_MESH_LICENSE_KEY>',
+    );
     expectNoCanaryAt([]);
   });
 
   it('runs independent steps at the same time (overlapping call intervals)', async () => {
-    fakes.update((s) => (s.delays = [{ match: '^helm upgrade', ms: 400 }, { match: '^kubectl .* apply', ms: 300 }]));
+    fakes.update(
+      (s) =>
+        (s.delays = [
+          { match: '^helm upgrade', ms: 400 },
+          { match: '^kubectl .* apply', ms: 300 },
+        ]),
+    );
     await up({ profile: 'kind-full', yes: true }, fakeDeps(fakes));
     const calls = fakes.calls();
     const find = (re: RegExp) => calls.find((c) => re.test(cmdline(c)))!;
     const istiod = find(/^helm upgrade --install istiod /);
-    const squid = calls.find((c) => c.bin === 'kubectl' && c.argv.includes('apply') && c.stdin?.includes('name: squid-proxy'))!;
+    const squid = calls.find(
+      (c) => c.bin === 'kubectl' && c.argv.includes('apply') && c.stdin?.includes('name: squid-proxy'),
+    )!;
     const crds = find(/^helm upgrade --install agentgateway-crds /);
     const overlaps = (a: Call, b: Call) => a.start < b.end && b.start < a.end;
     expect(overlaps(istiod, crds) || overlaps(squid, istiod) || overlaps(squid, crds)).toBe(true);
@@ -111,9 +139,13 @@ describe('GKE', () => {
     const cluster = fakes.state().clusters['gke/demo-project-1/europe-west1-b/egress-lab']!;
     expect(cluster).toMatchObject({ platform: 'gke', name: 'egress-lab' });
     expect(cluster.objects['ResourceQuota|istio-system|gcp-critical-pods']).toBeDefined();
-    expect((cluster.releases['istio-system/istio-cni']!.values as { global: unknown }).global).toEqual({ platform: 'gke' });
+    expect((cluster.releases['istio-system/istio-cni']!.values as { global: unknown }).global).toEqual({
+      platform: 'gke',
+    });
     const create = fakes.calls().find((c) => c.bin === 'gcloud' && c.argv[2] === 'create')!;
-    expect(create.argv).toEqual(expect.arrayContaining(['--project', 'demo-project-1', '--location', 'europe-west1-b', '--quiet']));
+    expect(create.argv).toEqual(
+      expect.arrayContaining(['--project', 'demo-project-1', '--location', 'europe-west1-b', '--quiet']),
+    );
     const ledger = readLedger('egress-lab', fakes.env)!;
     expect(ledger.cluster).toMatchObject({ createdByEgressLab: true, platform: 'gke' });
     await down({ yes: true }, deps);
@@ -124,7 +156,23 @@ describe('GKE', () => {
 
   it('uses an existing cluster (--gke-cluster), and down removes only the lab from it', async () => {
     fakes.update((s) => {
-      s.clusters['gke/demo-project-1/europe-west1-b/shared'] = { platform: 'gke', name: 'shared', project: 'demo-project-1', location: 'europe-west1-b', server: 'https://127.0.0.1:39999', crds: {}, objects: { 'Deployment|team-apps|billing': { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'billing', namespace: 'team-apps' } } }, releases: {}, namespaces: ['default', 'kube-system', 'team-apps'] };
+      s.clusters['gke/demo-project-1/europe-west1-b/shared'] = {
+        platform: 'gke',
+        name: 'shared',
+        project: 'demo-project-1',
+        location: 'europe-west1-b',
+        server: 'https://127.0.0.1:39999',
+        crds: {},
+        objects: {
+          'Deployment|team-apps|billing': {
+            apiVersion: 'apps/v1',
+            kind: 'Deployment',
+            metadata: { name: 'billing', namespace: 'team-apps' },
+          },
+        },
+        releases: {},
+        namespaces: ['default', 'kube-system', 'team-apps'],
+      };
     });
     const deps = fakeDeps(fakes);
     await up({ ...gke, gkeCluster: 'shared' }, deps);
@@ -149,7 +197,9 @@ describe('GKE', () => {
   });
 
   it('names the missing GKE flag when not interactive', async () => {
-    await expect(up({ profile: 'gke-full', yes: true }, fakeDeps(fakes))).rejects.toThrow(/"GCP project ID" needs an answer .* pass --gke-project ID/);
+    await expect(up({ profile: 'gke-full', yes: true }, fakeDeps(fakes))).rejects.toThrow(
+      /"GCP project ID" needs an answer .* pass --gke-project ID/,
+    );
   });
 });
 
@@ -157,37 +207,75 @@ describe('safety', () => {
   it('with Docker down, up stops at doctor and creates nothing', async () => {
     fakes.update((s) => (s.docker = false));
     const deps = fakeDeps(fakes);
-    await expect(up({ profile: 'kind', yes: true }, deps)).rejects.toThrow(/doctor found 1 problem .*docker.* nothing was created/);
+    await expect(up({ profile: 'kind', yes: true }, deps)).rejects.toThrow(
+      /doctor found 1 problem .*docker.* nothing was created/,
+    );
     expect(deps.output()).toMatch(/✖ the Docker engine is not reachable: Cannot connect to the Docker daemon/);
-    expect(fakes.calls().map((c) => c.bin).sort()).toEqual(['docker', 'helm', 'kind', 'kubectl']);
+    expect(
+      fakes
+        .calls()
+        .map((c) => c.bin)
+        .sort(),
+    ).toEqual(['docker', 'helm', 'kind', 'kubectl']);
     expect(fakes.calls().every((c) => ['version', 'info'].includes(c.argv[0]!))).toBe(true);
     expect(existsSync(fakes.home)).toBe(false);
   });
 
   it('a missing licence stops up before anything is touched, and names the variable', async () => {
     delete fakes.env['GLOO_MESH_LICENSE_KEY'];
-    await expect(up({ profile: 'kind-enterprise', yes: true }, fakeDeps(fakes))).rejects.toThrow(/doctor found 1 problem .*licence GLOO_MESH_LICENSE_KEY/);
+    await expect(up({ profile: 'kind-enterprise', yes: true }, fakeDeps(fakes))).rejects.toThrow(
+      /doctor found 1 problem .*licence GLOO_MESH_LICENSE_KEY/,
+    );
     expect(fakes.state().clusters).toEqual({});
   });
 
   it('refuses a kind cluster of the same name that it did not create, unless --adopt; down then keeps it', async () => {
-    fakes.update((s) => (s.clusters['egress-lab'] = { platform: 'kind', server: 'https://127.0.0.1:39998', crds: {}, objects: {}, releases: {}, namespaces: ['default', 'kube-system'] }));
-    await expect(up({ profile: 'kind', yes: true }, fakeDeps(fakes))).rejects.toThrow(/already exists and egress-lab did not create it; pass --adopt/);
+    fakes.update(
+      (s) =>
+        (s.clusters['egress-lab'] = {
+          platform: 'kind',
+          server: 'https://127.0.0.1:39998',
+          crds: {},
+          objects: {},
+          releases: {},
+          namespaces: ['default', 'kube-system'],
+        }),
+    );
+    await expect(up({ profile: 'kind', yes: true }, fakeDeps(fakes))).rejects.toThrow(
+      /already exists and egress-lab did not create it; pass --adopt/,
+    );
     expect(fakes.calls().some((c) => c.argv[0] === 'create')).toBe(false);
     await up({ profile: 'kind', yes: true, adopt: true }, fakeDeps(fakes));
     expect(fakes.calls().some((c) => cmdline(c).startsWith('kind export kubeconfig --name egress-lab'))).toBe(true);
     await down({ yes: true }, fakeDeps(fakes));
-    expect(fakes.state().clusters['egress-lab']).toMatchObject({ releases: {}, namespaces: ['default', 'kube-system'] });
+    expect(fakes.state().clusters['egress-lab']).toMatchObject({
+      releases: {},
+      namespaces: ['default', 'kube-system'],
+    });
   });
 
   it('a failed step exits with its command and last error line; the next up resumes and finishes', async () => {
-    fakes.update((s) => (s.faults = [{ match: '^helm upgrade --install istiod ', stderr: 'Error: INSTALLATION FAILED: context deadline exceeded', nth: 1 }]));
+    fakes.update(
+      (s) =>
+        (s.faults = [
+          {
+            match: '^helm upgrade --install istiod ',
+            stderr: 'Error: INSTALLATION FAILED: context deadline exceeded',
+            nth: 1,
+          },
+        ]),
+    );
     const err = await up({ profile: 'kind-squid', yes: true }, fakeDeps(fakes)).catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
-    expect((err as Error).message).toMatch(/step istiod failed: helm upgrade --install istiod .* failed \(exit 1\): Error: INSTALLATION FAILED: context deadline exceeded/);
+    expect((err as Error).message).toMatch(
+      /step istiod failed: helm upgrade --install istiod .* failed \(exit 1\): Error: INSTALLATION FAILED: context deadline exceeded/,
+    );
     const ledger = readLedger('egress-lab', fakes.env)!;
     expect(ledger.steps['cluster']!.hash).not.toBe('');
-    expect(ledger.steps['istiod']).toMatchObject({ hash: '', releases: [{ name: 'istiod', namespace: 'istio-system' }] });
+    expect(ledger.steps['istiod']).toMatchObject({
+      hash: '',
+      releases: [{ name: 'istiod', namespace: 'istio-system' }],
+    });
     expect(Object.keys(ledger.steps)).not.toContain('waypoint');
     fakes.clearCalls();
     await up({ profile: 'kind-squid', yes: true }, fakeDeps(fakes));

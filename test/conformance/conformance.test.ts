@@ -3,9 +3,9 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { builtinProfileNames, loadProfile } from '../../scripts/profile/load.ts';
-import { renderLab, type KubeObject } from '../../scripts/render/render.ts';
-import { checkAgainstCrds, loadCrdRegistry, type CrdRegistry } from './crd-schemas.ts';
+import { type KubeObject, renderLab } from '../../scripts/render/render.ts';
 import { checkCoreFieldsWithTsc, checkCoreRuntime, isCoreKind } from './core-kinds.ts';
+import { type CrdRegistry, checkAgainstCrds, loadCrdRegistry } from './crd-schemas.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const crdsDir = process.env['EGRESS_LAB_CRDS'] ?? resolve(repoRoot, '..', 'shared', 'crds');
@@ -23,10 +23,13 @@ const NO_PUBLIC_SCHEMA = new Set([
   'gateway.kgateway.dev/v1alpha1/AgentgatewayPolicy',
 ]);
 
-const labelOf = (profile: string, file: string, o: KubeObject) => `${profile}: ${file}: ${o.kind}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+const labelOf = (profile: string, file: string, o: KubeObject) =>
+  `${profile}: ${file}: ${o.kind}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
 
 const rendered = builtinProfileNames().flatMap((profile) =>
-  renderLab(loadProfile({ profile }), 'egress-lab').manifests.flatMap((m) => m.objects.map((obj) => ({ label: labelOf(profile, m.file, obj), obj }))),
+  renderLab(loadProfile({ profile }), 'egress-lab').manifests.flatMap((m) =>
+    m.objects.map((obj) => ({ label: labelOf(profile, m.file, obj), obj })),
+  ),
 );
 
 describe('conformance: every rendered object against real schemas', () => {
@@ -57,7 +60,8 @@ describe('conformance: every rendered object against real schemas', () => {
     const core = rendered.filter(({ obj }) => isCoreKind(obj));
     const failures: string[] = [];
     for (const { label, obj } of core) for (const p of await checkCoreRuntime(obj)) failures.push(`${label}: ${p}`);
-    for (const [label, problems] of checkCoreFieldsWithTsc(core, repoRoot)) failures.push(`${label}: ${problems.join('; ')}`);
+    for (const [label, problems] of checkCoreFieldsWithTsc(core, repoRoot))
+      failures.push(`${label}: ${problems.join('; ')}`);
     expect(failures).toEqual([]);
   });
 
@@ -70,17 +74,33 @@ describe('conformance: every rendered object against real schemas', () => {
 describe('conformance checks catch what they claim to', () => {
   it('rejects an unknown field, a bad enum and an unknown kind in a custom resource', () => {
     const registry = loadCrdRegistry(crdsDir);
-    const se = { apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: 'x' }, spec: { hosts: ['a.example'], resolution: 'DNSS', exportTwo: ['.'] } };
+    const se = {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'ServiceEntry',
+      metadata: { name: 'x' },
+      spec: { hosts: ['a.example'], resolution: 'DNSS', exportTwo: ['.'] },
+    };
     const result = checkAgainstCrds(se, registry);
     expect(result.known).toBe(true);
     expect(result.acceptedBy).toEqual([]);
     expect(result.problems.join('\n')).toMatch(/resolution must be equal to one of the allowed values/);
     expect(result.problems.join('\n')).toMatch(/must NOT have additional properties \(exportTwo\)/);
-    expect(checkAgainstCrds({ apiVersion: 'agentgateway.dev/v1alpha1', kind: 'AgentgatewayRoute' }, registry).known).toBe(false);
+    expect(
+      checkAgainstCrds({ apiVersion: 'agentgateway.dev/v1alpha1', kind: 'AgentgatewayRoute' }, registry).known,
+    ).toBe(false);
   });
 
   it('rejects an unknown field and a wrong type in a core object', async () => {
-    const deployment = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x', labelz: {} }, spec: { replicas: 'two', selector: { matchLabels: { a: 'b' } }, template: { spec: { containers: [{ name: 'c', imagePullPolicie: 'Always' }] } } } };
+    const deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'x', labelz: {} },
+      spec: {
+        replicas: 'two',
+        selector: { matchLabels: { a: 'b' } },
+        template: { spec: { containers: [{ name: 'c', imagePullPolicie: 'Always' }] } },
+      },
+    };
     expect((await checkCoreRuntime(deployment)).join()).toMatch(/replicas must be integer/);
     const problems = checkCoreFieldsWithTsc([{ label: 'bad', obj: deployment }], repoRoot).get('bad') ?? [];
     expect(problems.join('\n')).toMatch(/labelz/);

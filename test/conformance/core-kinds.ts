@@ -10,7 +10,10 @@ const CORE: Record<string, { module: string; name: string }> = {
   'v1/ServiceAccount': { module: 'kubernetes-models/v1/ServiceAccount', name: 'ServiceAccount' },
   'v1/ResourceQuota': { module: 'kubernetes-models/v1/ResourceQuota', name: 'ResourceQuota' },
   'apps/v1/Deployment': { module: 'kubernetes-models/apps/v1/Deployment', name: 'Deployment' },
-  'networking.k8s.io/v1/NetworkPolicy': { module: 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy', name: 'NetworkPolicy' },
+  'networking.k8s.io/v1/NetworkPolicy': {
+    module: 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy',
+    name: 'NetworkPolicy',
+  },
 };
 
 interface Obj {
@@ -38,22 +41,45 @@ export async function checkCoreRuntime(o: Obj): Promise<string[]> {
  * literal that must `satisfies` its kubernetes-models interface, and tsc's excess-property check names
  * any field Kubernetes does not have. Returns problems per label.
  */
-export function checkCoreFieldsWithTsc(objects: { label: string; obj: Obj }[], repoRoot: string): Map<string, string[]> {
+export function checkCoreFieldsWithTsc(
+  objects: { label: string; obj: Obj }[],
+  repoRoot: string,
+): Map<string, string[]> {
   const dir = join(repoRoot, '.conformance-tmp');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'core-objects.ts');
   const lines: string[] = [];
   const owners: { from: number; label: string }[] = [];
   const kinds = [...new Set(objects.map((o) => key(o.obj)))];
-  kinds.forEach((k, i) => lines.push(`import type { I${CORE[k]!.name} as T${i} } from '${CORE[k]!.module}';`));
+  kinds.forEach((k, i) => {
+    lines.push(`import type { I${CORE[k]!.name} as T${i} } from '${CORE[k]!.module}';`);
+  });
   objects.forEach(({ label, obj }, i) => {
     owners.push({ from: lines.length + 1, label });
     lines.push(`export const o${i} = ${JSON.stringify(obj, null, 2)} satisfies T${kinds.indexOf(key(obj))};`);
   });
-  writeFileSync(file, lines.join('\n') + '\n');
+  writeFileSync(file, `${lines.join('\n')}\n`);
   const problems = new Map<string, string[]>();
   try {
-    execFileSync(join(repoRoot, 'node_modules', '.bin', 'tsc'), ['--ignoreConfig', '--noEmit', '--strict', '--skipLibCheck', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2023', '--types', 'node', file], { cwd: repoRoot, encoding: 'utf8', stdio: 'pipe' });
+    execFileSync(
+      join(repoRoot, 'node_modules', '.bin', 'tsc'),
+      [
+        '--ignoreConfig',
+        '--noEmit',
+        '--strict',
+        '--skipLibCheck',
+        '--module',
+        'nodenext',
+        '--moduleResolution',
+        'nodenext',
+        '--target',
+        'es2023',
+        '--types',
+        'node',
+        file,
+      ],
+      { cwd: repoRoot, encoding: 'utf8', stdio: 'pipe' },
+    );
   } catch (err) {
     const out = String((err as { stdout?: string }).stdout ?? '');
     const re = /core-objects\.ts\((\d+),\d+\): error (TS\d+: .*)/g;

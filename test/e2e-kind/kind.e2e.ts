@@ -22,12 +22,16 @@ afterAll(async () => {
 });
 
 describe.skipIf(!available)('a real kind lab', () => {
-  it('comes up, reports healthy, and goes away', async () => {
-    const up = await cli(['up', '--profile', 'kind-full', '--name', 'e2e-kind', '--yes'], { env });
-    expect(up.code, up.stderr).toBe(0);
-    const status = await cli(['status', '--name', 'e2e-kind', '--json'], { env });
-    expect(JSON.parse(status.stdout).healthy).toBe(true);
-    const down = await cli(['down', '--name', 'e2e-kind', '--yes'], { env });
-    expect(down.code, down.stderr).toBe(0);
-  }, 30 * 60_000);
+  it(
+    'comes up, reports healthy, and goes away',
+    async () => {
+      const up = await cli(['up', '--profile', 'kind-full', '--name', 'e2e-kind', '--yes'], { env });
+      expect(up.code, up.stderr).toBe(0);
+      const status = await cli(['status', '--name', 'e2e-kind', '--json'], { env });
+      expect(JSON.parse(status.stdout).healthy).toBe(true);
+      const down = await cli(['down', '--name', 'e2e-kind', '--yes'], { env });
+      expect(down.code, down.stderr).toBe(0);
+    },
+    30 * 60_000,
+  );
 });

@@ -29,20 +29,34 @@ describe('egress-lab, spawned as a user runs it', () => {
   it('--version and profiles load neither zx, listr2 nor @clack/prompts', async () => {
     for (const args of [['--version'], ['profiles']]) {
       const trace = join(tmp.dir, `imports-${args[0]}.txt`);
-      const r = await cli(args, { env: { EGRESS_LAB_TRACE_IMPORTS: trace }, nodeArgs: ['--import', join(repoRoot, 'test/helpers/trace-imports.mjs')] });
+      const r = await cli(args, {
+        env: { EGRESS_LAB_TRACE_IMPORTS: trace },
+        nodeArgs: ['--import', join(repoRoot, 'test/helpers/trace-imports.mjs')],
+      });
       expect(r.code).toBe(0);
       const loaded = readFileSync(trace, 'utf8');
-      for (const heavy of ['/node_modules/zx/', '/node_modules/listr2/', '/node_modules/@clack/']) expect(loaded, args.join(' ')).not.toContain(heavy);
+      for (const heavy of ['/node_modules/zx/', '/node_modules/listr2/', '/node_modules/@clack/'])
+        expect(loaded, args.join(' ')).not.toContain(heavy);
     }
   });
 
   it('--help loads neither zx, listr2 nor @clack/prompts (nor yaml or zod)', async () => {
     const trace = join(tmp.dir, 'imports.txt');
-    const r = await cli(['--help'], { env: { EGRESS_LAB_TRACE_IMPORTS: trace }, nodeArgs: ['--import', join(repoRoot, 'test/helpers/trace-imports.mjs')] });
+    const r = await cli(['--help'], {
+      env: { EGRESS_LAB_TRACE_IMPORTS: trace },
+      nodeArgs: ['--import', join(repoRoot, 'test/helpers/trace-imports.mjs')],
+    });
     expect(r.code).toBe(0);
     const loaded = readFileSync(trace, 'utf8');
     expect(loaded).toContain('/node_modules/commander/');
-    for (const heavy of ['/node_modules/zx/', '/node_modules/listr2/', '/node_modules/@clack/', '/node_modules/yaml/', '/node_modules/zod/']) expect(loaded).not.toContain(heavy);
+    for (const heavy of [
+      '/node_modules/zx/',
+      '/node_modules/listr2/',
+      '/node_modules/@clack/',
+      '/node_modules/yaml/',
+      '/node_modules/zod/',
+    ])
+      expect(loaded).not.toContain(heavy);
   });
 
   it('profiles lists at least six profiles; --json gives the same as data', async () => {
@@ -52,7 +66,16 @@ describe('egress-lab, spawned as a user runs it', () => {
     const list = JSON.parse(json.stdout) as { name: string; platform: string; stack: string; components: string[] }[];
     expect(list.length).toBeGreaterThanOrEqual(6);
     for (const p of list) expect(text.stdout).toMatch(new RegExp(`^${p.name} +${p.platform} +${p.stack} `, 'm'));
-    expect(list.find((p) => p.name === 'kind-full')!.components).toEqual(['gateway-api', 'istio', 'controller', 'waypoint', 'egress', 'squid', 'ext-authz', 'sample']);
+    expect(list.find((p) => p.name === 'kind-full')!.components).toEqual([
+      'gateway-api',
+      'istio',
+      'controller',
+      'waypoint',
+      'egress',
+      'squid',
+      'ext-authz',
+      'sample',
+    ]);
   });
 
   it('render --profile P --out D works for every built-in profile', async () => {
@@ -66,7 +89,10 @@ describe('egress-lab, spawned as a user runs it', () => {
   });
 
   it('bad input exits 2 with one line naming file:line:col, and writes nothing', async () => {
-    const profile = tmp.write('typo.yaml', 'description: typo\nextends: kind\ncomponents:\n  squid:\n    mdoe: in-cluster\n');
+    const profile = tmp.write(
+      'typo.yaml',
+      'description: typo\nextends: kind\ncomponents:\n  squid:\n    mdoe: in-cluster\n',
+    );
     const out = join(tmp.dir, 'never');
     const r = await cli(['render', '--profile', profile, '--out', out]);
     expect(r.code).toBe(2);

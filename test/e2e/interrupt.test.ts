@@ -14,7 +14,11 @@ beforeEach(async () => {
 afterEach(() => fakes.cleanup());
 
 /** Starts the CLI, sends `signal` `afterMs` after its first task started, and resolves with its exit code and stderr. */
-function interrupted(args: string[], afterMs: number, signal: NodeJS.Signals): Promise<{ code: number | null; stderr: string }> {
+function interrupted(
+  args: string[],
+  afterMs: number,
+  signal: NodeJS.Signals,
+): Promise<{ code: number | null; stderr: string }> {
   return new Promise((ok) => {
     const child = spawn(process.execPath, [entry, ...args], { env: fakes.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
@@ -31,12 +35,21 @@ function interrupted(args: string[], afterMs: number, signal: NodeJS.Signals): P
 }
 
 function leftovers(): string[] {
-  const walk = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)])) : []);
+  const walk = (dir: string): string[] =>
+    existsSync(dir)
+      ? readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+          e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)],
+        )
+      : [];
   return walk(fakes.home).filter((f) => /\.tmp$|\/lock$/.test(f));
 }
 
 describe('Ctrl-C and SIGTERM', () => {
-  for (const [afterMs, signal] of [[100, 'SIGINT'], [1200, 'SIGINT'], [2500, 'SIGTERM']] as const) {
+  for (const [afterMs, signal] of [
+    [100, 'SIGINT'],
+    [1200, 'SIGINT'],
+    [2500, 'SIGTERM'],
+  ] as const) {
     it(`up interrupted after ${afterMs} ms (${signal}): exit 130, ledger written, no temp files, the next up completes`, async () => {
       const r = await interrupted(['up', '--profile', 'kind', '--yes', '--no-verify'], afterMs, signal);
       expect(r.code, r.stderr).toBe(130);

@@ -10,7 +10,10 @@ beforeEach(async () => (fakes = await createFakes()));
 afterEach(() => fakes.cleanup());
 
 /** Spawns the CLI with stdin as an open pipe that never closes (as CI runners and zx children give it). */
-function withOpenStdin(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string; killed: boolean }> {
+function withOpenStdin(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stderr: string; killed: boolean }> {
   return new Promise((ok) => {
     const child = spawn(process.execPath, [entry, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
@@ -28,16 +31,27 @@ describe('egress-lab up / status / down, spawned against the fakes', () => {
     const upRun = await cli(['up', '--profile', 'kind-full', '--yes'], { env: fakes.env });
     expect(upRun.code, upRun.stderr).toBe(0);
     expect(upRun.stdout).toContain('The lab "egress-lab" is up');
-    expect(upRun.stdout).toMatch(/exec deploy\/sleep -n ns1 -- curl -s http:\/\/httpbingo\.org\/headers -H 'x-ext-authz: allow'/);
+    expect(upRun.stdout).toMatch(
+      /exec deploy\/sleep -n ns1 -- curl -s http:\/\/httpbingo\.org\/headers -H 'x-ext-authz: allow'/,
+    );
     const status = await cli(['status', '--json'], { env: fakes.env });
     expect(status.code).toBe(0);
-    const report = JSON.parse(status.stdout) as { healthy: boolean; profile: string; components: { name: string; healthy: boolean }[] };
+    const report = JSON.parse(status.stdout) as {
+      healthy: boolean;
+      profile: string;
+      components: { name: string; healthy: boolean }[];
+    };
     expect(report).toMatchObject({ healthy: true, profile: 'kind-full' });
-    expect(report.components.map((c) => c.name)).toEqual(expect.arrayContaining(['cluster', 'istio', 'controller', 'waypoint', 'squid', 'ext-authz', 'sample', 'egress']));
+    expect(report.components.map((c) => c.name)).toEqual(
+      expect.arrayContaining(['cluster', 'istio', 'controller', 'waypoint', 'squid', 'ext-authz', 'sample', 'egress']),
+    );
     const downRun = await cli(['down', '--yes'], { env: fakes.env });
     expect(downRun.code).toBe(0);
     expect(fakes.state().clusters).toEqual({});
-    expect(await cli(['status'], { env: fakes.env })).toMatchObject({ code: 1, stderr: expect.stringMatching(/no lab "egress-lab"/) });
+    expect(await cli(['status'], { env: fakes.env })).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/no lab "egress-lab"/),
+    });
   });
 
   it('--json prints one JSON event per line, ending with the result, and no licence', async () => {
@@ -45,20 +59,40 @@ describe('egress-lab up / status / down, spawned against the fakes', () => {
     const env = { ...fakes.env, GLOO_MESH_LICENSE_KEY: canary, AGENTGATEWAY_LICENSE_KEY: canary };
     const r = await cli(['up', '--profile', 'kind-enterprise', '--yes', '--json'], { env });
     expect(r.code, r.stderr).toBe(0);
-    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; step?: string });
-    expect(events[0]).toMatchObject({ type: 'doctor', findings: expect.arrayContaining([expect.objectContaining({ check: 'docker', level: 'ok' })]) });
-    expect(new Set(events.map((e) => e.type))).toEqual(new Set(['doctor', 'started', 'output', 'done', 'verify', 'result']));
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; step?: string });
+    expect(events[0]).toMatchObject({
+      type: 'doctor',
+      findings: expect.arrayContaining([expect.objectContaining({ check: 'docker', level: 'ok' })]),
+    });
+    expect(new Set(events.map((e) => e.type))).toEqual(
+      new Set(['doctor', 'started', 'output', 'done', 'verify', 'result']),
+    );
     expect(events.at(-2)).toMatchObject({ type: 'verify', report: { ok: true, stack: 'enterprise' } });
     expect(events.at(-1)).toMatchObject({ type: 'result', ok: true, verified: true, lab: 'egress-lab' });
-    expect(events.filter((e) => e.type === 'done').map((e) => e.step)).toEqual(expect.arrayContaining(['cluster', 'istiod', 'waypoint', 'egress']));
+    expect(events.filter((e) => e.type === 'done').map((e) => e.step)).toEqual(
+      expect.arrayContaining(['cluster', 'istiod', 'waypoint', 'egress']),
+    );
     expect(r.stdout + r.stderr).not.toContain(canary);
   });
 
   it('a failing step exits 1 naming the step and the command', async () => {
-    fakes.update((s) => (s.faults = [{ match: '^helm upgrade --install ztunnel ', stderr: 'Error: INSTALLATION FAILED: timed out waiting for the condition' }]));
+    fakes.update(
+      (s) =>
+        (s.faults = [
+          {
+            match: '^helm upgrade --install ztunnel ',
+            stderr: 'Error: INSTALLATION FAILED: timed out waiting for the condition',
+          },
+        ]),
+    );
     const r = await cli(['up', '--profile', 'kind', '--yes'], { env: fakes.env });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^egress-lab: step ztunnel failed: helm upgrade --install ztunnel .* failed \(exit 1\): Error: INSTALLATION FAILED: timed out waiting for the condition$/m);
+    expect(r.stderr).toMatch(
+      /^egress-lab: step ztunnel failed: helm upgrade --install ztunnel .* failed \(exit 1\): Error: INSTALLATION FAILED: timed out waiting for the condition$/m,
+    );
   });
 
   it('without Docker: exit 1 with the findings, nothing created', async () => {
@@ -74,12 +108,17 @@ describe('egress-lab up / status / down, spawned against the fakes', () => {
     const args = ['up', '--profile', 'gke-full', '--gke-location', 'europe-west1-b'];
     const closed = await cli(args, { env: fakes.env });
     expect(closed.code).toBe(2);
-    expect(closed.stderr).toMatch(/"GCP project ID" needs an answer and this run is not interactive: pass --gke-project ID/);
+    expect(closed.stderr).toMatch(
+      /"GCP project ID" needs an answer and this run is not interactive: pass --gke-project ID/,
+    );
     const open = await withOpenStdin(args, fakes.env);
     expect(open.killed).toBe(false);
     expect(open.code).toBe(2);
     expect(open.stderr).toMatch(/pass --gke-project ID/);
-    const confirm = await withOpenStdin(['up', '--profile', 'gke-full', '--gke-project', 'demo-project-1', '--gke-location', 'europe-west1-b'], fakes.env);
+    const confirm = await withOpenStdin(
+      ['up', '--profile', 'gke-full', '--gke-project', 'demo-project-1', '--gke-location', 'europe-west1-b'],
+      fakes.env,
+    );
     expect(confirm).toMatchObject({ code: 2, killed: false, stderr: expect.stringMatching(/pass --yes/) });
     expect(fakes.state().clusters).toEqual({});
   });

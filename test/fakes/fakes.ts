@@ -8,7 +8,10 @@ import { handle } from './programs.mjs';
 
 const CLIENT = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'client.sh'), 'utf8');
 
-type Handle = (dir: string, req: { bin: string; argv: string[]; stdin: string | null; cwd: string; kubeconfigEnv: string; killed: () => boolean }) => Promise<{ stdout: string; stderr: string; code: number }>;
+type Handle = (
+  dir: string,
+  req: { bin: string; argv: string[]; stdin: string | null; cwd: string; kubeconfigEnv: string; killed: () => boolean },
+) => Promise<{ stdout: string; stderr: string; code: number }>;
 
 /**
  * Reads one request (NUL-separated name, folder, KUBECONFIG, argument count, arguments, stdin length,
@@ -65,7 +68,14 @@ export interface FakeCluster {
   project?: string;
   location?: string;
   crds: Record<string, { group: string; kind: string }>;
-  objects: Record<string, { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> } }>;
+  objects: Record<
+    string,
+    {
+      apiVersion: string;
+      kind: string;
+      metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+    }
+  >;
   releases: Record<string, { name: string; namespace: string; chart: string; version: string; values: unknown }>;
   namespaces: string[];
 }
@@ -93,7 +103,10 @@ export async function createFakes() {
   const server: Server = createServer((socket) => serve(dir, socket));
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', () => ok()));
   const userKubeconfig = join(dir, 'user-kubeconfig');
-  writeFileSync(userKubeconfig, 'apiVersion: v1\nkind: Config\ncurrent-context: production\ncontexts:\n- name: production\n  context: {cluster: prod, user: admin}\n');
+  writeFileSync(
+    userKubeconfig,
+    'apiVersion: v1\nkind: Config\ncurrent-context: production\ncontexts:\n- name: production\n  context: {cluster: prod, user: admin}\n',
+  );
   const initial: FakeState = { docker: true, clusters: {}, faults: [], delays: [] };
   writeFileSync(join(dir, 'state.json'), JSON.stringify(initial));
   const env: NodeJS.ProcessEnv = {
@@ -105,7 +118,16 @@ export async function createFakes() {
     KUBECONFIG: userKubeconfig,
     CI: 'true',
   };
-  for (const v of ['GLOO_MESH_LICENSE_KEY', 'GLOO_GATEWAY_LICENSE_KEY', 'AGENTGATEWAY_LICENSE_KEY', 'HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy']) delete env[v];
+  for (const v of [
+    'GLOO_MESH_LICENSE_KEY',
+    'GLOO_GATEWAY_LICENSE_KEY',
+    'AGENTGATEWAY_LICENSE_KEY',
+    'HTTP_PROXY',
+    'HTTPS_PROXY',
+    'http_proxy',
+    'https_proxy',
+  ])
+    delete env[v];
   const stateFile = join(dir, 'state.json');
   return {
     dir,
@@ -118,7 +140,14 @@ export async function createFakes() {
       change(s);
       writeFileSync(stateFile, JSON.stringify(s));
     },
-    calls: (): Call[] => (existsSync(join(dir, 'calls.jsonl')) ? readFileSync(join(dir, 'calls.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Call) : []),
+    calls: (): Call[] =>
+      existsSync(join(dir, 'calls.jsonl'))
+        ? readFileSync(join(dir, 'calls.jsonl'), 'utf8')
+            .trim()
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as Call)
+        : [],
     clearCalls: () => rmSync(join(dir, 'calls.jsonl'), { force: true }),
     cleanup: () => {
       server.close();

@@ -9,9 +9,11 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeF
 import { join, resolve } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 
-
 class Fail extends Error {
-  constructor(message, code = 1) { super(message); this.code = code; }
+  constructor(message, code = 1) {
+    super(message);
+    this.code = code;
+  }
 }
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -23,33 +25,73 @@ function withState(dir, fn) {
   try {
     return fn(state);
   } finally {
-    writeFileSync(stateFile + '.tmp', JSON.stringify(state, null, 1));
-    renameSync(stateFile + '.tmp', stateFile);
+    writeFileSync(`${stateFile}.tmp`, JSON.stringify(state, null, 1));
+    renameSync(`${stateFile}.tmp`, stateFile);
   }
 }
 
 // ---- what the charts and the Gateway API release install -------------------------------------------------
 const GATEWAY_API_CRDS = [
-  ['gatewayclasses', 'gateway.networking.k8s.io', 'GatewayClass'], ['gateways', 'gateway.networking.k8s.io', 'Gateway'],
-  ['httproutes', 'gateway.networking.k8s.io', 'HTTPRoute'], ['grpcroutes', 'gateway.networking.k8s.io', 'GRPCRoute'],
-  ['referencegrants', 'gateway.networking.k8s.io', 'ReferenceGrant'], ['backendtlspolicies', 'gateway.networking.k8s.io', 'BackendTLSPolicy'],
-  ['tcproutes', 'gateway.networking.k8s.io', 'TCPRoute'], ['tlsroutes', 'gateway.networking.k8s.io', 'TLSRoute'],
-  ['udproutes', 'gateway.networking.k8s.io', 'UDPRoute'], ['xbackendtrafficpolicies', 'gateway.networking.x-k8s.io', 'XBackendTrafficPolicy'],
-  ['xlistenersets', 'gateway.networking.x-k8s.io', 'XListenerSet'], ['xmeshes', 'gateway.networking.x-k8s.io', 'XMesh'],
+  ['gatewayclasses', 'gateway.networking.k8s.io', 'GatewayClass'],
+  ['gateways', 'gateway.networking.k8s.io', 'Gateway'],
+  ['httproutes', 'gateway.networking.k8s.io', 'HTTPRoute'],
+  ['grpcroutes', 'gateway.networking.k8s.io', 'GRPCRoute'],
+  ['referencegrants', 'gateway.networking.k8s.io', 'ReferenceGrant'],
+  ['backendtlspolicies', 'gateway.networking.k8s.io', 'BackendTLSPolicy'],
+  ['tcproutes', 'gateway.networking.k8s.io', 'TCPRoute'],
+  ['tlsroutes', 'gateway.networking.k8s.io', 'TLSRoute'],
+  ['udproutes', 'gateway.networking.k8s.io', 'UDPRoute'],
+  ['xbackendtrafficpolicies', 'gateway.networking.x-k8s.io', 'XBackendTrafficPolicy'],
+  ['xlistenersets', 'gateway.networking.x-k8s.io', 'XListenerSet'],
+  ['xmeshes', 'gateway.networking.x-k8s.io', 'XMesh'],
 ];
 const CHARTS = {
-  base: { crds: [['serviceentries', 'networking.istio.io', 'ServiceEntry'], ['destinationrules', 'networking.istio.io', 'DestinationRule'], ['authorizationpolicies', 'security.istio.io', 'AuthorizationPolicy']] },
+  base: {
+    crds: [
+      ['serviceentries', 'networking.istio.io', 'ServiceEntry'],
+      ['destinationrules', 'networking.istio.io', 'DestinationRule'],
+      ['authorizationpolicies', 'security.istio.io', 'AuthorizationPolicy'],
+    ],
+  },
   istiod: { workloads: [['Deployment', 'istiod']] },
   cni: { workloads: [['DaemonSet', 'istio-cni-node']] },
   ztunnel: { workloads: [['DaemonSet', 'ztunnel']] },
-  'agentgateway-crds': { crds: [['agentgatewaypolicies', 'agentgateway.dev', 'AgentgatewayPolicy'], ['agentgatewaybackends', 'agentgateway.dev', 'AgentgatewayBackend'], ['agentgatewayparameters', 'agentgateway.dev', 'AgentgatewayParameters']] },
+  'agentgateway-crds': {
+    crds: [
+      ['agentgatewaypolicies', 'agentgateway.dev', 'AgentgatewayPolicy'],
+      ['agentgatewaybackends', 'agentgateway.dev', 'AgentgatewayBackend'],
+      ['agentgatewayparameters', 'agentgateway.dev', 'AgentgatewayParameters'],
+    ],
+  },
   agentgateway: { workloads: [['Deployment', 'agentgateway']], classes: ['agentgateway'] },
-  'enterprise-agentgateway-crds': { crds: [['enterpriseagentgatewayparameters', 'enterpriseagentgateway.solo.io', 'EnterpriseAgentgatewayParameters'], ['enterpriseagentgatewaypolicies', 'enterpriseagentgateway.solo.io', 'EnterpriseAgentgatewayPolicy'], ['agentgatewaypolicies', 'agentgateway.dev', 'AgentgatewayPolicy'], ['agentgatewaybackends', 'agentgateway.dev', 'AgentgatewayBackend'], ['agentgatewayparameters', 'agentgateway.dev', 'AgentgatewayParameters']] },
+  'enterprise-agentgateway-crds': {
+    crds: [
+      ['enterpriseagentgatewayparameters', 'enterpriseagentgateway.solo.io', 'EnterpriseAgentgatewayParameters'],
+      ['enterpriseagentgatewaypolicies', 'enterpriseagentgateway.solo.io', 'EnterpriseAgentgatewayPolicy'],
+      ['agentgatewaypolicies', 'agentgateway.dev', 'AgentgatewayPolicy'],
+      ['agentgatewaybackends', 'agentgateway.dev', 'AgentgatewayBackend'],
+      ['agentgatewayparameters', 'agentgateway.dev', 'AgentgatewayParameters'],
+    ],
+  },
   'enterprise-agentgateway': { workloads: [['Deployment', 'enterprise-agentgateway']] },
-  'gloo-gateway-crds': { crds: [['gatewayparameters', 'gateway.kgateway.dev', 'GatewayParameters'], ['agentgatewaypolicies', 'gateway.kgateway.dev', 'AgentgatewayPolicy']] },
+  'gloo-gateway-crds': {
+    crds: [
+      ['gatewayparameters', 'gateway.kgateway.dev', 'GatewayParameters'],
+      ['agentgatewaypolicies', 'gateway.kgateway.dev', 'AgentgatewayPolicy'],
+    ],
+  },
   'gloo-gateway': { workloads: [['Deployment', 'gloo-gateway']] },
 };
-const CORE = { Namespace: 'v1', ConfigMap: 'v1', Service: 'v1', ServiceAccount: 'v1', ResourceQuota: 'v1', Deployment: 'apps/v1', DaemonSet: 'apps/v1', NetworkPolicy: 'networking.k8s.io/v1' };
+const CORE = {
+  Namespace: 'v1',
+  ConfigMap: 'v1',
+  Service: 'v1',
+  ServiceAccount: 'v1',
+  ResourceQuota: 'v1',
+  Deployment: 'apps/v1',
+  DaemonSet: 'apps/v1',
+  NetworkPolicy: 'networking.k8s.io/v1',
+};
 const CLUSTER_SCOPED = new Set(['Namespace', 'GatewayClass', 'CustomResourceDefinition']);
 const BASE_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
@@ -57,18 +99,34 @@ const BASE_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lea
 function take(args, ...names) {
   for (const name of names) {
     const i = args.indexOf(name);
-    if (i >= 0) { const v = args[i + 1]; args.splice(i, 2); return v; }
+    if (i >= 0) {
+      const v = args[i + 1];
+      args.splice(i, 2);
+      return v;
+    }
     const eq = args.findIndex((a) => a.startsWith(`${name}=`));
-    if (eq >= 0) { const v = args[eq].slice(name.length + 1); args.splice(eq, 1); return v; }
+    if (eq >= 0) {
+      const v = args[eq].slice(name.length + 1);
+      args.splice(eq, 1);
+      return v;
+    }
   }
   return undefined;
 }
-const flag = (args, name) => { const i = args.indexOf(name); if (i >= 0) { args.splice(i, 1); return true; } return false; };
+const flag = (args, name) => {
+  const i = args.indexOf(name);
+  if (i >= 0) {
+    args.splice(i, 1);
+    return true;
+  }
+  return false;
+};
 const objKey = (kind, ns, name) => `${kind}|${ns ?? ''}|${name}`;
 
 function writeKubeconfig(file, context, server) {
-  const cfg = existsSync(file) ? parse(readFileSync(file, 'utf8')) ?? {} : {};
-  cfg.apiVersion = 'v1'; cfg.kind = 'Config';
+  const cfg = existsSync(file) ? (parse(readFileSync(file, 'utf8')) ?? {}) : {};
+  cfg.apiVersion = 'v1';
+  cfg.kind = 'Config';
   const put = (list, entry) => [...(list ?? []).filter((e) => e.name !== entry.name), entry];
   cfg.clusters = put(cfg.clusters, { name: context, cluster: { server } });
   cfg.users = put(cfg.users, { name: context, user: { token: 'fake-token' } });
@@ -87,7 +145,10 @@ function removeContext(file, context) {
 
 /** The cluster a kube call targets: --kubeconfig and --context are required, as egress-lab promises. */
 function targetCluster(state, kubeconfig, context, bin) {
-  if (!kubeconfig) throw new Fail(`fake ${bin}: called without --kubeconfig (egress-lab must never fall back to the user's KUBECONFIG)`);
+  if (!kubeconfig)
+    throw new Fail(
+      `fake ${bin}: called without --kubeconfig (egress-lab must never fall back to the user's KUBECONFIG)`,
+    );
   if (!context) throw new Fail(`fake ${bin}: called without a context flag`);
   if (!existsSync(kubeconfig)) throw new Fail(`error: stat ${kubeconfig}: no such file or directory`);
   const cfg = parse(readFileSync(kubeconfig, 'utf8'));
@@ -102,7 +163,16 @@ function targetCluster(state, kubeconfig, context, bin) {
 function newCluster(state, platform, extra = {}) {
   state.nextPort = (state.nextPort ?? 40000) + 1;
   const uid = `${state.nextPort.toString(16)}-${Math.random().toString(16).slice(2, 10)}`;
-  return { platform, server: `https://127.0.0.1:${state.nextPort}`, uid, crds: {}, objects: {}, releases: {}, namespaces: [...BASE_NAMESPACES], ...extra };
+  return {
+    platform,
+    server: `https://127.0.0.1:${state.nextPort}`,
+    uid,
+    crds: {},
+    objects: {},
+    releases: {},
+    namespaces: [...BASE_NAMESPACES],
+    ...extra,
+  };
 }
 
 function kindKnown(cluster, apiVersion, kind) {
@@ -113,7 +183,8 @@ function kindKnown(cluster, apiVersion, kind) {
 
 // ---- programs --------------------------------------------------------------------------------------------
 function docker(state, args) {
-  if (!state.docker) throw new Fail('Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?');
+  if (!state.docker)
+    throw new Fail('Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?');
   state.images ??= [];
   if (args[0] === 'info') return '28.2.2\n';
   if (args[0] === 'image' && args[1] === 'inspect') {
@@ -126,16 +197,20 @@ function docker(state, args) {
   if (args[0] === 'pull') {
     const image = args.at(-1);
     if (!take(args, '--platform')) throw new Fail('fake docker: pull without --platform');
-    if ((state.unpullable ?? []).includes(image)) throw new Fail(`Error response from daemon: manifest for ${image} not found: manifest unknown`);
+    if ((state.unpullable ?? []).includes(image))
+      throw new Fail(`Error response from daemon: manifest for ${image} not found: manifest unknown`);
     state.images.push(image);
     state.pulled = [...(state.pulled ?? []), image];
     return `${image.split(':').at(-1)}: Pulling from ${image}\nStatus: Downloaded newer image for ${image}\n`;
   }
   if (args[0] === 'save') {
-    if (!take(args, '--platform')) throw new Fail('fake docker: save without --platform (kind load would hit the containerd image store problem)');
+    if (!take(args, '--platform'))
+      throw new Fail('fake docker: save without --platform (kind load would hit the containerd image store problem)');
     const out = take(args, '-o');
     const images = args.slice(1);
-    for (const image of images) if (!state.images.includes(image)) throw new Fail(`Error response from daemon: reference does not exist: ${image}`);
+    for (const image of images)
+      if (!state.images.includes(image))
+        throw new Fail(`Error response from daemon: reference does not exist: ${image}`);
     writeFileSync(out, JSON.stringify(images));
     return '';
   }
@@ -150,19 +225,26 @@ function kind(state, args, ctx) {
   if (args[0] === 'version') return 'kind v0.33.0 go1.24.6 linux/amd64\n';
   const name = take(args, '--name') ?? 'kind';
   const kubeconfig = take(args, '--kubeconfig');
-  if (args[0] === 'get' && args[1] === 'clusters') return Object.keys(state.clusters).filter((n) => state.clusters[n].platform === 'kind').map((n) => `${n}\n`).join('');
+  if (args[0] === 'get' && args[1] === 'clusters')
+    return Object.keys(state.clusters)
+      .filter((n) => state.clusters[n].platform === 'kind')
+      .map((n) => `${n}\n`)
+      .join('');
   if (args[0] === 'create' && args[1] === 'cluster') {
     if (!state.docker) throw new Fail('ERROR: failed to create cluster: failed to get docker info');
     const config = take(args, '--config');
     const cfg = parse(readFileSync(resolve(ctx.cwd, config), 'utf8'));
-    if (cfg.kind !== 'Cluster' || cfg.apiVersion !== 'kind.x-k8s.io/v1alpha4') throw new Fail('ERROR: failed to create cluster: invalid config');
-    if (state.clusters[name]) throw new Fail(`ERROR: failed to create cluster: node(s) already exist for a cluster with the name "${name}"`);
+    if (cfg.kind !== 'Cluster' || cfg.apiVersion !== 'kind.x-k8s.io/v1alpha4')
+      throw new Fail('ERROR: failed to create cluster: invalid config');
+    if (state.clusters[name])
+      throw new Fail(`ERROR: failed to create cluster: node(s) already exist for a cluster with the name "${name}"`);
     state.clusters[name] = newCluster(state, 'kind', { nodes: cfg.nodes.length });
     writeKubeconfig(kubeconfig, `kind-${name}`, state.clusters[name].server);
     return `Creating cluster "${name}" ...\n`;
   }
   if (args[0] === 'export' && args[1] === 'kubeconfig') {
-    if (!state.clusters[name]) throw new Fail(`ERROR: could not locate any control plane nodes for cluster named '${name}'`);
+    if (!state.clusters[name])
+      throw new Fail(`ERROR: could not locate any control plane nodes for cluster named '${name}'`);
     writeKubeconfig(kubeconfig, `kind-${name}`, state.clusters[name].server);
     return '';
   }
@@ -191,21 +273,32 @@ function gcloud(state, args, ctx) {
   const key = `gke/${project}/${location}/${name}`;
   if (verb === 'list') {
     const filter = take(args, '--filter')?.replace(/^name=/, '');
-    return Object.entries(state.clusters).filter(([k, c]) => c.platform === 'gke' && c.project === project && (!filter || c.name === filter)).map(([, c]) => `${c.name}\n`).join('');
+    return Object.entries(state.clusters)
+      .filter(([_k, c]) => c.platform === 'gke' && c.project === project && (!filter || c.name === filter))
+      .map(([, c]) => `${c.name}\n`)
+      .join('');
   }
   if (verb === 'create') {
-    if (state.clusters[key]) throw new Fail(`ERROR: (gcloud.container.clusters.create) ResponseError: code=409, message=Already exists: projects/${project}/locations/${location}/clusters/${name}.`);
+    if (state.clusters[key])
+      throw new Fail(
+        `ERROR: (gcloud.container.clusters.create) ResponseError: code=409, message=Already exists: projects/${project}/locations/${location}/clusters/${name}.`,
+      );
     state.clusters[key] = newCluster(state, 'gke', { name, project, location, createdBy: 'gcloud create' });
     return `Creating cluster ${name} in ${location}...done.\n`;
   }
   if (verb === 'get-credentials') {
-    if (!state.clusters[key]) throw new Fail(`ERROR: (gcloud.container.clusters.get-credentials) ResponseError: code=404, message=Not found: projects/${project}/locations/${location}/clusters/${name}.`);
-    if (!ctx.kubeconfigEnv) throw new Fail('fake gcloud: get-credentials without KUBECONFIG would write the user\'s ~/.kube/config');
+    if (!state.clusters[key])
+      throw new Fail(
+        `ERROR: (gcloud.container.clusters.get-credentials) ResponseError: code=404, message=Not found: projects/${project}/locations/${location}/clusters/${name}.`,
+      );
+    if (!ctx.kubeconfigEnv)
+      throw new Fail("fake gcloud: get-credentials without KUBECONFIG would write the user's ~/.kube/config");
     writeKubeconfig(ctx.kubeconfigEnv, `gke_${project}_${location}_${name}`, state.clusters[key].server);
     return 'Fetching cluster endpoint and auth data.\nkubeconfig entry generated.\n';
   }
   if (verb === 'delete') {
-    if (!state.clusters[key]) throw new Fail(`ERROR: (gcloud.container.clusters.delete) ResponseError: code=404, message=Not found`);
+    if (!state.clusters[key])
+      throw new Fail(`ERROR: (gcloud.container.clusters.delete) ResponseError: code=404, message=Not found`);
     delete state.clusters[key];
     return `Deleting cluster ${name}...done.\n`;
   }
@@ -215,7 +308,8 @@ function gcloud(state, args, ctx) {
 function removeRelease(cluster, id) {
   const rel = cluster.releases[id];
   const effects = CHARTS[rel.chartName] ?? {};
-  for (const [, , kind] of effects.crds ?? []) for (const [n, c] of Object.entries(cluster.crds)) if (c.kind === kind && c.release === id) delete cluster.crds[n];
+  for (const [, , kind] of effects.crds ?? [])
+    for (const [n, c] of Object.entries(cluster.crds)) if (c.kind === kind && c.release === id) delete cluster.crds[n];
   for (const [kind, name] of effects.workloads ?? []) delete cluster.objects[objKey(kind, rel.namespace, name)];
   for (const cls of effects.classes ?? []) delete cluster.objects[objKey('GatewayClass', '', cls)];
   delete cluster.releases[id];
@@ -238,14 +332,28 @@ function helm(state, args, ctx) {
     const chartName = chart.split('/').at(-1);
     if (!CHARTS[chartName]) throw new Fail(`Error: chart "${chart}" not found${repo ? ` in ${repo}` : ''}`);
     if (!cluster.namespaces.includes(namespace)) {
-      if (!args.includes('--create-namespace')) throw new Fail(`Error: create: failed to create: namespaces "${namespace}" not found`);
+      if (!args.includes('--create-namespace'))
+        throw new Fail(`Error: create: failed to create: namespaces "${namespace}" not found`);
       cluster.namespaces.push(namespace);
     }
     const id = `${namespace}/${name}`;
     const effects = CHARTS[chartName];
-    for (const [plural, group, kind] of effects.crds ?? []) cluster.crds[`${plural}.${group}`] = { group, kind, release: id };
-    for (const [kind, wname] of effects.workloads ?? []) cluster.objects[objKey(kind, namespace, wname)] = { apiVersion: 'apps/v1', kind, metadata: { name: wname, namespace }, spec: { replicas: 1 }, status: { readyReplicas: 1 } };
-    for (const cls of effects.classes ?? []) cluster.objects[objKey('GatewayClass', '', cls)] = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: cls } };
+    for (const [plural, group, kind] of effects.crds ?? [])
+      cluster.crds[`${plural}.${group}`] = { group, kind, release: id };
+    for (const [kind, wname] of effects.workloads ?? [])
+      cluster.objects[objKey(kind, namespace, wname)] = {
+        apiVersion: 'apps/v1',
+        kind,
+        metadata: { name: wname, namespace },
+        spec: { replicas: 1 },
+        status: { readyReplicas: 1 },
+      };
+    for (const cls of effects.classes ?? [])
+      cluster.objects[objKey('GatewayClass', '', cls)] = {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'GatewayClass',
+        metadata: { name: cls },
+      };
     const revision = (cluster.releases[id]?.revision ?? 0) + 1;
     cluster.releases[id] = { name, namespace, chart, chartName, repo, version, values: parsedValues, revision };
     return `Release "${name}" has been ${revision > 1 ? 'upgraded' : 'installed'}. Happy Helming!\n`;
@@ -259,7 +367,7 @@ function helm(state, args, ctx) {
   if (args[0] === 'status') {
     const rel = cluster.releases[`${namespace}/${args[1]}`];
     if (!rel) throw new Fail('Error: release: not found');
-    return JSON.stringify({ name: rel.name, info: { status: 'deployed' }, version: rel.revision }) + '\n';
+    return `${JSON.stringify({ name: rel.name, info: { status: 'deployed' }, version: rel.revision })}\n`;
   }
   throw new Fail(`fake helm: unsupported ${args.join(' ')}`);
 }
@@ -268,21 +376,36 @@ function applyDocs(cluster, docs, output) {
   const lines = [];
   for (const o of docs) {
     const { apiVersion, kind, metadata = {} } = o;
-    if (!kindKnown(cluster, apiVersion, kind)) throw new Fail(`error: resource mapping not found for name: "${metadata.name}" namespace: "${metadata.namespace ?? ''}" from "STDIN": no matches for kind "${kind}" in version "${apiVersion}"\nensure CRDs are installed first`);
-    const ns = CLUSTER_SCOPED.has(kind) ? undefined : metadata.namespace ?? 'default';
-    if (ns && !cluster.namespaces.includes(ns)) throw new Fail(`Error from server (NotFound): error when creating "STDIN": namespaces "${ns}" not found`);
+    if (!kindKnown(cluster, apiVersion, kind))
+      throw new Fail(
+        `error: resource mapping not found for name: "${metadata.name}" namespace: "${metadata.namespace ?? ''}" from "STDIN": no matches for kind "${kind}" in version "${apiVersion}"\nensure CRDs are installed first`,
+      );
+    const ns = CLUSTER_SCOPED.has(kind) ? undefined : (metadata.namespace ?? 'default');
+    if (ns && !cluster.namespaces.includes(ns))
+      throw new Fail(`Error from server (NotFound): error when creating "STDIN": namespaces "${ns}" not found`);
     if (kind === 'Namespace' && !cluster.namespaces.includes(metadata.name)) cluster.namespaces.push(metadata.name);
     const stored = structuredClone(o);
     if (kind === 'Deployment') stored.status = { readyReplicas: o.spec?.replicas ?? 1 };
     if (kind === 'Gateway') {
       const classKnown = Boolean(cluster.objects[objKey('GatewayClass', '', o.spec.gatewayClassName)]);
       stored.status = { conditions: [{ type: 'Programmed', status: classKnown ? 'True' : 'Unknown' }] };
-      cluster.objects[objKey('Deployment', ns, metadata.name)] = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: metadata.name, namespace: ns }, spec: { replicas: 1 }, status: { readyReplicas: classKnown ? 1 : 0 }, ownedBy: 'Gateway' };
+      cluster.objects[objKey('Deployment', ns, metadata.name)] = {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: metadata.name, namespace: ns },
+        spec: { replicas: 1 },
+        status: { readyReplicas: classKnown ? 1 : 0 },
+        ownedBy: 'Gateway',
+      };
     }
     cluster.objects[objKey(kind, ns, metadata.name)] = stored;
-    lines.push(output === 'name' ? `${kind.toLowerCase()}/${metadata.name}` : `${kind.toLowerCase()}/${metadata.name} serverside-applied`);
+    lines.push(
+      output === 'name'
+        ? `${kind.toLowerCase()}/${metadata.name}`
+        : `${kind.toLowerCase()}/${metadata.name} serverside-applied`,
+    );
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 function deleteObject(cluster, kind, ns, name) {
@@ -300,7 +423,15 @@ function notFound(resource, name) {
 }
 
 function findByResource(cluster, resource, ns, name) {
-  const kind = { deploy: 'Deployment', deployment: 'Deployment', 'deployment.apps': 'Deployment', ds: 'DaemonSet', daemonset: 'DaemonSet', gateway: 'Gateway', 'gateway.gateway.networking.k8s.io': 'Gateway' }[resource];
+  const kind = {
+    deploy: 'Deployment',
+    deployment: 'Deployment',
+    'deployment.apps': 'Deployment',
+    ds: 'DaemonSet',
+    daemonset: 'DaemonSet',
+    gateway: 'Gateway',
+    'gateway.gateway.networking.k8s.io': 'Gateway',
+  }[resource];
   if (kind) return cluster.objects[objKey(kind, ns, name)];
   if (resource === 'crd') return cluster.crds[name];
   return Object.values(cluster.objects).find((o) => {
@@ -316,7 +447,8 @@ const SRC = { ip: '10.244.1.7', port: 40312 };
 
 function addLog(cluster, ns, workload, line) {
   cluster.logs ??= {};
-  (cluster.logs[`${ns}/${workload}`] ??= []).push({ at: new Date().toISOString(), line });
+  cluster.logs[`${ns}/${workload}`] ??= [];
+  cluster.logs[`${ns}/${workload}`].push({ at: new Date().toISOString(), line });
 }
 
 function curlArgs(args) {
@@ -334,7 +466,8 @@ function curlArgs(args) {
 }
 
 const objectsOf = (cluster, kind) => Object.values(cluster.objects).filter((o) => o.kind === kind);
-const hostMatches = (pattern, host) => pattern === host || (pattern.startsWith('*.') && host.endsWith(pattern.slice(1)));
+const hostMatches = (pattern, host) =>
+  pattern === host || (pattern.startsWith('*.') && host.endsWith(pattern.slice(1)));
 
 function emulateCurl(state, cluster, ns, args) {
   const scenario = state.scenario ?? {};
@@ -342,34 +475,74 @@ function emulateCurl(state, cluster, ns, args) {
   const host = url.hostname;
   const path = url.pathname + url.search;
   const reply = (status, body) => `${body}${format.replace('%{http_code}', String(status)).replace(/\\n/g, '\n')}`;
-  const fail = (code, message) => { throw new Fail(`curl: (${code}) ${message}\ncommand terminated with exit code ${code}`, code); };
-  if (scenario.warmupFailures > 0) { scenario.warmupFailures--; fail(6, `Could not resolve host: ${host}`); }
+  const fail = (code, message) => {
+    throw new Fail(`curl: (${code}) ${message}\ncommand terminated with exit code ${code}`, code);
+  };
+  if (scenario.warmupFailures > 0) {
+    scenario.warmupFailures--;
+    fail(6, `Could not resolve host: ${host}`);
+  }
   const gateway = cluster.objects[objKey('Gateway', 'common-infrastructure', 'egress-gateway')];
   const programmed = gateway?.status?.conditions?.some((c) => c.type === 'Programmed' && c.status === 'True');
-  const serviceEntry = objectsOf(cluster, 'ServiceEntry').some((o) => o.metadata.labels?.['istio.io/use-waypoint'] === 'egress-gateway' && (o.spec.hosts ?? []).some((h) => hostMatches(h, host)));
-  const egressPolicies = Object.values(cluster.releases).some((r) => r.chartName === 'ztunnel' && (r.values?.egressPolicies ?? []).some((p) => p.policy === 'Gateway'));
-  const blocked = objectsOf(cluster, 'NetworkPolicy').some((o) => o.metadata.namespace === ns && (o.spec.policyTypes ?? []).includes('Egress'));
-  const echo = (extra = {}) => JSON.stringify({ headers: { Accept: ['*/*'], Host: [host], 'User-Agent': ['curl/8.16.0'], ...extra } }, null, 2);
+  const serviceEntry = objectsOf(cluster, 'ServiceEntry').some(
+    (o) =>
+      o.metadata.labels?.['istio.io/use-waypoint'] === 'egress-gateway' &&
+      (o.spec.hosts ?? []).some((h) => hostMatches(h, host)),
+  );
+  const egressPolicies = Object.values(cluster.releases).some(
+    (r) => r.chartName === 'ztunnel' && (r.values?.egressPolicies ?? []).some((p) => p.policy === 'Gateway'),
+  );
+  const blocked = objectsOf(cluster, 'NetworkPolicy').some(
+    (o) => o.metadata.namespace === ns && (o.spec.policyTypes ?? []).includes('Egress'),
+  );
+  const echo = (extra = {}) =>
+    JSON.stringify({ headers: { Accept: ['*/*'], Host: [host], 'User-Agent': ['curl/8.16.0'], ...extra } }, null, 2);
   if (scenario.bypassGateway || !programmed || !(serviceEntry || egressPolicies)) {
     if (blocked && !scenario.bypassGateway) fail(28, 'Connection timed out after 10002 milliseconds');
     return reply(200, path.startsWith('/headers') ? echo() : '<html>direct</html>');
   }
-  const gatewayLog = (status) => addLog(cluster, 'common-infrastructure', 'egress-gateway', `${new Date().toISOString()}\tinfo\trequest gateway=common-infrastructure/egress-gateway listener=mesh route=_waypoint-default endpoint=${host}:80 src.addr=${SRC.ip}:${SRC.port} http.method=GET http.host=${host} http.path=${path} http.version=HTTP/1.1 http.status=${status} protocol=http duration=14ms`);
-  const extAuth = Object.values(cluster.objects).some((o) => /AgentgatewayPolicy$/.test(o.kind) && o.spec?.traffic?.extAuth);
+  const gatewayLog = (status) =>
+    addLog(
+      cluster,
+      'common-infrastructure',
+      'egress-gateway',
+      `${new Date().toISOString()}\tinfo\trequest gateway=common-infrastructure/egress-gateway listener=mesh route=_waypoint-default endpoint=${host}:80 src.addr=${SRC.ip}:${SRC.port} http.method=GET http.host=${host} http.path=${path} http.version=HTTP/1.1 http.status=${status} protocol=http duration=14ms`,
+    );
+  const extAuth = Object.values(cluster.objects).some(
+    (o) => /AgentgatewayPolicy$/.test(o.kind) && o.spec?.traffic?.extAuth,
+  );
   let checked = {};
   if (extAuth) {
     const allow = headers.some((h) => /^x-ext-authz:\s*allow$/i.test(h)) && !scenario.extAuthzDenyAll;
     const d = new Date().toISOString().replace('T', ' ').slice(0, 19).replace(/-/g, '/');
-    addLog(cluster, 'common-infrastructure', 'ext-authz', `${d} [gRPCv3][${allow ? 'allowed' : 'denied'}]: ${host}${path}, attributes: source:{address:{socket_address:{address:"${SRC.ip}" port_value:${SRC.port}}} principal:"spiffe://cluster.local/ns/${ns}/sa/sleep"} destination:{address:{socket_address:{address:"10.244.2.9" port_value:15008}}} request:{http:{method:"GET" path:"${path}" host:"${host}"}}`);
-    if (!allow) { gatewayLog(403); return reply(403, 'denied by ext_authz for not found header `x-ext-authz: allow` in the request'); }
+    addLog(
+      cluster,
+      'common-infrastructure',
+      'ext-authz',
+      `${d} [gRPCv3][${allow ? 'allowed' : 'denied'}]: ${host}${path}, attributes: source:{address:{socket_address:{address:"${SRC.ip}" port_value:${SRC.port}}} principal:"spiffe://cluster.local/ns/${ns}/sa/sleep"} destination:{address:{socket_address:{address:"10.244.2.9" port_value:15008}}} request:{http:{method:"GET" path:"${path}" host:"${host}"}}`,
+    );
+    if (!allow) {
+      gatewayLog(403);
+      return reply(403, 'denied by ext_authz for not found header `x-ext-authz: allow` in the request');
+    }
     checked = { 'X-Ext-Authz-Check-Result': ['allowed'] };
   }
   const squid = objectsOf(cluster, 'Deployment').find((o) => o.metadata.name === 'squid-proxy');
   if (squid) {
-    if (scenario.squidDown) { gatewayLog(503); return reply(503, 'upstream connect error or disconnect/reset before headers. reset reason: connection failure'); }
+    if (scenario.squidDown) {
+      gatewayLog(503);
+      return reply(503, 'upstream connect error or disconnect/reset before headers. reset reason: connection failure');
+    }
     const seedImage = objectsOf(cluster, 'GatewayParameters').length > 0;
     const epoch = (Date.now() / 1000).toFixed(3);
-    addLog(cluster, squid.metadata.namespace, 'squid-proxy', seedImage ? `${epoch}     12 ${SRC.ip} TCP_TUNNEL/200 811 CONNECT ${host}:80 - HIER_DIRECT/66.241.125.232 -` : `${epoch}     12 ${SRC.ip} TCP_MISS/200 811 GET http://${host}${path} - HIER_DIRECT/66.241.125.232 application/json`);
+    addLog(
+      cluster,
+      squid.metadata.namespace,
+      'squid-proxy',
+      seedImage
+        ? `${epoch}     12 ${SRC.ip} TCP_TUNNEL/200 811 CONNECT ${host}:80 - HIER_DIRECT/66.241.125.232 -`
+        : `${epoch}     12 ${SRC.ip} TCP_MISS/200 811 GET http://${host}${path} - HIER_DIRECT/66.241.125.232 application/json`,
+    );
   }
   gatewayLog(200);
   return reply(200, path.startsWith('/headers') ? echo(checked) : '<html>through the gateway</html>');
@@ -378,25 +551,41 @@ function emulateCurl(state, cluster, ns, args) {
 function workloadLogs(cluster, ns, workload, since) {
   const name = workload.split('/')[1];
   const kind = workload.startsWith('ds/') ? 'DaemonSet' : 'Deployment';
-  if (!cluster.objects[objKey(kind, ns, name)]) throw notFound(kind === 'DaemonSet' ? 'daemonsets.apps' : 'deployments.apps', name);
+  if (!cluster.objects[objKey(kind, ns, name)])
+    throw notFound(kind === 'DaemonSet' ? 'daemonsets.apps' : 'deployments.apps', name);
   const lines = (cluster.logs?.[`${ns}/${name}`] ?? []).filter((l) => !since || l.at >= since).map((l) => l.line);
-  return lines.length ? lines.join('\n') + '\n' : '';
+  return lines.length ? `${lines.join('\n')}\n` : '';
 }
 
 function kubectl(state, args, ctx) {
-  if (args[0] === 'version') return JSON.stringify({ clientVersion: { gitVersion: 'v1.33.1' } }) + '\n';
+  if (args[0] === 'version') return `${JSON.stringify({ clientVersion: { gitVersion: 'v1.33.1' } })}\n`;
   const cluster = targetCluster(state, take(args, '--kubeconfig'), take(args, '--context'), 'kubectl');
   const ns = take(args, '--namespace', '-n') ?? 'default';
   const output = take(args, '--output', '-o');
   const verb = args[0];
   if (verb === 'apply') {
     if (!flag(args, '--server-side')) throw new Fail('fake kubectl: apply without --server-side');
-    if (take(args, '--field-manager') !== 'egress-lab') throw new Fail('fake kubectl: apply without --field-manager egress-lab');
+    if (take(args, '--field-manager') !== 'egress-lab')
+      throw new Fail('fake kubectl: apply without --field-manager egress-lab');
     const file = take(args, '-f', '--filename');
-    if (file === '-') return applyDocs(cluster, parseAllDocuments(ctx.stdin).map((d) => d.toJS()).filter(Boolean), output);
-    if (/^https:\/\/github\.com\/kubernetes-sigs\/gateway-api\/releases\/download\/v[\d.]+\/experimental-install\.yaml$/.test(file)) {
+    if (file === '-')
+      return applyDocs(
+        cluster,
+        parseAllDocuments(ctx.stdin)
+          .map((d) => d.toJS())
+          .filter(Boolean),
+        output,
+      );
+    if (
+      /^https:\/\/github\.com\/kubernetes-sigs\/gateway-api\/releases\/download\/v[\d.]+\/experimental-install\.yaml$/.test(
+        file,
+      )
+    ) {
       for (const [plural, group, kind] of GATEWAY_API_CRDS) cluster.crds[`${plural}.${group}`] = { group, kind };
-      return GATEWAY_API_CRDS.map(([p, g]) => `customresourcedefinition.apiextensions.k8s.io/${p}.${g}${output === 'name' ? '' : ' serverside-applied'}`).join('\n') + '\n';
+      return `${GATEWAY_API_CRDS.map(
+        ([p, g]) =>
+          `customresourcedefinition.apiextensions.k8s.io/${p}.${g}${output === 'name' ? '' : ' serverside-applied'}`,
+      ).join('\n')}\n`;
     }
     throw new Fail(`fake kubectl: cannot fetch ${file}`);
   }
@@ -405,13 +594,20 @@ function kubectl(state, args, ctx) {
     take(args, '--timeout');
     for (const ref of args.slice(1)) {
       const [resource, name] = ref.split('/');
-      if (cond === 'condition=Established') { if (!cluster.crds[name]) throw notFound('customresourcedefinitions.apiextensions.k8s.io', name); continue; }
+      if (cond === 'condition=Established') {
+        if (!cluster.crds[name]) throw notFound('customresourcedefinitions.apiextensions.k8s.io', name);
+        continue;
+      }
       const obj = findByResource(cluster, resource, ns, name);
       if (!obj) throw notFound(`${resource}s`, name);
       const want = cond.replace(/^condition=/, '');
-      if (!(obj.status?.conditions ?? []).some((c) => c.type === want && c.status === 'True')) throw new Fail(`error: timed out waiting for the condition on ${resource}/${name}`);
+      if (!(obj.status?.conditions ?? []).some((c) => c.type === want && c.status === 'True'))
+        throw new Fail(`error: timed out waiting for the condition on ${resource}/${name}`);
     }
-    return args.slice(1).map((r) => `${r} condition met`).join('\n') + '\n';
+    return `${args
+      .slice(1)
+      .map((r) => `${r} condition met`)
+      .join('\n')}\n`;
   }
   if (verb === 'rollout' && args[1] === 'status') {
     take(args, '--timeout');
@@ -427,19 +623,30 @@ function kubectl(state, args, ctx) {
     const ignore = flag(args, '--ignore-not-found');
     const file = take(args, '-f');
     if (file === '-') {
-      return parseAllDocuments(ctx.stdin).map((d) => d.toJS()).filter(Boolean)
-        .filter((o) => findByResource(cluster, o.kind.toLowerCase(), o.metadata.namespace ?? 'default', o.metadata.name) || (!ignore && (() => { throw notFound(o.kind.toLowerCase(), o.metadata.name); })()))
-        .map((o) => `${o.kind.toLowerCase()}/${o.metadata.name}\n`).join('');
+      return parseAllDocuments(ctx.stdin)
+        .map((d) => d.toJS())
+        .filter(Boolean)
+        .filter(
+          (o) =>
+            findByResource(cluster, o.kind.toLowerCase(), o.metadata.namespace ?? 'default', o.metadata.name) ||
+            (!ignore &&
+              (() => {
+                throw notFound(o.kind.toLowerCase(), o.metadata.name);
+              })()),
+        )
+        .map((o) => `${o.kind.toLowerCase()}/${o.metadata.name}\n`)
+        .join('');
     }
-    if (args[1] === 'namespaces') return cluster.namespaces.map((n) => `namespace/${n}`).join('\n') + '\n';
+    if (args[1] === 'namespaces') return `${cluster.namespaces.map((n) => `namespace/${n}`).join('\n')}\n`;
     const obj = findByResource(cluster, args[1], ns, args[2]);
     if (!obj) throw notFound(args[1], args[2]);
     if (output === 'name') return `${args[1]}/${args[2]}\n`;
     if (output?.startsWith('jsonpath=')) {
       if (output.includes('readyReplicas')) return `${obj.status?.readyReplicas ?? 0}/${obj.spec?.replicas ?? 1}`;
-      if (output.includes('Programmed')) return obj.status?.conditions?.find((c) => c.type === 'Programmed')?.status ?? '';
+      if (output.includes('Programmed'))
+        return obj.status?.conditions?.find((c) => c.type === 'Programmed')?.status ?? '';
     }
-    return JSON.stringify(obj) + '\n';
+    return `${JSON.stringify(obj)}\n`;
   }
   if (verb === 'exec') {
     const dash = args.indexOf('--');
@@ -461,7 +668,15 @@ function kubectl(state, args, ctx) {
     take(args, '--timeout');
     const file = take(args, '-f');
     if (file === '-') {
-      for (const o of parseAllDocuments(ctx.stdin).map((d) => d.toJS()).filter(Boolean)) deleteObject(cluster, o.kind, CLUSTER_SCOPED.has(o.kind) ? undefined : o.metadata.namespace ?? 'default', o.metadata.name);
+      for (const o of parseAllDocuments(ctx.stdin)
+        .map((d) => d.toJS())
+        .filter(Boolean))
+        deleteObject(
+          cluster,
+          o.kind,
+          CLUSTER_SCOPED.has(o.kind) ? undefined : (o.metadata.namespace ?? 'default'),
+          o.metadata.name,
+        );
       return 'deleted\n';
     }
     if (args[1] === 'namespace') {
@@ -490,7 +705,10 @@ export async function handle(dir, req) {
       for (const f of state.faults ?? []) {
         if (!new RegExp(f.match).test(line)) continue;
         f.seen = (f.seen ?? 0) + 1;
-        if (f.nth === undefined || f.nth === f.seen) { fault = f; break; }
+        if (f.nth === undefined || f.nth === f.seen) {
+          fault = f;
+          break;
+        }
       }
       return { delayMs, fault };
     });
@@ -501,8 +719,20 @@ export async function handle(dir, req) {
     stdout = withState(dir, (state) => PROGRAMS[bin](state, [...argv], req));
   } catch (e) {
     code = e instanceof Fail ? e.code : 1;
-    stderr = (e instanceof Fail ? e.message : String(e.stack ?? e)) + '\n';
+    stderr = `${e instanceof Fail ? e.message : String(e.stack ?? e)}\n`;
   }
-  appendFileSync(join(dir, 'calls.jsonl'), JSON.stringify({ bin, argv, stdin: req.stdin, cwd: req.cwd, env: { KUBECONFIG: req.kubeconfigEnv }, start, end: Date.now(), exitCode: code }) + '\n');
+  appendFileSync(
+    join(dir, 'calls.jsonl'),
+    `${JSON.stringify({
+      bin,
+      argv,
+      stdin: req.stdin,
+      cwd: req.cwd,
+      env: { KUBECONFIG: req.kubeconfigEnv },
+      start,
+      end: Date.now(),
+      exitCode: code,
+    })}\n`,
+  );
   return { stdout, stderr, code };
 }

@@ -8,7 +8,12 @@ import type { Fakes } from '../fakes/fakes.ts';
 /** The real collaborators of a lab command, pointed at the fakes: exec with their PATH, silent renderer, captured output. */
 export function fakeDeps(fakes: Fakes, prompter?: Prompter): LabDeps & { output: () => string } {
   let text = '';
-  const stdout = new Writable({ write(chunk, _enc, done) { text += String(chunk); done(); } });
+  const stdout = new Writable({
+    write(chunk, _enc, done) {
+      text += String(chunk);
+      done();
+    },
+  });
   const secrets: string[] = [];
   return {
     exec: createExec({ env: fakes.env, secrets: () => secrets }),

@@ -1,7 +1,7 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
-import { connect, createServer as createTcpServer, type AddressInfo } from 'node:net';
+import { type AddressInfo, connect, createServer as createTcpServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadProfile } from '../../scripts/profile/load.ts';
 import { renderLab } from '../../scripts/render/render.ts';
@@ -37,7 +37,10 @@ async function waitForPort(port: number, ms: number): Promise<void> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
     const up = await new Promise<boolean>((ok) => {
-      const s = connect(port, '127.0.0.1', () => (s.end(), ok(true)));
+      const s = connect(port, '127.0.0.1', () => {
+        s.end();
+        ok(true);
+      });
       s.on('error', () => ok(false));
     });
     if (up) return;
@@ -48,11 +51,14 @@ async function waitForPort(port: number, ms: number): Promise<void> {
 
 function proxyGet(localAddress: string, url: string): Promise<{ status: number; body: string }> {
   return new Promise((ok, fail) => {
-    const req = request({ host: '127.0.0.1', port: proxyPort, localAddress, path: url, headers: { host: new URL(url).host } }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => ok({ status: res.statusCode ?? 0, body }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port: proxyPort, localAddress, path: url, headers: { host: new URL(url).host } },
+      (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => ok({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on('error', fail);
     req.end();
   });
@@ -63,9 +69,15 @@ function proxyConnect(localAddress: string, target: string): Promise<{ status: n
   return new Promise((ok, fail) => {
     const req = request({ host: '127.0.0.1', port: proxyPort, localAddress, method: 'CONNECT', path: target });
     req.on('connect', (res, socket) => {
-      if (res.statusCode !== 200) return (socket.destroy(), ok({ status: res.statusCode ?? 0, body: '' }));
+      if (res.statusCode !== 200) {
+        socket.destroy();
+        ok({ status: res.statusCode ?? 0, body: '' });
+        return;
+      }
       let raw = '';
-      socket.on('data', (c) => (raw += c));
+      socket.on('data', (c) => {
+        raw += c;
+      });
       socket.on('end', () => ok({ status: 200, body: raw.split('\r\n\r\n').slice(1).join('\r\n\r\n') }));
       socket.write(`GET /through-tunnel HTTP/1.1\r\nHost: ${target}\r\nConnection: close\r\n\r\n`);
     });
@@ -76,16 +88,30 @@ function proxyConnect(localAddress: string, target: string): Promise<{ status: n
 }
 
 beforeAll(async () => {
-  expect(spawnSync(SQUID, ['-v']).status, `the squid package is needed: apt-get install -y squid (looked for ${SQUID})`).toBe(0);
+  expect(
+    spawnSync(SQUID, ['-v']).status,
+    `the squid package is needed: apt-get install -y squid (looked for ${SQUID})`,
+  ).toBe(0);
   origin = createServer((req, res) => res.end(`hello from origin ${req.url}`));
   await new Promise<void>((ok) => origin.listen(0, '127.0.0.1', ok));
   originPort = (origin.address() as AddressInfo).port;
   proxyPort = await freePort();
-  const profile = tmp.write('squid-test.yaml', [
-    'description: real-Squid test lab', 'extends: kind-full', 'components:', '  squid:',
-    `    port: ${proxyPort}`, `    allowedClients: [${ALLOWED}/32]`, `    ports: [${originPort}, 443]`, '',
-  ].join('\n'));
-  const configMap = renderLab(loadProfile({ profile }), 'squid-test').manifests.find((m) => m.id === 'squid')!.objects.find((o) => o.kind === 'ConfigMap')!;
+  const profile = tmp.write(
+    'squid-test.yaml',
+    [
+      'description: real-Squid test lab',
+      'extends: kind-full',
+      'components:',
+      '  squid:',
+      `    port: ${proxyPort}`,
+      `    allowedClients: [${ALLOWED}/32]`,
+      `    ports: [${originPort}, 443]`,
+      '',
+    ].join('\n'),
+  );
+  const configMap = renderLab(loadProfile({ profile }), 'squid-test')
+    .manifests.find((m) => m.id === 'squid')!
+    .objects.find((o) => o.kind === 'ConfigMap')!;
   const conf = tmp.write('squid.conf', (configMap['data'] as Record<string, string>)['squid.conf']!);
   const parsed = spawnSync(SQUID, ['-k', 'parse', '-f', conf], { encoding: 'utf8' });
   expect(parsed.status, parsed.stderr).toBe(0);
@@ -133,7 +159,11 @@ describe('the rendered squid.conf in the real Debian squid', () => {
     squid!.kill('SIGTERM');
     await exited;
     const lines = readFileSync(ACCESS_LOG, 'utf8').slice(logStart).split('\n');
-    const has = (re: RegExp) => expect(lines.some((l) => re.test(l)), `${re} in\n${lines.join('\n')}`).toBe(true);
+    const has = (re: RegExp) =>
+      expect(
+        lines.some((l) => re.test(l)),
+        `${re} in\n${lines.join('\n')}`,
+      ).toBe(true);
     has(new RegExp(` ${ALLOWED} TCP_MISS/200 \\d+ GET http://127\\.0\\.0\\.1:${originPort}/headers `));
     has(new RegExp(` ${ALLOWED} TCP_TUNNEL/200 \\d+ CONNECT 127\\.0\\.0\\.1:${originPort} `));
     has(new RegExp(` ${DENIED} TCP_DENIED/403 \\d+ GET `));

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { builtinProfileNames, loadProfile } from '../../scripts/profile/load.ts';
-import { buildPlan, type Step } from '../../scripts/plan/plan.ts';
-import { commandLine } from '../../scripts/plan/markdown.ts';
 import { renderFiles } from '../../scripts/commands/render.ts';
+import { commandLine } from '../../scripts/plan/markdown.ts';
+import { buildPlan, type Step } from '../../scripts/plan/plan.ts';
+import { builtinProfileNames, loadProfile } from '../../scripts/profile/load.ts';
 import { renderLab } from '../../scripts/render/render.ts';
 
 const env = { EGRESS_LAB_HOME: '/labs', KUBECONFIG: '/home/me/.kube/config' };
@@ -15,7 +15,13 @@ const ids = (steps: Step[]) => steps.map((s) => s.id);
 function ancestors(steps: Step[], id: string): Set<string> {
   const byId = new Map(steps.map((s) => [s.id, s]));
   const out = new Set<string>();
-  const walk = (x: string) => byId.get(x)!.needs.forEach((n) => (out.has(n) ? undefined : (out.add(n), walk(n))));
+  const walk = (x: string): void => {
+    for (const n of byId.get(x)!.needs) {
+      if (out.has(n)) continue;
+      out.add(n);
+      walk(n);
+    }
+  };
   walk(id);
   return out;
 }
@@ -38,9 +44,17 @@ describe('the install plan', () => {
       const { steps, files } = plan(name, { gkeProject: 'proj-12345', gkeLocation: 'europe-west1-b' });
       for (const cmd of steps.flatMap((s) => [...s.run, ...s.waits])) {
         const line = commandLine(cmd);
-        if (cmd.bin === 'kubectl') expect(cmd.args.slice(0, 4), line).toEqual(['--kubeconfig', '/labs/demo/kubeconfig', '--context', expect.stringMatching(/^(kind-demo|gke_proj-12345_europe-west1-b_demo)$/)]);
+        if (cmd.bin === 'kubectl')
+          expect(cmd.args.slice(0, 4), line).toEqual([
+            '--kubeconfig',
+            '/labs/demo/kubeconfig',
+            '--context',
+            expect.stringMatching(/^(kind-demo|gke_proj-12345_europe-west1-b_demo)$/),
+          ]);
         if (cmd.bin === 'helm') {
-          expect(line).toMatch(/ --kubeconfig \/labs\/demo\/kubeconfig --kube-context (kind-demo|gke_\S+) --values - < \S+\.values\.yaml$/);
+          expect(line).toMatch(
+            / --kubeconfig \/labs\/demo\/kubeconfig --kube-context (kind-demo|gke_\S+) --values - < \S+\.values\.yaml$/,
+          );
           expect(cmd.args).toContain('--version');
         }
         if (cmd.stdin) expect(files.has(cmd.stdin), `${line}: ${cmd.stdin} is rendered`).toBe(true);
@@ -52,7 +66,17 @@ describe('the install plan', () => {
   it('keeps the critical path cluster → Istio → controller → waypoint and lets Squid, ext-authz and the sample overlap it', () => {
     const { steps } = plan('kind-full');
     const waypoint = ancestors(steps, 'waypoint');
-    for (const need of ['cluster', 'istio-base', 'istiod', 'istio-cni', 'ztunnel', 'agentgateway-crds', 'agentgateway', 'gateway-api']) expect(waypoint.has(need), need).toBe(true);
+    for (const need of [
+      'cluster',
+      'istio-base',
+      'istiod',
+      'istio-cni',
+      'ztunnel',
+      'agentgateway-crds',
+      'agentgateway',
+      'gateway-api',
+    ])
+      expect(waypoint.has(need), need).toBe(true);
     expect(ancestors(steps, 'istiod').has('gateway-api')).toBe(true);
     for (const side of ['squid', 'ext-authz']) {
       const needs = ancestors(steps, side);
@@ -64,7 +88,11 @@ describe('the install plan', () => {
 
   it('waits for readiness: CRDs Established, rollouts, the Gateway Programmed', () => {
     const { steps } = plan('kind-full');
-    const waits = (id: string) => steps.find((s) => s.id === id)!.waits.map(commandLine).join('\n');
+    const waits = (id: string) =>
+      steps
+        .find((s) => s.id === id)!
+        .waits.map(commandLine)
+        .join('\n');
     expect(waits('gateway-api')).toContain('wait --for=condition=Established crd/gateways.gateway.networking.k8s.io');
     expect(waits('istio-base')).toContain('crd/serviceentries.networking.istio.io');
     expect(waits('istiod')).toContain('--namespace istio-system rollout status deploy/istiod');
@@ -75,14 +103,21 @@ describe('the install plan', () => {
   });
 
   it('creates a kind cluster into the lab kubeconfig, a GKE cluster with gcloud --quiet, or uses an existing one', () => {
-    expect(commandLine(plan('kind').steps[0]!.run[0]!)).toBe('kind create cluster --name demo --config kind-cluster.yaml --kubeconfig /labs/demo/kubeconfig');
-    const created = plan('gke-full', { gkeProject: 'proj-12345', gkeLocation: 'europe-west1-b' }).steps[0]!.run.map(commandLine);
+    expect(commandLine(plan('kind').steps[0]!.run[0]!)).toBe(
+      'kind create cluster --name demo --config kind-cluster.yaml --kubeconfig /labs/demo/kubeconfig',
+    );
+    const created = plan('gke-full', { gkeProject: 'proj-12345', gkeLocation: 'europe-west1-b' }).steps[0]!.run.map(
+      commandLine,
+    );
     expect(created).toEqual([
       'gcloud container clusters create demo --project proj-12345 --location europe-west1-b --machine-type e2-standard-4 --num-nodes 3 --labels managed-by=egress-lab,egress-lab-lab=demo --quiet',
       'KUBECONFIG=/labs/demo/kubeconfig gcloud container clusters get-credentials demo --project proj-12345 --location europe-west1-b --quiet',
     ]);
-    const existing = plan('gke-full', { gkeProject: 'proj-12345', gkeLocation: 'europe-west1-b', gkeCluster: 'shared' }).steps[0]!;
-    expect(existing.run.map(commandLine)).toEqual(['KUBECONFIG=/labs/demo/kubeconfig gcloud container clusters get-credentials shared --project proj-12345 --location europe-west1-b --quiet']);
+    const existing = plan('gke-full', { gkeProject: 'proj-12345', gkeLocation: 'europe-west1-b', gkeCluster: 'shared' })
+      .steps[0]!;
+    expect(existing.run.map(commandLine)).toEqual([
+      'KUBECONFIG=/labs/demo/kubeconfig gcloud container clusters get-credentials shared --project proj-12345 --location europe-west1-b --quiet',
+    ]);
   });
 
   it('plan.md lists every step with its exact commands', () => {
@@ -90,6 +125,8 @@ describe('the install plan', () => {
     const md = files.get('plan.md')!;
     for (const s of steps) for (const c of [...s.run, ...s.waits]) expect(md).toContain(commandLine(c));
     expect(md).toContain('Licence keys: none.');
-    expect(plan('gke-full').files.get('plan.md')).toContain("--project '<set --gke-project>' --location '<set --gke-location>'");
+    expect(plan('gke-full').files.get('plan.md')).toContain(
+      "--project '<set --gke-project>' --location '<set --gke-location>'",
+    );
   });
 });
