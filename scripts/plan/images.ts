@@ -1,6 +1,7 @@
 import { arch } from 'node:os';
 import { join } from 'node:path';
-import type { RenderedLab } from '../render/render.ts';
+import { parse } from 'yaml';
+import type { RenderedLab, RenderedRelease } from '../render/render.ts';
 import { labDir } from '../state/paths.ts';
 import type { ClusterTarget, Command, Step } from './plan.ts';
 
@@ -17,9 +18,28 @@ export function hostPlatform(): string {
   return `linux/${arch() === 'arm64' ? 'arm64' : 'amd64'}`;
 }
 
-/** Every image of the lab: the stack's chart images (with their versions) and the rendered workloads'. */
+/** The images a release runs: its `images` patterns, each `{a.b}` read from the release's rendered values. */
+export function releaseImages(r: RenderedRelease): string[] {
+  const values = (parse(r.text) ?? {}) as Record<string, unknown>;
+  const read = (path: string): string => {
+    let node: unknown = values;
+    for (const step of path.split('.')) node = (node as Record<string, unknown> | undefined)?.[step];
+    if (typeof node !== 'string' || node === '')
+      throw new Error(`stack release ${r.name}: its image names values path ${path}, which ${r.file} does not set`);
+    return node;
+  };
+  return (r.release.images ?? []).map((pattern) =>
+    pattern.replace(/\{([A-Za-z0-9_.-]+)\}/g, (_m, path: string) => read(path)),
+  );
+}
+
+/**
+ * Every image of the lab: the images each release's values pin, the stack's list for charts without public
+ * source (with their versions), and the rendered workloads'.
+ */
 export function labImages(rendered: RenderedLab): string[] {
   const { stack } = rendered.loaded;
+  const fromReleases = rendered.releases.flatMap(releaseImages);
   const fromStack = stack.images.map((i) =>
     i.replace(/\{version:([a-z]+)\}/g, (_m, key: string) => stack.versions[key] ?? key),
   );
@@ -32,7 +52,7 @@ export function labImages(rendered: RenderedLab): string[] {
       ).map((c) => c.image ?? ''),
     )
     .filter(Boolean);
-  return [...new Set([...fromStack, ...fromManifests])].sort();
+  return [...new Set([...fromReleases, ...fromStack, ...fromManifests])].sort();
 }
 
 export const imagesDir = (lab: string, env: NodeJS.ProcessEnv) => join(labDir(lab, env), 'images');

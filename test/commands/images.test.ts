@@ -19,9 +19,10 @@ describe('warm images for kind', () => {
   it('the image list covers the chart images and every workload image, pinned by version', () => {
     expect(images('kind-full')).toEqual(
       expect.arrayContaining([
-        'docker.io/istio/pilot:1.30.5',
-        'docker.io/istio/ztunnel:1.30.5',
+        'registry.istio.io/release/pilot:1.30.5-distroless',
+        'registry.istio.io/release/ztunnel:1.30.5-distroless',
         'cr.agentgateway.dev/controller:v1.4.1',
+        'cr.agentgateway.dev/agentgateway:v1.4.1',
         'curlimages/curl:8.16.0',
         'gcr.io/istio-testing/ext-authz:1.25-dev',
         'ubuntu/squid:latest',

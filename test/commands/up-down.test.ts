@@ -139,7 +139,7 @@ describe('GKE', () => {
     const cluster = fakes.state().clusters['gke/demo-project-1/europe-west1-b/egress-lab']!;
     expect(cluster).toMatchObject({ platform: 'gke', name: 'egress-lab' });
     expect(cluster.objects['ResourceQuota|istio-system|gcp-critical-pods']).toBeDefined();
-    expect((cluster.releases['istio-system/istio-cni']!.values as { global: unknown }).global).toEqual({
+    expect((cluster.releases['istio-system/istio-cni']!.values as { global: unknown }).global).toMatchObject({
       platform: 'gke',
     });
     const create = fakes.calls().find((c) => c.bin === 'gcloud' && c.argv[2] === 'create')!;

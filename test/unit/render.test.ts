@@ -66,10 +66,15 @@ describe('template placeholders', () => {
   });
 
   it('OMIT removes the key instead of leaving a null', () => {
-    const [doc] = renderTemplate('istio/upstream/cni.values.yaml', { istio: { platform: OMIT } });
-    expect(doc!.toJS()).toEqual({ profile: 'ambient', global: {} });
-    const [gke] = renderTemplate('istio/upstream/cni.values.yaml', { istio: { platform: 'gke' } });
-    expect(gke!.toJS().global).toEqual({ platform: 'gke' });
+    const istio = { hub: 'registry.example/istio', tag: '1.30.5' };
+    const [doc] = renderTemplate('istio/upstream/cni.values.yaml', { istio: { ...istio, platform: OMIT } });
+    expect(doc!.toJS()).toEqual({
+      profile: 'ambient',
+      image: 'registry.example/istio/install-cni:1.30.5-distroless',
+      global: istio,
+    });
+    const [gke] = renderTemplate('istio/upstream/cni.values.yaml', { istio: { ...istio, platform: 'gke' } });
+    expect(gke!.toJS().global).toEqual({ ...istio, platform: 'gke' });
   });
 });
 
@@ -226,7 +231,12 @@ describe('render', () => {
       metadata: { namespace: 'ns1' },
       spec: { policyTypes: ['Egress'] },
     });
-    expect(values(oss, 'ztunnel')).toEqual({ profile: 'ambient' });
+    expect(values(oss, 'ztunnel')).toEqual({
+      profile: 'ambient',
+      image: 'registry.istio.io/release/ztunnel:1.30.5-distroless',
+      hub: 'registry.istio.io/release',
+      tag: '1.30.5',
+    });
   });
 
   it('an external proxy replaces the in-cluster Squid', () => {
@@ -250,12 +260,12 @@ describe('render', () => {
     for (const n of kindConfig.nodes) expect(n.image).toMatch(/^kindest\/node:v1\.\d+\.\d+@sha256:[0-9a-f]{64}$/);
     const gke = lab('gke-full');
     expect(gke.kindConfig).toBeUndefined();
-    expect(values(gke, 'istio-cni').global).toEqual({ platform: 'gke' });
+    expect(values(gke, 'istio-cni').global).toMatchObject({ platform: 'gke' });
     expect(find(gke, 'ResourceQuota', 'gcp-critical-pods')).toMatchObject({
       metadata: { namespace: 'istio-system' },
       spec: { scopeSelector: { matchExpressions: [{ scopeName: 'PriorityClass', values: ['system-node-critical'] }] } },
     });
-    expect(values(lab('kind'), 'istio-cni').global).toEqual({});
+    expect(values(lab('kind'), 'istio-cni').global).not.toHaveProperty('platform');
     expect(find(lab('kind'), 'ResourceQuota', 'gcp-critical-pods')).toBeUndefined();
   });
 });
