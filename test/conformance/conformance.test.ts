@@ -4,24 +4,12 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { builtinProfileNames, loadProfile } from '../../scripts/profile/load.ts';
 import { type KubeObject, renderLab } from '../../scripts/render/render.ts';
-import { checkCoreFieldsWithTsc, checkCoreRuntime, isCoreKind } from './core-kinds.ts';
+import { coreProblems, customResourceProblems, NO_PUBLIC_SCHEMA } from './check.ts';
+import { checkCoreFieldsWithTsc, checkCoreRuntime } from './core-kinds.ts';
 import { type CrdRegistry, checkAgainstCrds, loadCrdRegistry } from './crd-schemas.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const crdsDir = process.env['EGRESS_LAB_CRDS'] ?? resolve(repoRoot, '..', 'shared', 'crds');
-
-/**
- * Kinds whose CRDs are not public, so no schema can check them (../shared/crds/SOURCES.md note 3):
- * - the enterpriseagentgateway.solo.io group (Solo Enterprise for agentgateway, installed by its chart);
- * - the seed's gateway.kgateway.dev AgentgatewayPolicy (a Gloo Gateway 2.1 beta build; kgateway v2.1.x has no
- *   Agentgateway* kinds, see SOURCES.md note 1).
- * Every other kind must have a schema, or the test fails.
- */
-const NO_PUBLIC_SCHEMA = new Set([
-  'enterpriseagentgateway.solo.io/v1alpha1/EnterpriseAgentgatewayParameters',
-  'enterpriseagentgateway.solo.io/v1alpha1/EnterpriseAgentgatewayPolicy',
-  'gateway.kgateway.dev/v1alpha1/AgentgatewayPolicy',
-]);
 
 const labelOf = (profile: string, file: string, o: KubeObject) =>
   `${profile}: ${file}: ${o.kind}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
@@ -45,24 +33,11 @@ describe('conformance: every rendered object against real schemas', () => {
   });
 
   it('custom resources: valid against the CRDs of ../shared/crds, unknown fields rejected', () => {
-    const failures: string[] = [];
-    for (const { label, obj } of rendered.filter(({ obj }) => !isCoreKind(obj))) {
-      const gvk = `${obj.apiVersion}/${obj.kind}`;
-      if (NO_PUBLIC_SCHEMA.has(gvk)) continue;
-      const result = checkAgainstCrds(obj, registry);
-      if (!result.known) failures.push(`${label}: no schema for ${gvk}`);
-      else if (result.acceptedBy.length === 0) failures.push(`${label}: ${result.problems.join('; ')}`);
-    }
-    expect(failures).toEqual([]);
+    expect(customResourceProblems(rendered, registry)).toEqual([]);
   });
 
   it('core kinds: valid for kubernetes-models, and tsc finds no unknown field', async () => {
-    const core = rendered.filter(({ obj }) => isCoreKind(obj));
-    const failures: string[] = [];
-    for (const { label, obj } of core) for (const p of await checkCoreRuntime(obj)) failures.push(`${label}: ${p}`);
-    for (const [label, problems] of checkCoreFieldsWithTsc(core, repoRoot))
-      failures.push(`${label}: ${problems.join('; ')}`);
-    expect(failures).toEqual([]);
+    expect(await coreProblems(rendered, repoRoot)).toEqual([]);
   });
 
   it('the exempt list names only kinds the profiles render, so it cannot hide a typo', () => {

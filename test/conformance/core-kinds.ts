@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Core Kubernetes kinds the lab renders, checked with kubernetes-models (K8s 1.33 schema). */
@@ -13,6 +13,37 @@ const CORE: Record<string, { module: string; name: string }> = {
   'networking.k8s.io/v1/NetworkPolicy': {
     module: 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy',
     name: 'NetworkPolicy',
+  },
+  // Kinds the charts render (test/charts).
+  'apps/v1/DaemonSet': { module: 'kubernetes-models/apps/v1/DaemonSet', name: 'DaemonSet' },
+  'autoscaling/v2/HorizontalPodAutoscaler': {
+    module: 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler',
+    name: 'HorizontalPodAutoscaler',
+  },
+  'rbac.authorization.k8s.io/v1/ClusterRole': {
+    module: 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole',
+    name: 'ClusterRole',
+  },
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': {
+    module: 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding',
+    name: 'ClusterRoleBinding',
+  },
+  'rbac.authorization.k8s.io/v1/Role': { module: 'kubernetes-models/rbac.authorization.k8s.io/v1/Role', name: 'Role' },
+  'rbac.authorization.k8s.io/v1/RoleBinding': {
+    module: 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding',
+    name: 'RoleBinding',
+  },
+  'admissionregistration.k8s.io/v1/MutatingWebhookConfiguration': {
+    module: 'kubernetes-models/admissionregistration.k8s.io/v1/MutatingWebhookConfiguration',
+    name: 'MutatingWebhookConfiguration',
+  },
+  'admissionregistration.k8s.io/v1/ValidatingWebhookConfiguration': {
+    module: 'kubernetes-models/admissionregistration.k8s.io/v1/ValidatingWebhookConfiguration',
+    name: 'ValidatingWebhookConfiguration',
+  },
+  'apiextensions.k8s.io/v1/CustomResourceDefinition': {
+    module: 'kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition',
+    name: 'CustomResourceDefinition',
   },
 };
 
@@ -45,8 +76,9 @@ export function checkCoreFieldsWithTsc(
   objects: { label: string; obj: Obj }[],
   repoRoot: string,
 ): Map<string, string[]> {
-  const dir = join(repoRoot, '.conformance-tmp');
-  mkdirSync(dir, { recursive: true });
+  // One folder per call: the conformance and chart test files run this at the same time.
+  mkdirSync(join(repoRoot, '.conformance-tmp'), { recursive: true });
+  const dir = mkdtempSync(join(repoRoot, '.conformance-tmp', 'run-'));
   const file = join(dir, 'core-objects.ts');
   const lines: string[] = [];
   const owners: { from: number; label: string }[] = [];
