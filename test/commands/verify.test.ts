@@ -51,7 +51,10 @@ describe('verify against the fakes', () => {
     expect(hop(r, 'ext-authz').evidence).toMatch(
       /\[gRPCv3\]\[allowed\]: httpbingo\.org\/headers.*principal:"spiffe:\/\/cluster\.local\/ns\/ns1\/sa\/sleep"/,
     );
-    expect(hop(r, 'squid').evidence).toMatch(/TCP_MISS\/200 \d+ GET http:\/\/httpbingo\.org\/headers/);
+    // Squid logs the URL with verify's probe query (the rendered squid.conf turns strip_query_terms off).
+    expect(hop(r, 'squid').evidence).toMatch(
+      /TCP_MISS\/200 \d+ GET http:\/\/httpbingo\.org\/headers\?egress-lab-verify=[0-9a-f]{8}a /,
+    );
     expect(r.negativeControl).toMatchObject({
       host: 'example.com',
       status: 'ok',
@@ -79,6 +82,53 @@ describe('verify against the fakes', () => {
       /verify: the squid hop is not proven/,
     );
     expect(out.output()).toMatch(/squid ✗/);
+  });
+
+  it('Squid refusing the gateway: the squid hop ✗ with Squid\'s TCP_DENIED line, not "no access line"', async () => {
+    scenario({ squidDenies: true });
+    const r = await run();
+    expect(r.firstBroken).toBe('squid');
+    expect(hop(r, 'ext-authz').status).toBe('ok');
+    expect(hop(r, 'squid')).toMatchObject({
+      status: 'failed',
+      evidence: expect.stringMatching(/^Squid refused the request: .* TCP_DENIED\/403 \d+ GET http:\/\/httpbingo\.org/),
+      hint: expect.stringMatching(/allowedClients/),
+    });
+  });
+
+  it("other workloads' traffic to the host proves no hop of this run", async () => {
+    scenario({ otherClients: true, bypassGateway: true });
+    const bypass = await run();
+    expect(bypass.firstBroken).toBe('ztunnel');
+    expect(hop(bypass, 'gateway').status).toBe('failed');
+    expect(hop(bypass, 'squid').status).toBe('failed');
+    scenario({ otherClients: true, squidBypassed: true });
+    const direct = await run();
+    expect(hop(direct, 'gateway').status).toBe('ok');
+    expect(direct.firstBroken).toBe('squid');
+    expect(hop(direct, 'squid')).toMatchObject({
+      status: 'failed',
+      hint: expect.stringMatching(/the gateway did not tunnel through Squid/),
+    });
+  });
+
+  it('a squid.conf that strips query strings: the squid hop ✗ saying why its line cannot be told apart', async () => {
+    type Conf = { data: Record<string, string> };
+    const conf = (s: ReturnType<Fakes['state']>) =>
+      s.clusters['egress-lab']!.objects['ConfigMap|squid|squid-config'] as unknown as Conf;
+    const rendered = conf(fakes.state()).data['squid.conf']!;
+    fakes.update((s) => (conf(s).data['squid.conf'] = rendered.replace(/^strip_query_terms off$/m, '')));
+    try {
+      const r = await run();
+      expect(r.firstBroken).toBe('squid');
+      expect(hop(r, 'squid')).toMatchObject({
+        status: 'failed',
+        evidence: expect.stringMatching(/without its query.* GET http:\/\/httpbingo\.org\/headers\? /),
+        hint: expect.stringMatching(/strip_query_terms off/),
+      });
+    } finally {
+      fakes.update((s) => (conf(s).data['squid.conf'] = rendered));
+    }
   });
 
   it('ext-authz denying everything: the ext-authz hop ✗', async () => {
@@ -179,4 +229,28 @@ describe('verify against the fakes', () => {
     expect(r).toMatchObject({ ok: false, firstBroken: 'pod' });
     expect(hop(r, 'pod').hint).toMatch(/the sample pod is not ready; look at: kubectl --kubeconfig .* get pods -n ns1/);
   });
+});
+
+describe('verify on the seed and enterprise stacks, whose builds log other shapes', () => {
+  let other: Fakes;
+  beforeAll(async () => {
+    other = await createFakes();
+  });
+  afterAll(() => other.cleanup());
+
+  for (const profile of ['seed', 'kind-enterprise'])
+    it(`${profile}: every hop proven from its build's lines`, async () => {
+      const licensed = { GLOO_MESH_LICENSE_KEY: 'k', GLOO_GATEWAY_LICENSE_KEY: 'k', AGENTGATEWAY_LICENSE_KEY: 'k' };
+      Object.assign(other.env, licensed);
+      const name = `lab-${profile}`;
+      await up({ profile, name, yes: true, verify: false }, fakeDeps(other));
+      const r = await verifyLab(readLedger(name, other.env)!, { exec: fakeDeps(other).exec, sleep });
+      expect(r.hops.filter((h) => h.status !== 'ok')).toEqual([]);
+      expect(hop(r, 'squid').evidence).toMatch(
+        profile === 'seed'
+          ? /TCP_TUNNEL\/200 \d+ CONNECT httpbingo\.org:80 /
+          : /GET http:\/\/httpbingo\.org\/headers\?egress-lab-verify=/,
+      );
+      if (profile === 'kind-enterprise') expect(hop(r, 'gateway').evidence).toMatch(/listener=waypoint route=/);
+    });
 });

@@ -8,6 +8,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
+import { extAuthzLogLine, gatewayLogLine, otherClientLines, squidLogLine, stripsQuery } from './logs.mjs';
 
 class Fail extends Error {
   constructor(message, code = 1) {
@@ -442,8 +443,9 @@ function findByResource(cluster, resource, ns, name) {
 }
 
 // ---- the lab's traffic, emulated for `kubectl exec … curl` and `kubectl logs` ----------------------------
-// Knobs (state.scenario): squidDown, extAuthzDenyAll, bypassGateway, warmupFailures (first N curls fail DNS).
-const SRC = { ip: '10.244.1.7', port: 40312 };
+// Knobs (state.scenario): squidDown, squidDenies, squidBypassed (the gateway calls the host directly),
+// otherClients (another workload's traffic to the host in the gateway's and Squid's logs), extAuthzDenyAll,
+// bypassGateway, warmupFailures (first N curls fail DNS). ./logs.mjs prints the lines in the products' shapes.
 
 function addLog(cluster, ns, workload, line) {
   cluster.logs ??= {};
@@ -497,52 +499,76 @@ function emulateCurl(state, cluster, ns, args) {
   );
   const echo = (extra = {}) =>
     JSON.stringify({ headers: { Accept: ['*/*'], Host: [host], 'User-Agent': ['curl/8.16.0'], ...extra } }, null, 2);
+  if (scenario.otherClients) {
+    const other = otherClientLines(host);
+    addLog(cluster, 'common-infrastructure', 'egress-gateway', other.gateway);
+    const squidNs = objectsOf(cluster, 'Deployment').find((o) => o.metadata.name === 'squid-proxy')?.metadata.namespace;
+    if (squidNs) for (const l of other.squid) addLog(cluster, squidNs, 'squid-proxy', l);
+  }
   if (scenario.bypassGateway || !programmed || !(serviceEntry || egressPolicies)) {
     if (blocked && !scenario.bypassGateway) fail(28, 'Connection timed out after 10002 milliseconds');
     return reply(200, path.startsWith('/headers') ? echo() : '<html>direct</html>');
   }
-  const gatewayLog = (status) =>
+  const stack = objectsOf(cluster, 'GatewayParameters').length
+    ? 'seed'
+    : objectsOf(cluster, 'EnterpriseAgentgatewayParameters').length
+      ? 'enterprise'
+      : 'oss';
+  const route =
+    objectsOf(cluster, 'HTTPRoute').find((o) => (o.spec.hostnames ?? []).includes(host))?.metadata.name ?? 'none';
+  const gatewayLog = (status, more = {}) =>
     addLog(
       cluster,
       'common-infrastructure',
       'egress-gateway',
-      `${new Date().toISOString()}\tinfo\trequest gateway=common-infrastructure/egress-gateway listener=mesh route=_waypoint-default endpoint=${host}:80 src.addr=${SRC.ip}:${SRC.port} http.method=GET http.host=${host} http.path=${path} http.version=HTTP/1.1 http.status=${status} protocol=http duration=14ms`,
+      gatewayLogLine(stack, { host, path, status, route, ns, ...more }),
     );
   const extAuth = Object.values(cluster.objects).some(
     (o) => /AgentgatewayPolicy$/.test(o.kind) && o.spec?.traffic?.extAuth,
   );
   let checked = {};
   if (extAuth) {
-    const allow = headers.some((h) => /^x-ext-authz:\s*allow$/i.test(h)) && !scenario.extAuthzDenyAll;
-    const d = new Date().toISOString().replace('T', ' ').slice(0, 19).replace(/-/g, '/');
-    addLog(
-      cluster,
-      'common-infrastructure',
-      'ext-authz',
-      `${d} [gRPCv3][${allow ? 'allowed' : 'denied'}]: ${host}${path}, attributes: source:{address:{socket_address:{address:"${SRC.ip}" port_value:${SRC.port}}} principal:"spiffe://cluster.local/ns/${ns}/sa/sleep"} destination:{address:{socket_address:{address:"10.244.2.9" port_value:15008}}} request:{http:{method:"GET" path:"${path}" host:"${host}"}}`,
-    );
+    const sent = headers.filter((h) => /^x-ext-authz:/i.test(h)).map((h) => ['x-ext-authz', h.split(':')[1].trim()]);
+    const allow = sent.some(([, v]) => v === 'allow') && !scenario.extAuthzDenyAll;
+    const decision = allow ? 'allowed' : 'denied';
+    addLog(cluster, 'common-infrastructure', 'ext-authz', extAuthzLogLine({ decision, host, path, ns, headers: sent }));
     if (!allow) {
-      gatewayLog(403);
+      gatewayLog(403, { endpoint: false, reason: 'DirectResponse' });
       return reply(403, 'denied by ext_authz for not found header `x-ext-authz: allow` in the request');
     }
     checked = { 'X-Ext-Authz-Check-Result': ['allowed'] };
   }
   const squid = objectsOf(cluster, 'Deployment').find((o) => o.metadata.name === 'squid-proxy');
   if (squid) {
+    const squidNs = squid.metadata.namespace;
+    const conf = cluster.objects[objKey('ConfigMap', squidNs, 'squid-config')]?.data?.['squid.conf'];
+    const line = (more) =>
+      addLog(
+        cluster,
+        squidNs,
+        'squid-proxy',
+        squidLogLine({ host, path, connect: stack === 'seed', stripQuery: stripsQuery(conf), ...more }),
+      );
     if (scenario.squidDown) {
-      gatewayLog(503);
-      return reply(503, 'upstream connect error or disconnect/reset before headers. reset reason: connection failure');
+      // agentgateway's 503 when the call to the proxy fails: `upstream call failed: <the hyper error, Debug>`.
+      const error =
+        'upstream call failed: Error(Connect, ConnectError("tcp connect error", Os { code: 111, kind: ConnectionRefused, message: "Connection refused" }))';
+      gatewayLog(503, { error, reason: 'UpstreamFailure' });
+      return reply(503, error);
     }
-    const seedImage = objectsOf(cluster, 'GatewayParameters').length > 0;
-    const epoch = (Date.now() / 1000).toFixed(3);
-    addLog(
-      cluster,
-      squid.metadata.namespace,
-      'squid-proxy',
-      seedImage
-        ? `${epoch}     12 ${SRC.ip} TCP_TUNNEL/200 811 CONNECT ${host}:80 - HIER_DIRECT/66.241.125.232 -`
-        : `${epoch}     12 ${SRC.ip} TCP_MISS/200 811 GET http://${host}${path} - HIER_DIRECT/66.241.125.232 application/json`,
-    );
+    if (scenario.squidDenies) {
+      line({ denied: true });
+      if (stack === 'seed') {
+        // A refused CONNECT fails the tunnel: agentgateway's 503 (client/connect_tunnel.rs "tunnel failed").
+        gatewayLog(503, { error: 'upstream call failed: tunnel failed', reason: 'UpstreamFailure' });
+        return reply(503, 'upstream call failed: tunnel failed');
+      }
+      // Squid's own error page comes back as the upstream's answer to the absolute-form GET.
+      gatewayLog(403);
+      return reply(403, '<html><head><title>ERROR: The requested URL could not be retrieved</title></head></html>');
+    }
+    // squidBypassed: no tunnel, the gateway calls the host itself and Squid logs nothing.
+    if (!scenario.squidBypassed) line({});
   }
   gatewayLog(200);
   return reply(200, path.startsWith('/headers') ? echo(checked) : '<html>through the gateway</html>');

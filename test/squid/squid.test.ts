@@ -5,6 +5,7 @@ import { type AddressInfo, connect, createServer as createTcpServer } from 'node
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadProfile } from '../../scripts/profile/load.ts';
 import { renderLab } from '../../scripts/render/render.ts';
+import { parseSquidLine, probeMark, squidEntries, squidPassed } from '../../scripts/verify/evidence.ts';
 import { scratch } from '../helpers/temp.ts';
 
 /**
@@ -16,6 +17,8 @@ const SQUID = ['/usr/sbin/squid', '/usr/bin/squid'].find((p) => existsSync(p)) ?
 const ACCESS_LOG = '/var/log/squid/access.log';
 const ALLOWED = '127.0.0.2';
 const DENIED = '127.0.0.3';
+/** The query parameter verify sends with its request, as it sends it. */
+const MARK = probeMark('0a1b2c3d', 'a');
 
 const tmp = scratch();
 let origin: Server;
@@ -140,6 +143,11 @@ describe('the rendered squid.conf in the real Debian squid', () => {
     expect(res).toEqual({ status: 200, body: 'hello from origin /headers' });
   });
 
+  it("forwards a GET carrying verify's probe query", async () => {
+    const res = await proxyGet(ALLOWED, `http://127.0.0.1:${originPort}/headers?${MARK}`);
+    expect(res).toEqual({ status: 200, body: `hello from origin /headers?${MARK}` });
+  });
+
   it('lets an allowed client CONNECT through it', async () => {
     const res = await proxyConnect(ALLOWED, `127.0.0.1:${originPort}`);
     expect(res).toEqual({ status: 200, body: 'hello from origin /through-tunnel' });
@@ -167,5 +175,17 @@ describe('the rendered squid.conf in the real Debian squid', () => {
     has(new RegExp(` ${ALLOWED} TCP_MISS/200 \\d+ GET http://127\\.0\\.0\\.1:${originPort}/headers `));
     has(new RegExp(` ${ALLOWED} TCP_TUNNEL/200 \\d+ CONNECT 127\\.0\\.0\\.1:${originPort} `));
     has(new RegExp(` ${DENIED} TCP_DENIED/403 \\d+ GET `));
+  });
+
+  it("keeps the query in the logged URL, and verify's parser proves its own request from the real line", () => {
+    const lines = readFileSync(ACCESS_LOG, 'utf8').slice(logStart).split('\n').filter(Boolean);
+    for (const line of lines) expect(parseSquidLine(line), line).toBeDefined();
+    const probed = squidEntries(lines, '127.0.0.1', MARK);
+    expect(probed.some((e) => e.method === 'GET' && e.url.endsWith(`/headers?${MARK}`) && squidPassed(e))).toBe(true);
+    expect(probed.some((e) => e.method === 'CONNECT' && squidPassed(e))).toBe(true);
+    expect(squidEntries(lines, '127.0.0.1', probeMark('0a1b2c3d', 'd')).filter((e) => e.method === 'GET')).toEqual([]);
+    const denied = lines.map(parseSquidLine).find((e) => e?.client === DENIED);
+    expect(denied).toMatchObject({ result: 'TCP_DENIED', status: 403 });
+    expect(squidPassed(denied!)).toBe(false);
   });
 });

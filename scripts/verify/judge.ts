@@ -1,0 +1,201 @@
+import type { Profile } from '../profile/schema.ts';
+import { WAYPOINT_NAMESPACE } from '../render/context.ts';
+import {
+  CHECK_FAILED_BODY,
+  extAuthzDecisions,
+  gatewayLine,
+  gatewaySaw,
+  SAMPLE_DENY_BODY,
+  squidEntries,
+  squidPassed,
+  squidStripped,
+} from './evidence.ts';
+import type { Hop, RequestReport, VerifyReport } from './verify.ts';
+
+/** Judging each hop from the requests' results and the log lines. */
+
+export const excerpt = (s: string, n = 160) => (s.length > n ? `${s.slice(0, n)}…` : s).replace(/\s+/g, ' ').trim();
+export const describeResult = (r: RequestReport) =>
+  r.status
+    ? `HTTP ${r.status}`
+    : `no response (${r.curlExit !== undefined ? `curl exit ${r.curlExit}: ` : ''}${r.error ?? 'unknown error'})`;
+
+export interface Seen {
+  profile: Profile;
+  host: string;
+  principal: string;
+  marks: { allowed: string; denied: string };
+  allowed: RequestReport;
+  denied?: RequestReport;
+  gateway: string[];
+  gatewayError?: string;
+  squid?: { lines: string[]; error?: string };
+  authz: string[];
+}
+
+export function judgeHops(s: Seen): Hop[] {
+  const { squid, extAuth, sample } = s.profile.components;
+  const hops: Hop[] = [];
+  const reached = s.allowed.status > 0 || s.allowed.curlExit !== undefined;
+  hops.push(
+    reached
+      ? {
+          hop: 'pod',
+          status: 'ok',
+          evidence: `${sample.namespace}/sleep ran curl ${s.allowed.url}: ${describeResult(s.allowed)}${s.allowed.attempts > 1 ? ` after ${s.allowed.attempts} attempts` : ''}`,
+        }
+      : {
+          hop: 'pod',
+          status: 'failed',
+          evidence: `kubectl exec into ${sample.namespace}/sleep failed: ${s.allowed.error}`,
+          hint: `the sample pod cannot run curl; look at: kubectl get pods -n ${sample.namespace}`,
+        },
+  );
+
+  // The gateway hop is proven by its request line; a bad status it logged is put on the hop behind it
+  // (ext-authz for 403, Squid for 502/503) or, with nothing behind it, on the destination.
+  const seen = (
+    gatewayLine(s.gateway, s.host, s.marks.allowed, s.allowed.status) ?? gatewayLine(s.gateway, s.host, s.marks.denied)
+  )?.line;
+  if (!seen) {
+    const bypass = s.allowed.status >= 200 && s.allowed.status < 400;
+    const why = bypass
+      ? `the request got ${describeResult(s.allowed)}, but the egress gateway logged nothing for ${s.host}: it bypassed the gateway`
+      : `the egress gateway logged nothing for ${s.host}${s.gatewayError ? ` (logs: ${s.gatewayError})` : ''}`;
+    const hint = bypass
+      ? `traffic leaves without the gateway: check that ${s.host} has a ServiceEntry labelled istio.io/use-waypoint${s.profile.stack === 'oss' ? '' : ' and that ztunnel has the egressPolicies'}, and that ${sample.namespace} is labelled istio.io/dataplane-mode=ambient`
+      : `nothing reached the gateway: check the waypoint (kubectl get gateway -n ${WAYPOINT_NAMESPACE}) and ztunnel (egress-lab logs ztunnel)`;
+    hops.push({ hop: 'ztunnel', status: 'failed', evidence: why, hint });
+    hops.push({ hop: 'gateway', status: 'failed', evidence: why, hint });
+  } else {
+    hops.push({
+      hop: 'ztunnel',
+      status: 'ok',
+      evidence: 'the waypoint received the request, which only ztunnel delivers (HBONE): see the gateway line',
+    });
+    hops.push({ hop: 'gateway', status: 'ok', evidence: excerpt(seen, 500) });
+  }
+
+  if (extAuth.enabled) hops.push(judgeExtAuthz(s));
+  if (squid.mode === 'in-cluster') hops.push(judgeSquid(s));
+  if (squid.mode === 'external')
+    hops.push({
+      hop: 'squid',
+      status: 'skipped',
+      evidence: `external proxy ${squid.external}: its log is not visible to egress-lab`,
+    });
+
+  const isJson = s.host !== 'httpbingo.org' || /"headers"\s*:/.test(s.allowed.body);
+  const checkResult = !extAuth.enabled || /"X-Ext-Authz-Check-Result"\s*:\s*\[\s*"allowed"\s*\]/.test(s.allowed.body);
+  hops.push(
+    s.allowed.status === 200 && isJson && checkResult
+      ? { hop: 'destination', status: 'ok', evidence: `HTTP 200 from ${s.host}: ${excerpt(s.allowed.body)}` }
+      : {
+          hop: 'destination',
+          status: 'failed',
+          evidence: `${describeResult(s.allowed)}${s.allowed.body ? `: ${excerpt(s.allowed.body)}` : ''}`,
+          hint: destinationHint(s),
+        },
+  );
+  return hops;
+}
+
+function judgeSquid(s: Seen): Hop {
+  const { squid } = s.profile.components;
+  const lines = s.squid?.lines ?? [];
+  const entries = squidEntries(lines, s.host, s.marks.allowed);
+  const passed = entries.find(squidPassed);
+  if (passed) return { hop: 'squid', status: 'ok', evidence: excerpt(passed.line, 300) };
+  const refused = entries[0];
+  if (refused)
+    return {
+      hop: 'squid',
+      status: 'failed',
+      evidence: `Squid refused the request: ${excerpt(refused.line, 300)}`,
+      hint: `Squid's http_access rules refused the gateway (${refused.result}/${refused.status}): the gateway's pod address must be in components.squid.allowedClients and the port in components.squid.ports (egress-lab logs squid)`,
+    };
+  const stripped = squidStripped(lines, s.host);
+  if (stripped)
+    return {
+      hop: 'squid',
+      status: 'failed',
+      evidence: `Squid logged a request for ${s.host} without its query, so it cannot be told from other clients' requests: ${excerpt(stripped.line, 300)}`,
+      hint: `Squid strips query strings from logged URLs unless squid.conf says strip_query_terms off, as the lab's does: was the squid-config ConfigMap in ${squid.namespace} changed?`,
+    };
+  return {
+    hop: 'squid',
+    status: 'failed',
+    evidence: `no access line for this request to ${s.host} in Squid's log${s.squid?.error ? ` (logs: ${s.squid.error})` : ''}`,
+    hint: [502, 503].includes(s.allowed.status)
+      ? `${s.allowed.status} from the gateway and no Squid line: look at Squid (egress-lab logs squid; kubectl get pods -n ${squid.namespace})`
+      : 'the gateway did not tunnel through Squid: check the tunnel policy or backend (kubectl get agentgatewaypolicies,agentgatewaybackends -A)',
+  };
+}
+
+function destinationHint(s: Seen): string {
+  if (s.allowed.status === 200) return 'the answer lacks the expected headers JSON or the ext-authz check header';
+  if ([502, 503, 504].includes(s.allowed.status))
+    return `${s.allowed.status} from the gateway: it could not reach ${s.host}${s.profile.components.squid.mode === 'none' ? '' : ' through the proxy'}; look at egress-lab logs gateway`;
+  return `no good answer from ${s.host}: check the cluster's internet access (and the proxy's)`;
+}
+
+function judgeExtAuthz(s: Seen): Hop {
+  const onAllowed = extAuthzDecisions(s.authz, s.host, s.marks.allowed);
+  const onDenied = extAuthzDecisions(s.authz, s.host, s.marks.denied);
+  const allowedLine = onAllowed.find((d) => d.decision === 'allowed' && d.principal === s.principal);
+  const deniedLine = onDenied.find((d) => d.decision === 'denied' && d.principal === s.principal);
+  const deniedOk =
+    s.denied?.status === 403 && [SAMPLE_DENY_BODY, CHECK_FAILED_BODY].some((b) => s.denied!.body.includes(b));
+  if (allowedLine && deniedLine && deniedOk)
+    return {
+      hop: 'ext-authz',
+      status: 'ok',
+      evidence: `${excerpt(allowedLine.line, 400)} | without the header: HTTP 403 "${excerpt(s.denied!.body, 80)}"`,
+    };
+  const deniedAllowed = onAllowed.find((d) => d.decision === 'denied');
+  if (s.allowed.status === 403)
+    return {
+      hop: 'ext-authz',
+      status: 'failed',
+      evidence: `the request with "x-ext-authz: allow" got 403${deniedAllowed ? `: ${excerpt(deniedAllowed.line, 200)}` : ''}`,
+      hint: 'ext-authz denies even allowed requests: look at its log (egress-lab logs ext-authz) and its image/flags',
+    };
+  if (s.denied && s.denied.status !== 403)
+    return {
+      hop: 'ext-authz',
+      status: 'failed',
+      evidence: `the request without the allow header got ${describeResult(s.denied)}, not 403`,
+      hint: 'the ext-authz policy is not applied to the gateway: kubectl get agentgatewaypolicies -n common-infrastructure',
+    };
+  const anyAllowed = onAllowed.find((d) => d.decision === 'allowed');
+  if (anyAllowed && !allowedLine)
+    return {
+      hop: 'ext-authz',
+      status: 'failed',
+      evidence: `ext-authz decided without the caller's identity ${s.principal}: ${excerpt(anyAllowed.line, 200)}`,
+      hint: 'the gateway does not pass the SPIFFE identity: is the waypoint in the mesh (istio.enabled / waypoint class)?',
+    };
+  return {
+    hop: 'ext-authz',
+    status: 'failed',
+    evidence: 'ext-authz logged no decision for these requests',
+    hint: 'look at the ext-authz server: egress-lab logs ext-authz',
+  };
+}
+
+export function judgeControl(host: string, r: RequestReport, gateway: string[]): VerifyReport['negativeControl'] {
+  const atGateway = gatewaySaw(gateway, host);
+  if (atGateway)
+    return {
+      host,
+      status: 'ok',
+      evidence: `went through the egress gateway (${describeResult(r)}): ${excerpt(atGateway, 200)}`,
+    };
+  if (r.status === 0) return { host, status: 'ok', evidence: `blocked: ${describeResult(r)}` };
+  return {
+    host,
+    status: 'failed',
+    evidence: `${describeResult(r)} with no gateway line: ${host} was reached directly, around the egress gateway`,
+    hint: 'the lab lets traffic out directly: check the egress NetworkPolicy (oss) or ztunnel egressPolicies (seed, enterprise)',
+  };
+}
