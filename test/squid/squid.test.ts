@@ -180,7 +180,7 @@ describe('the rendered squid.conf in the real Debian squid', () => {
   it("keeps the query in the logged URL, and verify's parser proves its own request from the real line", () => {
     const lines = readFileSync(ACCESS_LOG, 'utf8').slice(logStart).split('\n').filter(Boolean);
     for (const line of lines) expect(parseSquidLine(line), line).toBeDefined();
-    const probed = squidEntries(lines, '127.0.0.1', MARK);
+    const probed = squidEntries(lines, '127.0.0.1', MARK, originPort);
     expect(probed.some((e) => e.method === 'GET' && e.url.endsWith(`/headers?${MARK}`) && squidPassed(e))).toBe(true);
     expect(probed.some((e) => e.method === 'CONNECT' && squidPassed(e))).toBe(true);
     expect(squidEntries(lines, '127.0.0.1', probeMark('0a1b2c3d', 'd')).filter((e) => e.method === 'GET')).toEqual([]);
