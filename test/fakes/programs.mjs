@@ -8,6 +8,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
+import { ambientEnrolled, extAuthAttached, serviceEntryAddressed, tunnelFor } from './dataplane.mjs';
 import { extAuthzLogLine, gatewayLogLine, otherClientLines, squidLogLine, stripsQuery } from './logs.mjs';
 
 class Fail extends Error {
@@ -486,14 +487,21 @@ function emulateCurl(state, cluster, ns, args) {
   }
   const gateway = cluster.objects[objKey('Gateway', 'common-infrastructure', 'egress-gateway')];
   const programmed = gateway?.status?.conditions?.some((c) => c.type === 'Programmed' && c.status === 'True');
-  const serviceEntry = objectsOf(cluster, 'ServiceEntry').some(
-    (o) =>
-      o.metadata.labels?.['istio.io/use-waypoint'] === 'egress-gateway' &&
-      (o.spec.hosts ?? []).some((h) => hostMatches(h, host)),
-  );
-  const egressPolicies = Object.values(cluster.releases).some(
-    (r) => r.chartName === 'ztunnel' && (r.values?.egressPolicies ?? []).some((p) => p.policy === 'Gateway'),
-  );
+  // Only pods ztunnel captures reach a waypoint at all (dataplane.mjs: ambientEnrolled).
+  const captured = ambientEnrolled(cluster, ns);
+  const serviceEntry =
+    captured &&
+    objectsOf(cluster, 'ServiceEntry').some(
+      (o) =>
+        o.metadata.labels?.['istio.io/use-waypoint'] === 'egress-gateway' &&
+        (o.spec.hosts ?? []).some((h) => hostMatches(h, host)) &&
+        serviceEntryAddressed(cluster, o),
+    );
+  const egressPolicies =
+    captured &&
+    Object.values(cluster.releases).some(
+      (r) => r.chartName === 'ztunnel' && (r.values?.egressPolicies ?? []).some((p) => p.policy === 'Gateway'),
+    );
   const blocked = objectsOf(cluster, 'NetworkPolicy').some(
     (o) => o.metadata.namespace === ns && (o.spec.policyTypes ?? []).includes('Egress'),
   );
@@ -523,9 +531,7 @@ function emulateCurl(state, cluster, ns, args) {
       'egress-gateway',
       gatewayLogLine(stack, { host, path, status, route, ns, ...more }),
     );
-  const extAuth = Object.values(cluster.objects).some(
-    (o) => /AgentgatewayPolicy$/.test(o.kind) && o.spec?.traffic?.extAuth,
-  );
+  const extAuth = extAuthAttached(cluster, gateway);
   let checked = {};
   if (extAuth) {
     const sent = headers.filter((h) => /^x-ext-authz:/i.test(h)).map((h) => ['x-ext-authz', h.split(':')[1].trim()]);
@@ -538,7 +544,8 @@ function emulateCurl(state, cluster, ns, args) {
     }
     checked = { 'X-Ext-Authz-Check-Result': ['allowed'] };
   }
-  const squid = objectsOf(cluster, 'Deployment').find((o) => o.metadata.name === 'squid-proxy');
+  // Squid sees the request only when the waypoint's route for this host tunnels through it (dataplane.mjs).
+  const squid = tunnelFor(cluster, gateway, host);
   if (squid) {
     const squidNs = squid.metadata.namespace;
     const conf = cluster.objects[objKey('ConfigMap', squidNs, 'squid-config')]?.data?.['squid.conf'];

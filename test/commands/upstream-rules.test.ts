@@ -1,0 +1,134 @@
+// Upstream rules the lab depends on (docs/upstream-rules.md), shown the way a user would meet them: the lab
+// is up, one thing the rule needs is taken away on the cluster, and verify proves the path broken at the hop
+// a real cluster would break. The fakes decide like the products (test/fakes/dataplane.mjs).
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { up } from '../../scripts/lab/up.ts';
+import { readLedger } from '../../scripts/state/ledger.ts';
+import { type VerifyReport, verifyLab } from '../../scripts/verify/verify.ts';
+import { createFakes, type FakeState, type Fakes } from '../fakes/fakes.ts';
+import { fakeDeps } from '../helpers/lab.ts';
+
+type Obj = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  spec?: Record<string, unknown>;
+};
+
+let fakes: Fakes;
+let afterUp: FakeState;
+beforeAll(async () => {
+  fakes = await createFakes();
+  await up({ profile: 'kind-full', yes: true, verify: false }, fakeDeps(fakes));
+  afterUp = fakes.state();
+});
+afterAll(() => fakes.cleanup());
+beforeEach(() => fakes.update((s) => Object.assign(s, structuredClone(afterUp))));
+
+const cluster = (s: FakeState) => s.clusters['egress-lab']!;
+/** Changes one object of the lab's cluster, as `kubectl edit` would. */
+const edit = (kind: string, ns: string | undefined, name: string, change: (o: Obj) => void) =>
+  fakes.update((s) => change(cluster(s).objects[`${kind}|${ns ?? ''}|${name}`] as Obj));
+/** Puts a new object into the lab's cluster, as `kubectl apply` would. */
+const add = (o: Obj) =>
+  fakes.update((s) => {
+    cluster(s).objects[`${o.kind}|${o.metadata.namespace ?? ''}|${o.metadata.name}`] = o;
+  });
+/** Changes the values of the release of one chart, as `helm upgrade --reuse-values --set …` would. */
+const helmValues = (chart: string, change: (v: Record<string, unknown>) => void) =>
+  fakes.update((s) => {
+    const rel = Object.values(cluster(s).releases).find((r) => r.chart.split('/').at(-1) === chart)!;
+    change(rel.values as Record<string, unknown>);
+  });
+const run = () =>
+  verifyLab(readLedger('egress-lab', fakes.env)!, { exec: fakeDeps(fakes).exec, sleep: async () => undefined });
+const status = (r: VerifyReport) => Object.fromEntries(r.hops.map((h) => [h.hop, h.status]));
+
+describe('upstream rules, enforced by the fakes', () => {
+  it('the lab as rendered passes: every rule below holds for it', async () => {
+    const r = await run();
+    expect(r.ok).toBe(true);
+  });
+
+  it('istio-cni enrols only pods of a namespace labelled istio.io/dataplane-mode=ambient: unlabelled, nothing reaches the gateway', async () => {
+    edit('Namespace', undefined, 'ns1', (o) => delete o.metadata.labels?.['istio.io/dataplane-mode']);
+    const r = await run();
+    expect(r.ok).toBe(false);
+    expect(status(r).gateway).toBe('failed');
+    expect(r.requests.find((q) => q.name === 'allowed')?.status).toBe(0);
+  });
+
+  it('a pod labelled istio.io/dataplane-mode=none opts out of an ambient namespace', async () => {
+    edit('Deployment', 'ns1', 'sleep', (o) => {
+      const template = (o.spec as { template: { metadata: { labels: Record<string, string> } } }).template;
+      template.metadata.labels['istio.io/dataplane-mode'] = 'none';
+    });
+    expect(status(await run()).gateway).toBe('failed');
+  });
+
+  it('ambient is on only with profile: ambient on istiod (PILOT_ENABLE_AMBIENT) and istio-cni (ambient.enabled)', async () => {
+    helmValues('istiod', (v) => delete v['profile']);
+    expect(status(await run()).gateway).toBe('failed');
+    fakes.update((s) => Object.assign(s, structuredClone(afterUp)));
+    helmValues('cni', (v) => delete v['profile']);
+    expect(status(await run()).gateway).toBe('failed');
+  });
+
+  it('a ServiceEntry host is captured only through DNS capture (istio-cni ambient.dnsCapture)', async () => {
+    helmValues('cni', (v) => (v['ambient'] = { dnsCapture: false }));
+    expect(status(await run()).gateway).toBe('failed');
+  });
+
+  it('an AgentgatewayPolicy attaches only to the Gateway its targetRef names in its own namespace: ext-authz is skipped otherwise', async () => {
+    edit('AgentgatewayPolicy', 'common-infrastructure', 'gateway-ext-auth-policy', (o) => {
+      (o.spec as { targetRefs: { name: string }[] }).targetRefs[0]!.name = 'another-gateway';
+    });
+    const r = await run();
+    expect(r.ok).toBe(false);
+    expect(r.requests.find((q) => q.name === 'denied')?.status).toBe(200);
+    expect(status(r)['ext-authz']).toBe('failed');
+  });
+
+  it('an HTTPRoute whose sectionName names no listener does not attach: the waypoint goes straight to the host, never through Squid', async () => {
+    edit('HTTPRoute', 'common-infrastructure', 'httpbingo-org', (o) => {
+      (o.spec as { parentRefs: { sectionName: string }[] }).parentRefs[0]!.sectionName = 'http';
+    });
+    const r = await run();
+    expect(r.ok).toBe(false);
+    expect(r.firstBroken).toBe('squid');
+  });
+
+  it('a route backendRef into another namespace needs a ReferenceGrant there (BackendRefGrantMode route)', async () => {
+    const backend = afterUp.clusters['egress-lab']!.objects['AgentgatewayBackend|common-infrastructure|httpbingo-org'];
+    fakes.update((s) => {
+      const objects = cluster(s).objects;
+      delete objects['AgentgatewayBackend|common-infrastructure|httpbingo-org'];
+      objects['AgentgatewayBackend|squid|httpbingo-org'] = {
+        ...structuredClone(backend!),
+        metadata: { name: 'httpbingo-org', namespace: 'squid' },
+      };
+    });
+    edit('HTTPRoute', 'common-infrastructure', 'httpbingo-org', (o) => {
+      const rules = (o.spec as { rules: { backendRefs: { namespace?: string }[] }[] }).rules;
+      rules[0]!.backendRefs[0]!.namespace = 'squid';
+    });
+    expect((await run()).firstBroken).toBe('squid');
+    add({
+      apiVersion: 'gateway.networking.k8s.io/v1beta1',
+      kind: 'ReferenceGrant',
+      metadata: { name: 'routes-from-common-infrastructure', namespace: 'squid' },
+      spec: {
+        from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'common-infrastructure' }],
+        to: [{ group: 'agentgateway.dev', kind: 'AgentgatewayBackend' }],
+      },
+    });
+    expect((await run()).ok).toBe(true);
+  });
+
+  it("a tunnel to a port the proxy's Service does not expose goes nowhere: no Squid line", async () => {
+    edit('Service', 'squid', 'squid-proxy', (o) => {
+      (o.spec as { ports: { port: number }[] }).ports[0]!.port = 3129;
+    });
+    expect((await run()).firstBroken).toBe('squid');
+  });
+});

@@ -1,0 +1,168 @@
+// What the data plane does with a request from a pod, for the fake `kubectl exec … curl`: whether ztunnel
+// captures the pod at all, whether a ServiceEntry host resolves to a captured address, which ext-authz policy
+// the waypoint runs, and whether the waypoint's route for the host tunnels through Squid. Each rule names the
+// product source it was read from; docs/upstream-rules.md lists them with what in egress-lab relies on them.
+
+const key = (kind, ns, name) => `${kind}|${ns ?? ''}|${name}`;
+const objectsOf = (cluster, kind) => Object.values(cluster.objects).filter((o) => o.kind === kind);
+const releaseOf = (cluster, chartName) => Object.values(cluster.releases ?? {}).find((r) => r.chartName === chartName);
+const hostMatches = (pattern, host) =>
+  pattern === host || (pattern.startsWith('*.') && host.endsWith(pattern.slice(1)));
+
+/**
+ * Ambient is on only where the charts were told: istiod's PILOT_ENABLE_AMBIENT and istio-cni's ambient.enabled
+ * default to off and come from `profile: ambient` (istio/istio 1.30.3 manifests/charts/*\/files/profile-ambient.yaml,
+ * istio-cni values.yaml `ambient.enabled: false`); an explicit value wins over the profile. ztunnel must run too.
+ */
+function ambientInstalled(cluster) {
+  const istiod = releaseOf(cluster, 'istiod');
+  const cni = releaseOf(cluster, 'cni');
+  if (!istiod || !cni || !releaseOf(cluster, 'ztunnel')) return false;
+  const pilot = istiod.values?.env?.PILOT_ENABLE_AMBIENT ?? istiod.values?.pilot?.env?.PILOT_ENABLE_AMBIENT;
+  const pilotOn = pilot === undefined ? istiod.values?.profile === 'ambient' : String(pilot) === 'true';
+  const cniOn = cni.values?.ambient?.enabled ?? cni.values?.profile === 'ambient';
+  return pilotOn && cniOn === true;
+}
+
+/**
+ * Whether istio-cni enrols the client pods of namespace `ns` (the sample Deployment `sleep`): the chart's default
+ * ambient.enablementSelectors select a pod labelled istio.io/dataplane-mode=ambient, or a pod not labelled
+ * `none` in a namespace labelled istio.io/dataplane-mode=ambient (istio/istio 1.30.3
+ * manifests/charts/istio-cni/values.yaml). Nothing else is captured by ztunnel.
+ */
+export function ambientEnrolled(cluster, ns) {
+  if (!ambientInstalled(cluster)) return false;
+  const mode = 'istio.io/dataplane-mode';
+  const nsLabels = cluster.objects[key('Namespace', undefined, ns)]?.metadata?.labels ?? {};
+  const podLabels = cluster.objects[key('Deployment', ns, 'sleep')]?.spec?.template?.metadata?.labels ?? {};
+  if (podLabels[mode] === 'ambient') return true;
+  return podLabels[mode] !== 'none' && nsLabels[mode] === 'ambient';
+}
+
+/**
+ * A ServiceEntry host without addresses reaches ztunnel only through DNS capture: istio-cni's
+ * ambient.dnsCapture (default true, istio-cni values.yaml@1.30.3) answers the pod's lookup with the address
+ * istiod allocated (PILOT_ENABLE_IP_AUTOALLOCATE, default true, pilot/pkg/features/pilot.go@1.30.3). With
+ * either off the pod gets the host's public address, which no ServiceEntry claims.
+ */
+export function serviceEntryAddressed(cluster, serviceEntry) {
+  if ((serviceEntry.spec?.addresses ?? []).length > 0) return true;
+  const dns = releaseOf(cluster, 'cni')?.values?.ambient?.dnsCapture;
+  const istiod = releaseOf(cluster, 'istiod')?.values ?? {};
+  const alloc = istiod.env?.PILOT_ENABLE_IP_AUTOALLOCATE ?? istiod.pilot?.env?.PILOT_ENABLE_IP_AUTOALLOCATE;
+  return dns !== false && String(dns) !== 'false' && String(alloc ?? 'true') !== 'false';
+}
+
+/**
+ * Whether an ext-authz policy is attached to the Gateway `gateway`: a policy's targetRefs are local references
+ * (group, kind, name; no namespace), so it attaches to a Gateway of that name in the policy's own namespace
+ * only (agentgateway/agentgateway v1.4.1 controller/api/v1alpha1/agentgateway/agentgateway_policy_types.go,
+ * LocalPolicyTargetReference). A policy naming anything else attaches to nothing.
+ */
+export function extAuthAttached(cluster, gateway) {
+  return Object.values(cluster.objects).some(
+    (o) =>
+      /AgentgatewayPolicy$/.test(o.kind) &&
+      o.spec?.traffic?.extAuth &&
+      o.metadata.namespace === gateway.metadata.namespace &&
+      (o.spec.targetRefs ?? []).some(
+        (t) => t.group === 'gateway.networking.k8s.io' && t.kind === 'Gateway' && t.name === gateway.metadata.name,
+      ),
+  );
+}
+
+/** The Deployment behind Service `ns/name` when the Service exposes `port`: a Service nothing selects goes nowhere. */
+function serviceWorkload(cluster, ns, name, port) {
+  const svc = cluster.objects[key('Service', ns, name)];
+  if (!svc || !(svc.spec?.ports ?? []).some((p) => p.port === Number(port))) return undefined;
+  const selector = Object.entries(svc.spec?.selector ?? {});
+  if (selector.length === 0) return undefined;
+  return objectsOf(cluster, 'Deployment').find(
+    (d) =>
+      d.metadata.namespace === ns &&
+      selector.every(([k, v]) => d.spec?.template?.metadata?.labels?.[k] === v || d.metadata.labels?.[k] === v),
+  );
+}
+
+/** A tunnel's backendRef (kind Service, namespace defaulting to the referrer's) to the proxy Deployment. */
+function tunnelTarget(cluster, ref, fromNs) {
+  if (!ref || (ref.kind ?? 'Service') !== 'Service' || (ref.group ?? '') !== '') return undefined;
+  return serviceWorkload(cluster, ref.namespace ?? fromNs, ref.name, ref.port);
+}
+
+/** Whether a ReferenceGrant in `toNs` lets HTTPRoutes of `fromNs` reference `kind` objects there (Gateway API v1.4.0). */
+function referenceGranted(cluster, fromNs, toNs, group, kind, name) {
+  return objectsOf(cluster, 'ReferenceGrant').some(
+    (g) =>
+      g.metadata.namespace === toNs &&
+      (g.spec?.from ?? []).some(
+        (f) => f.group === 'gateway.networking.k8s.io' && f.kind === 'HTTPRoute' && f.namespace === fromNs,
+      ) &&
+      (g.spec?.to ?? []).some((t) => t.group === group && t.kind === kind && (t.name === undefined || t.name === name)),
+  );
+}
+
+/**
+ * Open-source agentgateway: a host leaves through a proxy only via an HTTPRoute that attached to a listener of
+ * the waypoint (parentRef sectionName names one of its listeners; the listener's allowedRoutes default to the
+ * Gateway's own namespace, Gateway API v1.4.0 ListenerNamespaces `from: Same`), whose hostnames match, and
+ * whose backendRef is an AgentgatewayBackend carrying a tunnel policy. A cross-namespace route backendRef needs
+ * a ReferenceGrant (agentgateway v1.4.1 controller/api/settings/settings.go: BackendRefGrantMode default
+ * `route`); a policy's own backendRefs (the tunnel's Service) need none. Without a matching route the
+ * waypoint's built-in default route sends the request straight to the host.
+ */
+function ossTunnel(cluster, gateway, host) {
+  const gwNs = gateway.metadata.namespace;
+  for (const route of objectsOf(cluster, 'HTTPRoute')) {
+    const routeNs = route.metadata.namespace;
+    const attached = (route.spec?.parentRefs ?? []).some((p) => {
+      if (p.name !== gateway.metadata.name || (p.namespace ?? routeNs) !== gwNs) return false;
+      const listeners = (gateway.spec?.listeners ?? []).filter((l) => !p.sectionName || l.name === p.sectionName);
+      return listeners.some((l) => {
+        const from = l.allowedRoutes?.namespaces?.from ?? 'Same';
+        return from === 'All' || (from === 'Same' && routeNs === gwNs) || from === 'Selector';
+      });
+    });
+    if (!attached) continue;
+    if (!(route.spec?.hostnames ?? []).some((h) => hostMatches(h, host))) continue;
+    for (const rule of route.spec?.rules ?? [])
+      for (const ref of rule.backendRefs ?? []) {
+        if (ref.group !== 'agentgateway.dev' || ref.kind !== 'AgentgatewayBackend') continue;
+        const backendNs = ref.namespace ?? routeNs;
+        if (
+          backendNs !== routeNs &&
+          !referenceGranted(cluster, routeNs, backendNs, 'agentgateway.dev', 'AgentgatewayBackend', ref.name)
+        )
+          continue;
+        const backend = cluster.objects[key('AgentgatewayBackend', backendNs, ref.name)];
+        const proxy = tunnelTarget(cluster, backend?.spec?.policies?.tunnel?.backendRef, backendNs);
+        if (proxy) return proxy;
+      }
+  }
+  return undefined;
+}
+
+/**
+ * Where the waypoint sends `host`: the proxy Deployment (Squid) it tunnels through, or undefined when it goes
+ * straight to the host. Enterprise: an EnterpriseAgentgatewayPolicy whose targetRef names the host's
+ * ServiceEntry carries backend.tunnel (the seed repository's README, no public source). Seed: the gateway image
+ * tunnels everything to its PROXY_DESTINATION (host:port of a Service).
+ */
+export function tunnelFor(cluster, gateway, host) {
+  for (const p of objectsOf(cluster, 'GatewayParameters')) {
+    const dest = (p.spec?.kube?.agentgateway?.env ?? []).find((e) => e.name === 'PROXY_DESTINATION')?.value ?? '';
+    const [svcHost = '', port] = dest.split(':');
+    const [name, ns] = svcHost.split('.');
+    if (name && ns) return serviceWorkload(cluster, ns, name, port);
+  }
+  for (const p of objectsOf(cluster, 'EnterpriseAgentgatewayPolicy')) {
+    const ses = (p.spec?.targetRefs ?? []).filter((t) => t.kind === 'ServiceEntry');
+    const matches = ses.some((t) =>
+      (cluster.objects[key('ServiceEntry', p.metadata.namespace, t.name)]?.spec?.hosts ?? []).some((h) =>
+        hostMatches(h, host),
+      ),
+    );
+    if (matches) return tunnelTarget(cluster, p.spec?.backend?.tunnel?.backendRef, p.metadata.namespace);
+  }
+  return ossTunnel(cluster, gateway, host);
+}
