@@ -3,6 +3,7 @@
 // a real cluster would break. The fakes decide like the products (test/fakes/dataplane.mjs).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { up } from '../../scripts/lab/up.ts';
+import { kubeAccess } from '../../scripts/plan/plan.ts';
 import { readLedger } from '../../scripts/state/ledger.ts';
 import { type VerifyReport, verifyLab } from '../../scripts/verify/verify.ts';
 import { createFakes, type FakeState, type Fakes } from '../fakes/fakes.ts';
@@ -21,7 +22,7 @@ beforeAll(async () => {
   fakes = await createFakes();
   await up({ profile: 'kind-full', yes: true, verify: false }, fakeDeps(fakes));
   afterUp = fakes.state();
-});
+}, 180_000);
 afterAll(() => fakes.cleanup());
 beforeEach(() => fakes.update((s) => Object.assign(s, structuredClone(afterUp))));
 
@@ -45,6 +46,17 @@ const run = () =>
 const status = (r: VerifyReport) => Object.fromEntries(r.hops.map((h) => [h.hop, h.status]));
 
 describe('upstream rules, enforced by the fakes', () => {
+  it('the experimental Gateway API CRDs install only server-side: the HTTPRoute CRD is too large for client-side apply', async () => {
+    const ledger = readLedger('egress-lab', fakes.env)!;
+    const url = 'https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.4.0/experimental-install.yaml';
+    const { exec } = fakeDeps(fakes);
+    await expect(exec('kubectl', [...kubeAccess(ledger), 'apply', '-f', url])).rejects.toThrow(
+      /"httproutes\.gateway\.networking\.k8s\.io" is invalid: metadata\.annotations: Too long/,
+    );
+    const serverSide = ['apply', '--server-side', '--field-manager', 'egress-lab', '-f', url];
+    await expect(exec('kubectl', [...kubeAccess(ledger), ...serverSide])).resolves.toBeTruthy();
+  });
+
   it('the lab as rendered passes: every rule below holds for it', async () => {
     const r = await run();
     expect(r.ok).toBe(true);
@@ -66,10 +78,12 @@ describe('upstream rules, enforced by the fakes', () => {
     expect(status(await run()).gateway).toBe('failed');
   });
 
-  it('ambient is on only with profile: ambient on istiod (PILOT_ENABLE_AMBIENT) and istio-cni (ambient.enabled)', async () => {
+  it('ambient is on only with profile: ambient on istiod (PILOT_ENABLE_AMBIENT)', async () => {
     helmValues('istiod', (v) => delete v['profile']);
     expect(status(await run()).gateway).toBe('failed');
-    fakes.update((s) => Object.assign(s, structuredClone(afterUp)));
+  });
+
+  it('ambient is on only with profile: ambient on istio-cni (ambient.enabled)', async () => {
     helmValues('cni', (v) => delete v['profile']);
     expect(status(await run()).gateway).toBe('failed');
   });
@@ -77,6 +91,13 @@ describe('upstream rules, enforced by the fakes', () => {
   it('a ServiceEntry host is captured only through DNS capture (istio-cni ambient.dnsCapture)', async () => {
     helmValues('cni', (v) => (v['ambient'] = { dnsCapture: false }));
     expect(status(await run()).gateway).toBe('failed');
+  });
+
+  it('open-source agentgateway terminates HBONE only with Istio integration on (AgentgatewayParameters spec.istio)', async () => {
+    edit('AgentgatewayParameters', 'common-infrastructure', 'egress-gateway', (o) => delete o.spec?.['istio']);
+    const r = await run();
+    expect(r.ok).toBe(false);
+    expect(status(r).gateway).toBe('failed');
   });
 
   it('an AgentgatewayPolicy attaches only to the Gateway its targetRef names in its own namespace: ext-authz is skipped otherwise', async () => {

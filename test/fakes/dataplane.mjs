@@ -166,3 +166,26 @@ export function tunnelFor(cluster, gateway, host) {
   }
   return ossTunnel(cluster, gateway, host);
 }
+
+/**
+ * Whether the waypoint can take the HBONE connections ztunnel opens to it. With the waypoint-inbound-binding
+ * annotation (PROXY/15088, on the Gateway or its class) ztunnel terminates HBONE itself and hands the waypoint
+ * PROXY protocol. Otherwise the proxy terminates HBONE with an Istio certificate, which open-source agentgateway
+ * gets only with Istio integration on: spec.istio.enabled of the Gateway's AgentgatewayParameters, else any
+ * spec.istio block, else the chart's istio.autoEnabled (default false) (agentgateway/agentgateway v1.4.1
+ * controller/pkg/deployer/agentgateway_parameters.go istioEnabledForGateway; install/helm/agentgateway/values.yaml).
+ */
+export function waypointTerminatesHbone(cluster, gateway) {
+  const binding = 'ambient.istio.io/waypoint-inbound-binding';
+  const cls = cluster.objects[key('GatewayClass', undefined, gateway.spec?.gatewayClassName)];
+  if (gateway.metadata.annotations?.[binding] ?? cls?.metadata?.annotations?.[binding]) return true;
+  if (gateway.spec?.gatewayClassName !== 'agentgateway') return true;
+  const ref = gateway.spec?.infrastructure?.parametersRef;
+  const params =
+    ref?.kind === 'AgentgatewayParameters'
+      ? cluster.objects[key('AgentgatewayParameters', gateway.metadata.namespace, ref.name)]
+      : undefined;
+  const istio = params?.spec?.istio;
+  if (istio) return istio.enabled ?? true;
+  return releaseOf(cluster, 'agentgateway')?.values?.istio?.autoEnabled === true;
+}

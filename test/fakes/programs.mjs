@@ -8,7 +8,13 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
-import { ambientEnrolled, extAuthAttached, serviceEntryAddressed, tunnelFor } from './dataplane.mjs';
+import {
+  ambientEnrolled,
+  extAuthAttached,
+  serviceEntryAddressed,
+  tunnelFor,
+  waypointTerminatesHbone,
+} from './dataplane.mjs';
 import { extAuthzLogLine, gatewayLogLine, otherClientLines, squidLogLine, stripsQuery } from './logs.mjs';
 
 class Fail extends Error {
@@ -517,6 +523,8 @@ function emulateCurl(state, cluster, ns, args) {
     if (blocked && !scenario.bypassGateway) fail(28, 'Connection timed out after 10002 milliseconds');
     return reply(200, path.startsWith('/headers') ? echo() : '<html>direct</html>');
   }
+  // ztunnel's HBONE connection to a waypoint without an Istio certificate is reset (dataplane.mjs).
+  if (!waypointTerminatesHbone(cluster, gateway)) fail(56, 'Recv failure: Connection reset by peer');
   const stack = objectsOf(cluster, 'GatewayParameters').length
     ? 'seed'
     : objectsOf(cluster, 'EnterpriseAgentgatewayParameters').length
@@ -597,7 +605,14 @@ function kubectl(state, args, ctx) {
   const output = take(args, '--output', '-o');
   const verb = args[0];
   if (verb === 'apply') {
-    if (!flag(args, '--server-side')) throw new Fail('fake kubectl: apply without --server-side');
+    const serverSide = flag(args, '--server-side');
+    // Client-side apply keeps the whole object in an annotation, and the experimental HTTPRoute CRD is larger
+    // than the API server allows there (kubernetes-sigs/gateway-api#4156).
+    if (!serverSide && args.some((a) => a.endsWith('/experimental-install.yaml')))
+      throw new Fail(
+        'The CustomResourceDefinition "httproutes.gateway.networking.k8s.io" is invalid: metadata.annotations: Too long: may not be more than 262144 bytes',
+      );
+    if (!serverSide) throw new Fail('fake kubectl: apply without --server-side');
     if (take(args, '--field-manager') !== 'egress-lab')
       throw new Fail('fake kubectl: apply without --field-manager egress-lab');
     const file = take(args, '-f', '--filename');
