@@ -153,3 +153,33 @@ describe('upstream rules, enforced by the fakes', () => {
     expect((await run()).firstBroken).toBe('squid');
   });
 });
+
+describe('upstream rules on GKE', () => {
+  let gkeFakes: Fakes;
+  const key = 'gke/demo-project-1/europe-west1-b/egress-lab';
+  beforeAll(async () => {
+    gkeFakes = await createFakes();
+    const gke = { profile: 'gke-full', gkeProject: 'demo-project-1', gkeLocation: 'europe-west1-b', yes: true };
+    await up({ ...gke, verify: false }, fakeDeps(gkeFakes));
+  }, 180_000);
+  afterAll(() => gkeFakes.cleanup());
+
+  it('node-critical pods (istio-cni, ztunnel) start outside kube-system only with a ResourceQuota for their priority class', async () => {
+    const ledger = readLedger('egress-lab', gkeFakes.env)!;
+    const { exec } = fakeDeps(gkeFakes);
+    const rollout = () =>
+      exec('kubectl', [...kubeAccess(ledger), '--namespace', 'istio-system', 'rollout', 'status', 'ds/ztunnel']);
+    await expect(rollout()).resolves.toBeTruthy();
+    const quota = gkeFakes.state().clusters[key]!.objects['ResourceQuota|istio-system|gcp-critical-pods'];
+    gkeFakes.update((s) => {
+      const c = s.clusters[key]!;
+      delete c.objects['ResourceQuota|istio-system|gcp-critical-pods'];
+      (c.releases['istio-system/istio-cni']!.values as { global: Record<string, unknown> }).global = {};
+    });
+    await expect(rollout()).rejects.toThrow(/timed out waiting for the condition/);
+    gkeFakes.update((s) => {
+      s.clusters[key]!.objects['ResourceQuota|istio-system|gcp-critical-pods'] = quota!;
+    });
+    await expect(rollout()).resolves.toBeTruthy();
+  });
+});

@@ -189,3 +189,31 @@ export function waypointTerminatesHbone(cluster, gateway) {
   if (istio) return istio.enabled ?? true;
   return releaseOf(cluster, 'agentgateway')?.values?.istio?.autoEnabled === true;
 }
+
+/**
+ * GKE admits pods of priority class system-node-critical (the istio-cni node agent, ztunnel) only in namespaces
+ * with a ResourceQuota scoped to that class; only kube-system has one (istio.io "Platform-Specific
+ * Prerequisites", GKE). The cni and ztunnel charts render such a quota themselves with resourceQuotas.enabled,
+ * which `global.platform: gke` turns on (istio/istio 1.30.3 manifests/charts/istio-cni/files/profile-platform-gke.yaml,
+ * templates/resourcequota.yaml). The DaemonSet keeps retrying, so the pods start once a quota exists.
+ */
+export function podsAdmitted(cluster, workload) {
+  const ns = workload.metadata.namespace;
+  if (cluster.platform !== 'gke' || ns === 'kube-system') return true;
+  if (workload.spec?.template?.spec?.priorityClassName !== 'system-node-critical') return true;
+  const quota = objectsOf(cluster, 'ResourceQuota').some(
+    (q) =>
+      q.metadata.namespace === ns &&
+      (q.spec?.scopeSelector?.matchExpressions ?? []).some(
+        (e) =>
+          e.scopeName === 'PriorityClass' && e.operator === 'In' && (e.values ?? []).includes('system-node-critical'),
+      ),
+  );
+  const chartQuota = Object.values(cluster.releases ?? {}).some(
+    (r) =>
+      r.namespace === ns &&
+      ['cni', 'ztunnel'].includes(r.chartName) &&
+      (r.values?.resourceQuotas?.enabled === true || r.values?.global?.platform === 'gke'),
+  );
+  return quota || chartQuota;
+}

@@ -11,6 +11,7 @@ import { parse, parseAllDocuments, stringify } from 'yaml';
 import {
   ambientEnrolled,
   extAuthAttached,
+  podsAdmitted,
   serviceEntryAddressed,
   tunnelFor,
   waypointTerminatesHbone,
@@ -62,8 +63,9 @@ const CHARTS = {
     ],
   },
   istiod: { workloads: [['Deployment', 'istiod']] },
-  cni: { workloads: [['DaemonSet', 'istio-cni-node']] },
-  ztunnel: { workloads: [['DaemonSet', 'ztunnel']] },
+  // Both DaemonSets run at priority class system-node-critical (istio/istio 1.30.3 templates/daemonset.yaml).
+  cni: { workloads: [['DaemonSet', 'istio-cni-node', 'system-node-critical']] },
+  ztunnel: { workloads: [['DaemonSet', 'ztunnel', 'system-node-critical']] },
   'agentgateway-crds': {
     crds: [
       ['agentgatewaypolicies', 'agentgateway.dev', 'AgentgatewayPolicy'],
@@ -348,12 +350,12 @@ function helm(state, args, ctx) {
     const effects = CHARTS[chartName];
     for (const [plural, group, kind] of effects.crds ?? [])
       cluster.crds[`${plural}.${group}`] = { group, kind, release: id };
-    for (const [kind, wname] of effects.workloads ?? [])
+    for (const [kind, wname, priorityClassName] of effects.workloads ?? [])
       cluster.objects[objKey(kind, namespace, wname)] = {
         apiVersion: 'apps/v1',
         kind,
         metadata: { name: wname, namespace },
-        spec: { replicas: 1 },
+        spec: { replicas: 1, ...(priorityClassName ? { template: { spec: { priorityClassName } } } : {}) },
         status: { readyReplicas: 1 },
       };
     for (const cls of effects.classes ?? [])
@@ -662,7 +664,9 @@ function kubectl(state, args, ctx) {
     const [resource, name] = args[2].split('/');
     const obj = findByResource(cluster, resource, ns, name);
     if (!obj) throw notFound(resource === 'ds' ? 'daemonsets.apps' : 'deployments.apps', name);
-    if (obj.status && obj.status.readyReplicas === 0) throw new Fail(`error: timed out waiting for the condition`);
+    // Pods the platform does not admit never become ready (dataplane.mjs podsAdmitted).
+    if ((obj.status && obj.status.readyReplicas === 0) || !podsAdmitted(cluster, obj))
+      throw new Fail(`error: timed out waiting for the condition`);
     return `${resource === 'ds' ? 'daemon set' : 'deployment'} "${name}" successfully rolled out\n`;
   }
   if (verb === 'get') {
@@ -690,7 +694,8 @@ function kubectl(state, args, ctx) {
     if (!obj) throw notFound(args[1], args[2]);
     if (output === 'name') return `${args[1]}/${args[2]}\n`;
     if (output?.startsWith('jsonpath=')) {
-      if (output.includes('readyReplicas')) return `${obj.status?.readyReplicas ?? 0}/${obj.spec?.replicas ?? 1}`;
+      if (output.includes('readyReplicas'))
+        return `${podsAdmitted(cluster, obj) ? (obj.status?.readyReplicas ?? 0) : 0}/${obj.spec?.replicas ?? 1}`;
       if (output.includes('Programmed'))
         return obj.status?.conditions?.find((c) => c.type === 'Programmed')?.status ?? '';
     }
