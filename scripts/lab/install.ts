@@ -151,7 +151,11 @@ export async function installSteps(input: InstallInput, deps: LabDeps, opts: UpO
         const cmd = deleteObjectsCommand(ledger, stale);
         await deps.exec(cmd.bin, cmd.args, { input: cmd.input, onLine: out });
       }
-      const objects = step.id === 'gateway-api' ? appliedCrds(stdout) : intent.objects;
+      // The apply names every CRD, new or already there: the lab owns only those that were not there before.
+      const objects =
+        step.id === 'gateway-api'
+          ? appliedCrds(stdout).filter((c) => !(ledger.preexistingCrds ?? []).includes(c.name))
+          : intent.objects;
       ledger.steps[step.id] = {
         hash: hashes.get(step.id)!,
         component: step.component,
@@ -195,13 +199,17 @@ export async function installSteps(input: InstallInput, deps: LabDeps, opts: UpO
   );
 }
 
-/** Right after the cluster step: its identity (drift guard) and, on a cluster egress-lab did not create, the namespaces already there. */
+/** Right after the cluster step: its identity (drift guard) and, on a cluster egress-lab did not create, the namespaces and CRDs already there. */
 async function afterCluster(ledger: Ledger, deps: LabDeps): Promise<void> {
   await recordIdentity(deps.exec, ledger);
   if (ledger.cluster.createdByEgressLab) return;
-  const { stdout } = await deps.exec('kubectl', [...kubeAccess(ledger), 'get', 'namespaces', '-o', 'name']);
-  ledger.preexistingNamespaces = stdout
-    .split('\n')
-    .map((l) => l.trim().replace(/^namespace\//, ''))
-    .filter(Boolean);
+  const names = async (resource: string) => {
+    const { stdout } = await deps.exec('kubectl', [...kubeAccess(ledger), 'get', resource, '-o', 'name']);
+    return stdout
+      .split('\n')
+      .map((l) => l.trim().replace(/^[^/]*\//, ''))
+      .filter(Boolean);
+  };
+  ledger.preexistingNamespaces = await names('namespaces');
+  ledger.preexistingCrds = await names('customresourcedefinitions');
 }

@@ -74,9 +74,13 @@ export function stepRemovals(ledger: Ledger, ids: string[], namespaces: boolean)
     if (!record) continue;
     const run: Command[] = [];
     const what: string[] = [];
-    if (record.objects?.length) {
-      what.push(...record.objects.map(describeObject));
-      run.push(deleteObjectsCommand(ledger, record.objects));
+    // A namespace that was there before the lab stays, with whatever else is in it.
+    const objects = (record.objects ?? []).filter(
+      (o) => !(o.kind === 'Namespace' && ledger.preexistingNamespaces.includes(o.name)),
+    );
+    if (objects.length) {
+      what.push(...objects.map(describeObject));
+      run.push(deleteObjectsCommand(ledger, objects));
     }
     for (const r of record.releases ?? []) {
       what.push(`helm release ${r.namespace}/${r.name}`);

@@ -45,6 +45,11 @@ export interface Ledger {
   cluster: LedgerCluster;
   /** Namespaces that existed before the lab (an existing cluster): never deleted. */
   preexistingNamespaces: string[];
+  /**
+   * CRDs that existed before the lab (an existing cluster): never deleted. `kubectl apply --server-side` names
+   * every object it applied, whether it created it or not, so its output alone cannot tell what the lab made.
+   */
+  preexistingCrds?: string[];
   steps: Record<string, LedgerStep>;
   createdAt: string;
   updatedAt: string;

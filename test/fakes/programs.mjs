@@ -690,6 +690,10 @@ function kubectl(state, args, ctx) {
         .join('');
     }
     if (args[1] === 'namespaces') return `${cluster.namespaces.map((n) => `namespace/${n}`).join('\n')}\n`;
+    if (args[1] === 'customresourcedefinitions' && !args[2])
+      return Object.keys(cluster.crds)
+        .map((n) => `customresourcedefinition.apiextensions.k8s.io/${n}\n`)
+        .join('');
     const obj = findByResource(cluster, args[1], ns, args[2]);
     if (!obj) throw notFound(args[1], args[2]);
     if (output === 'name') return `${args[1]}/${args[2]}\n`;

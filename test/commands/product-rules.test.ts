@@ -2,6 +2,7 @@
 // is up, one thing the rule needs is taken away on the cluster, and verify proves the path broken at the hop
 // a real cluster would break. The fakes decide like the products (test/fakes/dataplane.mjs).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { down } from '../../scripts/lab/down.ts';
 import { up } from '../../scripts/lab/up.ts';
 import { kubeAccess } from '../../scripts/plan/plan.ts';
 import { readLedger } from '../../scripts/state/ledger.ts';
@@ -182,4 +183,51 @@ describe('upstream rules on GKE', () => {
     });
     await expect(rollout()).resolves.toBeTruthy();
   });
+});
+
+describe('kubectl apply --server-side names every object it applied, created or already there', () => {
+  it('on an adopted cluster, down leaves the Gateway API CRDs and the namespace that were there before', async () => {
+    const own = await createFakes();
+    try {
+      const crd = (plural: string, kind: string) => [
+        `${plural}.gateway.networking.k8s.io`,
+        { group: 'gateway.networking.k8s.io', kind },
+      ];
+      own.update((s) => {
+        s.clusters['egress-lab'] = {
+          platform: 'kind',
+          server: 'https://127.0.0.1:39997',
+          crds: Object.fromEntries([
+            crd('gateways', 'Gateway'),
+            crd('httproutes', 'HTTPRoute'),
+            crd('gatewayclasses', 'GatewayClass'),
+          ]),
+          objects: {
+            'Namespace||ns1': { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ns1' } },
+            'ConfigMap|ns1|theirs': {
+              apiVersion: 'v1',
+              kind: 'ConfigMap',
+              metadata: { name: 'theirs', namespace: 'ns1' },
+            },
+          },
+          releases: {},
+          namespaces: ['default', 'kube-system', 'ns1'],
+        };
+      });
+      await up({ profile: 'kind', yes: true, adopt: true, verify: false }, fakeDeps(own));
+      expect(own.state().clusters['egress-lab']!.crds['grpcroutes.gateway.networking.k8s.io']).toBeDefined();
+      await down({ yes: true }, fakeDeps(own));
+      const after = own.state().clusters['egress-lab']!;
+      expect(Object.keys(after.crds).sort()).toEqual([
+        'gatewayclasses.gateway.networking.k8s.io',
+        'gateways.gateway.networking.k8s.io',
+        'httproutes.gateway.networking.k8s.io',
+      ]);
+      expect(after.namespaces).toContain('ns1');
+      expect(after.objects['ConfigMap|ns1|theirs']).toBeDefined();
+      expect(after.objects['Deployment|ns1|sleep']).toBeUndefined();
+    } finally {
+      own.cleanup();
+    }
+  }, 300_000);
 });
