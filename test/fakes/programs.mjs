@@ -8,6 +8,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
+import { reconcileIstio, serviceWaypoint } from './istio.mjs';
 import { extAuthzLogLine, gatewayLogLine, otherClientLines, squidLogLine, stripsQuery } from './logs.mjs';
 
 class Fail extends Error {
@@ -141,7 +142,29 @@ function removeContext(file, context) {
   if (!file || !existsSync(file)) return;
   const cfg = parse(readFileSync(file, 'utf8')) ?? {};
   for (const key of ['clusters', 'users', 'contexts']) cfg[key] = (cfg[key] ?? []).filter((e) => e.name !== context);
+  // gcloud clears current-context when it pointed at the removed entry.
+  if (cfg['current-context'] === context) cfg['current-context'] = '';
   writeFileSync(file, stringify(cfg));
+}
+
+/** The kubeconfig gcloud writes: the first path of KUBECONFIG, else HOME/.kube/config (gcloud reference, get-credentials). */
+function gcloudKubeconfig(ctx) {
+  const first = (ctx.kubeconfigEnv ?? '').split(':').find(Boolean);
+  if (first) return resolve(ctx.cwd ?? '.', first);
+  if (!ctx.home) throw new Fail('ERROR: (gcloud) could not find a home directory for the kubeconfig');
+  return join(ctx.home, '.kube', 'config');
+}
+
+/**
+ * Whether the cluster enforces NetworkPolicy. kind: kindnetd enforces it since kind v0.24.0
+ * (kubernetes-sigs/kind images/kindnetd/cmd/kindnetd/main.go@v0.32.0, kube-network-policies). GKE Standard:
+ * only with Dataplane V2 (networkConfig.datapathProvider ADVANCED_DATAPATH) or the network policy add-on
+ * (networkPolicy.enabled with addonsConfig.networkPolicyConfig not disabled).
+ */
+export function enforcesNetworkPolicy(cluster) {
+  if (cluster.platform === 'kind') return cluster.cni !== 'none';
+  if (cluster.networkConfig?.datapathProvider === 'ADVANCED_DATAPATH') return true;
+  return cluster.networkPolicy?.enabled === true && cluster.addonsConfig?.networkPolicyConfig?.disabled !== true;
 }
 
 /** The cluster a kube call targets: --kubeconfig and --context are required, as egress-lab promises. */
@@ -239,7 +262,9 @@ function kind(state, args, ctx) {
       throw new Fail('ERROR: failed to create cluster: invalid config');
     if (state.clusters[name])
       throw new Fail(`ERROR: failed to create cluster: node(s) already exist for a cluster with the name "${name}"`);
-    state.clusters[name] = newCluster(state, 'kind', { nodes: cfg.nodes.length });
+    // Without disableDefaultCNI kind runs kindnetd, which enforces NetworkPolicy.
+    const cni = cfg.networking?.disableDefaultCNI ? 'none' : 'kindnet';
+    state.clusters[name] = newCluster(state, 'kind', { nodes: cfg.nodes.length, cni });
     writeKubeconfig(kubeconfig, `kind-${name}`, state.clusters[name].server);
     return `Creating cluster "${name}" ...\n`;
   }
@@ -284,24 +309,46 @@ function gcloud(state, args, ctx) {
       throw new Fail(
         `ERROR: (gcloud.container.clusters.create) ResponseError: code=409, message=Already exists: projects/${project}/locations/${location}/clusters/${name}.`,
       );
-    state.clusters[key] = newCluster(state, 'gke', { name, project, location, createdBy: 'gcloud create' });
-    return `Creating cluster ${name} in ${location}...done.\n`;
+    const dataplaneV2 = flag(args, '--enable-dataplane-v2');
+    const networkPolicy = flag(args, '--enable-network-policy');
+    state.clusters[key] = newCluster(state, 'gke', {
+      name,
+      project,
+      location,
+      createdBy: 'gcloud create',
+      networkConfig: { datapathProvider: dataplaneV2 ? 'ADVANCED_DATAPATH' : 'LEGACY_DATAPATH' },
+      ...(networkPolicy
+        ? { networkPolicy: { enabled: true, provider: 'CALICO' }, addonsConfig: { networkPolicyConfig: {} } }
+        : { addonsConfig: { networkPolicyConfig: { disabled: true } } }),
+    });
+    // Like gcloud: the new cluster's entry goes into the kubeconfig and becomes its current-context.
+    writeKubeconfig(gcloudKubeconfig(ctx), `gke_${project}_${location}_${name}`, state.clusters[key].server);
+    return `Creating cluster ${name} in ${location}...done.\nkubeconfig entry generated for ${name}.\n`;
   }
   if (verb === 'get-credentials') {
     if (!state.clusters[key])
       throw new Fail(
         `ERROR: (gcloud.container.clusters.get-credentials) ResponseError: code=404, message=Not found: projects/${project}/locations/${location}/clusters/${name}.`,
       );
-    if (!ctx.kubeconfigEnv)
-      throw new Fail("fake gcloud: get-credentials without KUBECONFIG would write the user's ~/.kube/config");
-    writeKubeconfig(ctx.kubeconfigEnv, `gke_${project}_${location}_${name}`, state.clusters[key].server);
+    writeKubeconfig(gcloudKubeconfig(ctx), `gke_${project}_${location}_${name}`, state.clusters[key].server);
     return 'Fetching cluster endpoint and auth data.\nkubeconfig entry generated.\n';
   }
   if (verb === 'delete') {
     if (!state.clusters[key])
       throw new Fail(`ERROR: (gcloud.container.clusters.delete) ResponseError: code=404, message=Not found`);
     delete state.clusters[key];
+    removeContext(gcloudKubeconfig(ctx), `gke_${project}_${location}_${name}`);
     return `Deleting cluster ${name}...done.\n`;
+  }
+  if (verb === 'describe') {
+    const c = state.clusters[key];
+    if (!c)
+      throw new Fail(
+        `ERROR: (gcloud.container.clusters.describe) ResponseError: code=404, message=Not found: projects/${project}/locations/${location}/clusters/${name}.`,
+      );
+    if (take(args, '--format') !== 'json') throw new Fail('fake gcloud: describe is emulated with --format json only');
+    const { networkConfig = {}, networkPolicy, addonsConfig = {} } = c;
+    return `${JSON.stringify({ name, location, status: 'RUNNING', networkConfig, ...(networkPolicy ? { networkPolicy } : {}), addonsConfig }, null, 2)}\n`;
   }
   throw new Fail(`fake gcloud: unsupported ${args.join(' ')}`);
 }
@@ -390,6 +437,9 @@ function applyDocs(cluster, docs, output) {
     if (kind === 'Gateway') {
       const classKnown = Boolean(cluster.objects[objKey('GatewayClass', '', o.spec.gatewayClassName)]);
       stored.status = { conditions: [{ type: 'Programmed', status: classKnown ? 'True' : 'Unknown' }] };
+      // The controller publishes the address once a proxy runs; istiod only treats the Gateway as a waypoint then.
+      if (classKnown)
+        stored.status.addresses = [{ type: 'Hostname', value: `${metadata.name}.${ns}.svc.cluster.local` }];
       cluster.objects[objKey('Deployment', ns, metadata.name)] = {
         apiVersion: 'apps/v1',
         kind: 'Deployment',
@@ -486,17 +536,20 @@ function emulateCurl(state, cluster, ns, args) {
   }
   const gateway = cluster.objects[objKey('Gateway', 'common-infrastructure', 'egress-gateway')];
   const programmed = gateway?.status?.conditions?.some((c) => c.type === 'Programmed' && c.status === 'True');
+  // Captured only when istiod bound the ServiceEntry to the egress waypoint (it admits the namespace).
   const serviceEntry = objectsOf(cluster, 'ServiceEntry').some(
     (o) =>
-      o.metadata.labels?.['istio.io/use-waypoint'] === 'egress-gateway' &&
-      (o.spec.hosts ?? []).some((h) => hostMatches(h, host)),
+      (o.spec.hosts ?? []).some((h) => hostMatches(h, host)) &&
+      serviceWaypoint(cluster, o).name === 'common-infrastructure/egress-gateway',
   );
   const egressPolicies = Object.values(cluster.releases).some(
     (r) => r.chartName === 'ztunnel' && (r.values?.egressPolicies ?? []).some((p) => p.policy === 'Gateway'),
   );
-  const blocked = objectsOf(cluster, 'NetworkPolicy').some(
-    (o) => o.metadata.namespace === ns && (o.spec.policyTypes ?? []).includes('Egress'),
-  );
+  const blocked =
+    enforcesNetworkPolicy(cluster) &&
+    objectsOf(cluster, 'NetworkPolicy').some(
+      (o) => o.metadata.namespace === ns && (o.spec.policyTypes ?? []).includes('Egress'),
+    );
   const echo = (extra = {}) =>
     JSON.stringify({ headers: { Accept: ['*/*'], Host: [host], 'User-Agent': ['curl/8.16.0'], ...extra } }, null, 2);
   if (scenario.otherClients) {
@@ -716,7 +769,7 @@ function kubectl(state, args, ctx) {
 // ---- one call --------------------------------------------------------------------------------------------
 const PROGRAMS = { docker, kind, gcloud, helm, kubectl };
 
-/** Runs one call of a fake program: { bin, argv, stdin, cwd, kubeconfigEnv } in, { stdout, stderr, code } out. */
+/** Runs one call of a fake program: { bin, argv, stdin, cwd, kubeconfigEnv, home } in, { stdout, stderr, code } out. */
 export async function handle(dir, req) {
   const { bin, argv } = req;
   const start = Date.now();
@@ -742,7 +795,14 @@ export async function handle(dir, req) {
     if (req.killed?.()) throw new Fail('killed before it acted', 143);
     if (fault?.hang) await new Promise(() => undefined);
     if (fault) throw new Fail(fault.stderr ?? `fake ${bin}: injected failure`, fault.exitCode ?? 1);
-    stdout = withState(dir, (state) => PROGRAMS[bin](state, [...argv], req));
+    stdout = withState(dir, (state) => {
+      try {
+        return PROGRAMS[bin](state, [...argv], req);
+      } finally {
+        // istiod writes status after every change it sees.
+        for (const cluster of Object.values(state.clusters)) reconcileIstio(cluster);
+      }
+    });
   } catch (e) {
     code = e instanceof Fail ? e.code : 1;
     stderr = `${e instanceof Fail ? e.message : String(e.stack ?? e)}\n`;
