@@ -1,12 +1,15 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InputError } from '../../scripts/errors.ts';
 import { down } from '../../scripts/lab/down.ts';
 import { up } from '../../scripts/lab/up.ts';
 import { readLedger } from '../../scripts/state/ledger.ts';
 import { verifyLab } from '../../scripts/verify/verify.ts';
 import { createFakes, type FakeCluster, type Fakes } from '../fakes/fakes.ts';
+import { cli } from '../helpers/cli.ts';
 import { cmdline, fakeDeps } from '../helpers/lab.ts';
+import { scratch } from '../helpers/temp.ts';
 
 // Rules of the real products the lab relies on, enforced by the fakes (see docs/upstream-rules.md).
 let fakes: Fakes;
@@ -195,4 +198,100 @@ describe("gcloud never touches the user's kubeconfig", () => {
           .filter((c) => c.bin === 'gcloud' && /create|delete|get-credentials/.test(c.argv[2] ?? '')))
           expect(c.env.KUBECONFIG, cmdline(c)).toBe(ledger.kubeconfig);
       });
+});
+
+describe('a profile that breaks a rule a user can break: exit 2 with the rule, the fix and the source, nothing run', () => {
+  const tmp = scratch();
+  afterAll(() => tmp.cleanup());
+  const profile = (name: string, text: string) => tmp.write(name, `description: x\n${text}`);
+  const cases: [string, string, string, RegExp][] = [
+    [
+      'the waypoint namespace as client namespace',
+      'kind-full',
+      'components:\n  sample:\n    namespace: common-infrastructure\n',
+      /components\.sample\.namespace: "common-infrastructure" is the egress waypoint's namespace.*NetworkPolicy.*fix: give the sample its own namespace.*source: Kubernetes NetworkPolicy/,
+    ],
+    [
+      "Squid's namespace as client namespace",
+      'kind-full',
+      'components:\n  sample:\n    namespace: squid\n',
+      /"squid" is Squid's namespace/,
+    ],
+    [
+      "Istio's namespace as client namespace",
+      'kind',
+      'components:\n  sample:\n    namespace: istio-system\n',
+      /"istio-system" is Istio's namespace/,
+    ],
+    [
+      'kube-system as client namespace',
+      'kind',
+      'components:\n  sample:\n    namespace: kube-system\n',
+      /kube-system is never in the ambient mesh .*source: istio\/istio manifests\/charts\/istio-cni\/values\.yaml@1\.30\.3/,
+    ],
+    [
+      'a kind node older than the Istio release supports',
+      'kind',
+      'kind:\n  nodeImage: kindest/node:v1.31.4\n',
+      /kind\.nodeImage: Istio 1\.30\.5 needs Kubernetes 1\.32 or newer, and the node image runs 1\.31; fix: .*source: istio\/istio istioctl\/pkg\/install\/k8sversion\/version\.go@1\.30\.3/,
+    ],
+    [
+      'a kind node older than the Gateway API release supports',
+      'seed',
+      'kind:\n  nodeImage: kindest/node:v1.29.14\n',
+      /Gateway API v1\.4\.0 supports Kubernetes 1\.30 or newer, and the node image runs 1\.29.*gateway-api site-src\/concepts\/versioning\.md@v1\.4\.0/,
+    ],
+  ];
+  for (const [name, base, text, message] of cases)
+    it(name, async () => {
+      const path = profile(`${name.replace(/\W+/g, '-')}.yaml`, `extends: ${base}\n${text}`);
+      const err = await up({ yes: true, profile: path }, fakeDeps(fakes)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InputError);
+      expect((err as InputError).exitCode).toBe(2);
+      expect((err as Error).message).toMatch(message);
+      expect((err as Error).message).not.toContain('\n');
+      expect(fakes.calls()).toEqual([]);
+    });
+
+  it('render refuses it too, and writes nothing', async () => {
+    const path = profile(
+      'render.yaml',
+      'extends: kind-full\ncomponents:\n  sample:\n    namespace: common-infrastructure\n',
+    );
+    const out = join(fakes.dir, 'rendered');
+    const r = await cli(['render', '--profile', path, '--out', out], { env: fakes.env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/"common-infrastructure" is the egress waypoint's namespace/);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('doctor enforces the support matrix (profiles/_support-matrix.yaml)', () => {
+  it('a helm built for an older Kubernetes than the kind node is a blocker: up stops before anything', async () => {
+    fakes.update((s) => (s.versions = { helm: 'v3.17.3' }));
+    const err = await up({ profile: 'kind', yes: true }, fakeDeps(fakes)).catch((e: Error) => e);
+    expect((err as Error & { exitCode: number }).exitCode).toBe(1);
+    expect((err as Error).message).toMatch(/doctor found 1 problem .*\(helm\)/);
+    expect(fakes.calls().every((c) => c.argv[0] === 'version' || c.argv[0] === 'info')).toBe(true);
+  });
+
+  it('doctor names the range and its source for helm and kubectl', async () => {
+    fakes.update((s) => (s.versions = { helm: 'v3.17.3', kubectl: 'v1.33.1' }));
+    const r = await cli(['doctor', '--profile', 'kind', '--json'], { env: fakes.env });
+    expect(r.code).toBe(1);
+    const findings = (JSON.parse(r.stdout) as { findings: { check: string; level: string; message: string }[] })
+      .findings;
+    expect(findings.find((f) => f.check === 'helm')).toMatchObject({
+      level: 'blocker',
+      message: expect.stringMatching(
+        /helm 3\.17\.3 supports Kubernetes 1\.29 to 1\.32, and the cluster runs 1\.35 \(source: helm\.sh\/docs\/topics\/version_skew/,
+      ),
+    });
+    expect(findings.find((f) => f.check === 'kubectl')).toMatchObject({
+      level: 'blocker',
+      message: expect.stringMatching(
+        /kubectl 1\.33\.1 supports Kubernetes 1\.32 to 1\.34, and the cluster runs 1\.35 \(source: kubernetes\.io\/releases\/version-skew-policy/,
+      ),
+    });
+  });
 });

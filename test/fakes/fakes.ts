@@ -99,6 +99,8 @@ export interface FakeState {
   clusters: Record<string, FakeCluster>;
   faults: { match: string; nth?: number; exitCode?: number; stderr?: string; hang?: boolean }[];
   delays: { match: string; ms: number }[];
+  /** What `helm version` and `kubectl version` answer (defaults: v3.20.0, v1.35.0). */
+  versions?: { helm?: string; kubectl?: string };
 }
 
 /**

@@ -364,7 +364,8 @@ function removeRelease(cluster, id) {
 }
 
 function helm(state, args, ctx) {
-  if (args[0] === 'version') return 'v3.17.3\n';
+  // A helm built against Kubernetes 1.35 (k8s.io/client-go v0.35.0 in helm/helm go.mod@v3.20.0).
+  if (args[0] === 'version') return `${state.versions?.helm ?? 'v3.20.0'}\n`;
   const kubeconfig = take(args, '--kubeconfig');
   const context = take(args, '--kube-context');
   const cluster = targetCluster(state, kubeconfig, context, 'helm');
@@ -637,7 +638,8 @@ function workloadLogs(cluster, ns, workload, since) {
 }
 
 function kubectl(state, args, ctx) {
-  if (args[0] === 'version') return `${JSON.stringify({ clientVersion: { gitVersion: 'v1.33.1' } })}\n`;
+  if (args[0] === 'version')
+    return `${JSON.stringify({ clientVersion: { gitVersion: state.versions?.kubectl ?? 'v1.35.0' } })}\n`;
   const cluster = targetCluster(state, take(args, '--kubeconfig'), take(args, '--context'), 'kubectl');
   const ns = take(args, '--namespace', '-n') ?? 'default';
   const output = take(args, '--output', '-o');
