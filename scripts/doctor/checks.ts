@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { freemem } from 'node:os';
 import { CommandError, type Exec } from '../exec/exec.ts';
+import { helmSupports, kubectlSupports, SUPPORT_MATRIX_FILE, supportMatrix, within } from '../profile/support.ts';
 
 export type Level = 'ok' | 'warn' | 'blocker';
 
@@ -16,6 +17,8 @@ export interface DoctorInput {
   stack: string;
   /** Licence variables the stack needs, and whether each has a value (from the environment or --license-file). */
   licenses: { name: string; present: boolean }[];
+  /** The cluster's Kubernetes minor when known before it exists (the kind node image's), e.g. "1.35". */
+  kubernetes?: string;
 }
 
 /** How the host is read: the real files and memory by default. */
@@ -65,6 +68,7 @@ async function programVersion(
   min: string,
   install: string,
   tooOld: Level,
+  support?: (version: string) => Finding | undefined,
 ): Promise<Finding> {
   try {
     const { stdout, stderr } = await exec(check, args, { timeoutMs: 5000 });
@@ -73,7 +77,7 @@ async function programVersion(
       return { check, level: 'warn', message: `${check} answered, but its version could not be read`, fix: install };
     if (!versionAtLeast(version, min))
       return { check, level: tooOld, message: `${check} ${version} is older than ${min}`, fix: install };
-    return { check, level: 'ok', message: `${check} ${version}` };
+    return support?.(version) ?? { check, level: 'ok', message: `${check} ${version}` };
   } catch (err) {
     if (missingProgram(err)) return { check, level: 'blocker', message: `${check} is not installed`, fix: install };
     return { check, level: 'blocker', message: `${check} does not run: ${lastLine(err)}`, fix: install };
@@ -152,6 +156,32 @@ function licenceFindings(input: DoctorInput): Finding[] {
   );
 }
 
+/** A client outside its published support range for the cluster's Kubernetes minor is a blocker. */
+function skewCheck(
+  check: 'helm' | 'kubectl',
+  k8s: string | undefined,
+  fix: string,
+): ((version: string) => Finding | undefined) | undefined {
+  if (!k8s) return undefined;
+  return (version) => {
+    const range = check === 'helm' ? helmSupports(version) : kubectlSupports(version);
+    const source = supportMatrix()[check].source;
+    if (!range)
+      return {
+        check,
+        level: 'warn',
+        message: `${check} ${version}: its supported Kubernetes versions are not known here (${SUPPORT_MATRIX_FILE}), the cluster runs ${k8s}`,
+      };
+    if (within(k8s, range)) return undefined;
+    return {
+      check,
+      level: 'blocker',
+      message: `${check} ${version} supports Kubernetes ${range.oldest} to ${range.newest}, and the cluster runs ${k8s} (source: ${source})`,
+      fix,
+    };
+  };
+}
+
 /** Everything `up` needs from the host, checked before anything is touched. Blockers stop `up` (exit 1). */
 export async function runDoctor(exec: Exec, input: DoctorInput, host: HostReader = realHost): Promise<Finding[]> {
   const programs = [
@@ -163,6 +193,11 @@ export async function runDoctor(exec: Exec, input: DoctorInput, host: HostReader
       MIN.kubectl,
       'install kubectl: https://kubernetes.io/docs/tasks/tools/',
       'warn',
+      skewCheck(
+        'kubectl',
+        input.kubernetes,
+        `install kubectl ${input.kubernetes} (within one minor of the cluster): https://kubernetes.io/docs/tasks/tools/`,
+      ),
     ),
     programVersion(
       exec,
@@ -172,6 +207,11 @@ export async function runDoctor(exec: Exec, input: DoctorInput, host: HostReader
       MIN.helm,
       'install helm 3.8 or newer (OCI charts): https://helm.sh/docs/intro/install/',
       'blocker',
+      skewCheck(
+        'helm',
+        input.kubernetes,
+        `install a helm built for Kubernetes ${input.kubernetes} to three minors newer (helm 3.20+ or 4.1+ for 1.35): https://helm.sh/docs/intro/install/`,
+      ),
     ),
   ];
   if (input.platform === 'kind') {

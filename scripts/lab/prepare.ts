@@ -10,6 +10,7 @@ import { ActionableError, InputError } from '../errors.ts';
 import type { Exec } from '../exec/exec.ts';
 import type { ProfileFlags } from '../profile/flags.ts';
 import { type LoadedProfile, loadProfile } from '../profile/load.ts';
+import { kindNodeKubernetes } from '../profile/support.ts';
 import type { Prompter } from '../ui/prompter.ts';
 import { askProfileFlags } from '../ui/wizard.ts';
 import { collectLicences, type Licences } from './licences.ts';
@@ -64,6 +65,7 @@ export function doctorInput(loaded: LoadedProfile, licences: Licences): DoctorIn
     platform: loaded.profile.platform,
     stack: loaded.profile.stack,
     licenses: loaded.stack.licenses.map((name) => ({ name, present: licences.has(name) })),
+    ...(loaded.profile.platform === 'kind' ? { kubernetes: kindNodeKubernetes(loaded.profile.kind.nodeImage) } : {}),
   };
 }
 

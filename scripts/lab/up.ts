@@ -5,6 +5,7 @@ import type { Exec } from '../exec/exec.ts';
 import { commandLine, componentSummary } from '../plan/markdown.ts';
 import { buildPlan, type ClusterTarget, clusterTarget, type Step } from '../plan/plan.ts';
 import { clusterExists, deleteClusterCommand } from '../platform/cluster.ts';
+import { checkPolicyEnforcement } from '../platform/gke.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 import { renderLab } from '../render/render.ts';
 import type { RendererName } from '../run/runner.ts';
@@ -113,6 +114,7 @@ export async function up(opts: UpOptions, deps: LabDeps): Promise<void> {
   const licences = await resolveLicences(loaded, opts, deps.prompter, deps.env);
   deps.secrets.push(...licences.values());
   await checkHost(deps.exec, loaded, licences, deps.host, deps.stdout, Boolean(opts.json));
+  if (!opts.dryRun) await checkPolicyEnforcement(deps.exec, loaded, target, Boolean(opts.adopt));
 
   const release = opts.dryRun ? () => undefined : acquireLock(lab, deps.env);
   try {

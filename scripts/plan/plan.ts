@@ -107,8 +107,12 @@ function clusterStep(rendered: RenderedLab, target: ClusterTarget): Step {
       String(numNodes),
       '--labels',
       `managed-by=egress-lab,egress-lab-lab=${rendered.lab}`,
+      // GKE Standard enforces the lab's NetworkPolicy only with Dataplane V2 (or the network policy add-on).
+      '--enable-dataplane-v2',
       '--quiet',
     ],
+    // gcloud writes the new cluster's kubeconfig entry and current-context into $KUBECONFIG: the lab's own file.
+    env: { KUBECONFIG: target.kubeconfig },
   };
   const credentials: Command = {
     bin: 'gcloud',

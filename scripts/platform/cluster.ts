@@ -74,5 +74,7 @@ export function deleteClusterCommand(
       cluster.location!,
       '--quiet',
     ],
+    // gcloud removes the cluster's kubeconfig entry from $KUBECONFIG: the lab's own file, never the user's.
+    env: { KUBECONFIG: kubeconfig },
   };
 }

@@ -6,6 +6,7 @@ import { profilesDir, stacksDir } from '../paths.ts';
 import { positionOf, readYamlFile, toData, type YamlSource } from '../yaml-source.ts';
 import { applyFlags, describeFlags, type FlagOrigins, type ProfileFlags } from './flags.ts';
 import { deepMerge, hasPath, isPlainObject } from './merge.ts';
+import { checkUpstreamRules } from './rules.ts';
 import { type Profile, profileSchema } from './schema.ts';
 import { type Stack, stackSchema } from './stack.ts';
 
@@ -188,9 +189,13 @@ export function loadProfile(flags: ProfileFlags): LoadedProfile {
   if (!parsed.success) failWith(parsed.error.issues, layers, origins);
   const profile = parsed.data;
   const stack = loadStack(profile, layers, origins);
-  checkCombinations(profile, stack, (path) =>
-    locate({ code: 'custom', path, message: '', input: undefined } as Issue, layers, origins),
-  );
+  const at = (path: PropertyKey[]) =>
+    locate({ code: 'custom', path, message: '', input: undefined } as Issue, layers, origins);
+  checkCombinations(profile, stack, at);
+  checkUpstreamRules(profile, stack, (path, message) => {
+    const { pos, flag } = at(path);
+    throw new InputError(`${path.join('.')}: ${message}${flag ? ` (from ${flag})` : ''}`, pos);
+  });
   const overrides = describeFlags(flags);
   return { name: overrides ? `${ref} ${overrides}` : ref, profile, stack };
 }

@@ -172,6 +172,7 @@ describe('a failure at every changing step of up', () => {
           project: 'demo-project-1',
           location: 'europe-west1-b',
           server: 'https://127.0.0.1:39999',
+          networkConfig: { datapathProvider: 'ADVANCED_DATAPATH' },
           crds: {},
           objects: {},
           releases: {},

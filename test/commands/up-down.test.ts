@@ -162,6 +162,7 @@ describe('GKE', () => {
         project: 'demo-project-1',
         location: 'europe-west1-b',
         server: 'https://127.0.0.1:39999',
+        networkConfig: { datapathProvider: 'ADVANCED_DATAPATH' },
         crds: {},
         objects: {
           'Deployment|team-apps|billing': {

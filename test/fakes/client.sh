@@ -1,5 +1,5 @@
 #!/bin/bash
-# A fake program on PATH (kind, kubectl, helm, gcloud, docker): sends its name, folder, KUBECONFIG, arguments
+# A fake program on PATH (kind, kubectl, helm, gcloud, docker): sends its name, folder, KUBECONFIG, HOME, arguments
 # and (for `-`) stdin to the fakes server on loopback, and prints what it answers. Written as bash so a call
 # costs a few milliseconds, not a Node start-up.
 NAME=__NAME__
@@ -9,7 +9,7 @@ for arg in "$@"; do
   if [ "$arg" = - ]; then input=$(cat; printf x); input=${input%x}; break; fi
 done
 LC_ALL=C
-printf '%s\0' "$NAME" "$PWD" "${KUBECONFIG-}" "$#" "$@" "${#input}" >&3
+printf '%s\0' "$NAME" "$PWD" "${KUBECONFIG-}" "${HOME-}" "$#" "$@" "${#input}" >&3
 printf '%s' "$input" >&3
 IFS= read -r code <&3
 IFS= read -r out <&3

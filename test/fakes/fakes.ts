@@ -10,11 +10,19 @@ const CLIENT = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'clien
 
 type Handle = (
   dir: string,
-  req: { bin: string; argv: string[]; stdin: string | null; cwd: string; kubeconfigEnv: string; killed: () => boolean },
+  req: {
+    bin: string;
+    argv: string[];
+    stdin: string | null;
+    cwd: string;
+    kubeconfigEnv: string;
+    home: string;
+    killed: () => boolean;
+  },
 ) => Promise<{ stdout: string; stderr: string; code: number }>;
 
 /**
- * Reads one request (NUL-separated name, folder, KUBECONFIG, argument count, arguments, stdin length,
+ * Reads one request (NUL-separated name, folder, KUBECONFIG, HOME, argument count, arguments, stdin length,
  * then stdin) and answers exit code, stdout and stderr, base64, one line each.
  */
 function serve(dir: string, socket: Socket): void {
@@ -31,18 +39,18 @@ function serve(dir: string, socket: Socket): void {
       if (nul < 0) return;
       fields.push(buf.subarray(at, nul).toString('utf8'));
       at = nul + 1;
-      if (fields.length >= 4 && fields.length === 4 + Number(fields[3]) + 1) break;
+      if (fields.length >= 5 && fields.length === 5 + Number(fields[4]) + 1) break;
     }
     const length = Number(fields.at(-1));
     if (buf.length - at < length) return;
     done = true;
-    const [bin = '', cwd = '', kubeconfigEnv = '', count = '0'] = fields;
-    const argv = fields.slice(4, 4 + Number(count));
+    const [bin = '', cwd = '', kubeconfigEnv = '', home = '', count = '0'] = fields;
+    const argv = fields.slice(5, 5 + Number(count));
     const stdin = argv.includes('-') ? buf.subarray(at, at + length).toString('utf8') : null;
     // A client killed while its call waits (Ctrl-C, a timeout) is a program killed before it acted.
     let killed = false;
     socket.on('close', () => (killed = true));
-    const res = await (handle as Handle)(dir, { bin, argv, stdin, cwd, kubeconfigEnv, killed: () => killed });
+    const res = await (handle as Handle)(dir, { bin, argv, stdin, cwd, kubeconfigEnv, home, killed: () => killed });
     const b64 = (s: string) => Buffer.from(s).toString('base64');
     if (!socket.destroyed) socket.end(`${res.code}\n${b64(res.stdout)}\n${b64(res.stderr)}\n`);
   });
@@ -67,6 +75,12 @@ export interface FakeCluster {
   name?: string;
   project?: string;
   location?: string;
+  /** kind: the CNI (kindnet enforces NetworkPolicy; none when disableDefaultCNI). */
+  cni?: 'kindnet' | 'none';
+  /** GKE: what `gcloud container clusters describe` shows of its networking. */
+  networkConfig?: { datapathProvider?: string };
+  networkPolicy?: { enabled?: boolean; provider?: string };
+  addonsConfig?: { networkPolicyConfig?: { disabled?: boolean } };
   crds: Record<string, { group: string; kind: string }>;
   objects: Record<
     string,
@@ -85,6 +99,8 @@ export interface FakeState {
   clusters: Record<string, FakeCluster>;
   faults: { match: string; nth?: number; exitCode?: number; stderr?: string; hang?: boolean }[];
   delays: { match: string; ms: number }[];
+  /** What `helm version` and `kubectl version` answer (defaults: v3.20.0, v1.35.0). */
+  versions?: { helm?: string; kubectl?: string };
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   tunnelFor,
   waypointTerminatesHbone,
 } from './dataplane.mjs';
+import { reconcileIstio, serviceWaypoint } from './istio.mjs';
 import { extAuthzLogLine, gatewayLogLine, otherClientLines, squidLogLine, stripsQuery } from './logs.mjs';
 
 class Fail extends Error {
@@ -150,7 +151,29 @@ function removeContext(file, context) {
   if (!file || !existsSync(file)) return;
   const cfg = parse(readFileSync(file, 'utf8')) ?? {};
   for (const key of ['clusters', 'users', 'contexts']) cfg[key] = (cfg[key] ?? []).filter((e) => e.name !== context);
+  // gcloud clears current-context when it pointed at the removed entry.
+  if (cfg['current-context'] === context) cfg['current-context'] = '';
   writeFileSync(file, stringify(cfg));
+}
+
+/** The kubeconfig gcloud writes: the first path of KUBECONFIG, else HOME/.kube/config (gcloud reference, get-credentials). */
+function gcloudKubeconfig(ctx) {
+  const first = (ctx.kubeconfigEnv ?? '').split(':').find(Boolean);
+  if (first) return resolve(ctx.cwd ?? '.', first);
+  if (!ctx.home) throw new Fail('ERROR: (gcloud) could not find a home directory for the kubeconfig');
+  return join(ctx.home, '.kube', 'config');
+}
+
+/**
+ * Whether the cluster enforces NetworkPolicy. kind: kindnetd enforces it since kind v0.24.0
+ * (kubernetes-sigs/kind images/kindnetd/cmd/kindnetd/main.go@v0.32.0, kube-network-policies). GKE Standard:
+ * only with Dataplane V2 (networkConfig.datapathProvider ADVANCED_DATAPATH) or the network policy add-on
+ * (networkPolicy.enabled with addonsConfig.networkPolicyConfig not disabled).
+ */
+export function enforcesNetworkPolicy(cluster) {
+  if (cluster.platform === 'kind') return cluster.cni !== 'none';
+  if (cluster.networkConfig?.datapathProvider === 'ADVANCED_DATAPATH') return true;
+  return cluster.networkPolicy?.enabled === true && cluster.addonsConfig?.networkPolicyConfig?.disabled !== true;
 }
 
 /** The cluster a kube call targets: --kubeconfig and --context are required, as egress-lab promises. */
@@ -248,7 +271,9 @@ function kind(state, args, ctx) {
       throw new Fail('ERROR: failed to create cluster: invalid config');
     if (state.clusters[name])
       throw new Fail(`ERROR: failed to create cluster: node(s) already exist for a cluster with the name "${name}"`);
-    state.clusters[name] = newCluster(state, 'kind', { nodes: cfg.nodes.length });
+    // Without disableDefaultCNI kind runs kindnetd, which enforces NetworkPolicy.
+    const cni = cfg.networking?.disableDefaultCNI ? 'none' : 'kindnet';
+    state.clusters[name] = newCluster(state, 'kind', { nodes: cfg.nodes.length, cni });
     writeKubeconfig(kubeconfig, `kind-${name}`, state.clusters[name].server);
     return `Creating cluster "${name}" ...\n`;
   }
@@ -293,24 +318,46 @@ function gcloud(state, args, ctx) {
       throw new Fail(
         `ERROR: (gcloud.container.clusters.create) ResponseError: code=409, message=Already exists: projects/${project}/locations/${location}/clusters/${name}.`,
       );
-    state.clusters[key] = newCluster(state, 'gke', { name, project, location, createdBy: 'gcloud create' });
-    return `Creating cluster ${name} in ${location}...done.\n`;
+    const dataplaneV2 = flag(args, '--enable-dataplane-v2');
+    const networkPolicy = flag(args, '--enable-network-policy');
+    state.clusters[key] = newCluster(state, 'gke', {
+      name,
+      project,
+      location,
+      createdBy: 'gcloud create',
+      networkConfig: { datapathProvider: dataplaneV2 ? 'ADVANCED_DATAPATH' : 'LEGACY_DATAPATH' },
+      ...(networkPolicy
+        ? { networkPolicy: { enabled: true, provider: 'CALICO' }, addonsConfig: { networkPolicyConfig: {} } }
+        : { addonsConfig: { networkPolicyConfig: { disabled: true } } }),
+    });
+    // Like gcloud: the new cluster's entry goes into the kubeconfig and becomes its current-context.
+    writeKubeconfig(gcloudKubeconfig(ctx), `gke_${project}_${location}_${name}`, state.clusters[key].server);
+    return `Creating cluster ${name} in ${location}...done.\nkubeconfig entry generated for ${name}.\n`;
   }
   if (verb === 'get-credentials') {
     if (!state.clusters[key])
       throw new Fail(
         `ERROR: (gcloud.container.clusters.get-credentials) ResponseError: code=404, message=Not found: projects/${project}/locations/${location}/clusters/${name}.`,
       );
-    if (!ctx.kubeconfigEnv)
-      throw new Fail("fake gcloud: get-credentials without KUBECONFIG would write the user's ~/.kube/config");
-    writeKubeconfig(ctx.kubeconfigEnv, `gke_${project}_${location}_${name}`, state.clusters[key].server);
+    writeKubeconfig(gcloudKubeconfig(ctx), `gke_${project}_${location}_${name}`, state.clusters[key].server);
     return 'Fetching cluster endpoint and auth data.\nkubeconfig entry generated.\n';
   }
   if (verb === 'delete') {
     if (!state.clusters[key])
       throw new Fail(`ERROR: (gcloud.container.clusters.delete) ResponseError: code=404, message=Not found`);
     delete state.clusters[key];
+    removeContext(gcloudKubeconfig(ctx), `gke_${project}_${location}_${name}`);
     return `Deleting cluster ${name}...done.\n`;
+  }
+  if (verb === 'describe') {
+    const c = state.clusters[key];
+    if (!c)
+      throw new Fail(
+        `ERROR: (gcloud.container.clusters.describe) ResponseError: code=404, message=Not found: projects/${project}/locations/${location}/clusters/${name}.`,
+      );
+    if (take(args, '--format') !== 'json') throw new Fail('fake gcloud: describe is emulated with --format json only');
+    const { networkConfig = {}, networkPolicy, addonsConfig = {} } = c;
+    return `${JSON.stringify({ name, location, status: 'RUNNING', networkConfig, ...(networkPolicy ? { networkPolicy } : {}), addonsConfig }, null, 2)}\n`;
   }
   throw new Fail(`fake gcloud: unsupported ${args.join(' ')}`);
 }
@@ -326,7 +373,8 @@ function removeRelease(cluster, id) {
 }
 
 function helm(state, args, ctx) {
-  if (args[0] === 'version') return 'v3.17.3\n';
+  // A helm built against Kubernetes 1.35 (k8s.io/client-go v0.35.0 in helm/helm go.mod@v3.20.0).
+  if (args[0] === 'version') return `${state.versions?.helm ?? 'v3.20.0'}\n`;
   const kubeconfig = take(args, '--kubeconfig');
   const context = take(args, '--kube-context');
   const cluster = targetCluster(state, kubeconfig, context, 'helm');
@@ -399,6 +447,9 @@ function applyDocs(cluster, docs, output) {
     if (kind === 'Gateway') {
       const classKnown = Boolean(cluster.objects[objKey('GatewayClass', '', o.spec.gatewayClassName)]);
       stored.status = { conditions: [{ type: 'Programmed', status: classKnown ? 'True' : 'Unknown' }] };
+      // The controller publishes the address once a proxy runs; istiod only treats the Gateway as a waypoint then.
+      if (classKnown)
+        stored.status.addresses = [{ type: 'Hostname', value: `${metadata.name}.${ns}.svc.cluster.local` }];
       cluster.objects[objKey('Deployment', ns, metadata.name)] = {
         apiVersion: 'apps/v1',
         kind: 'Deployment',
@@ -495,14 +546,15 @@ function emulateCurl(state, cluster, ns, args) {
   }
   const gateway = cluster.objects[objKey('Gateway', 'common-infrastructure', 'egress-gateway')];
   const programmed = gateway?.status?.conditions?.some((c) => c.type === 'Programmed' && c.status === 'True');
-  // Only pods ztunnel captures reach a waypoint at all (dataplane.mjs: ambientEnrolled).
+  // Only pods ztunnel captures reach a waypoint at all (dataplane.mjs: ambientEnrolled), and only for a
+  // ServiceEntry that istiod bound to the egress waypoint (istio.mjs: it admits the namespace).
   const captured = ambientEnrolled(cluster, ns);
   const serviceEntry =
     captured &&
     objectsOf(cluster, 'ServiceEntry').some(
       (o) =>
-        o.metadata.labels?.['istio.io/use-waypoint'] === 'egress-gateway' &&
         (o.spec.hosts ?? []).some((h) => hostMatches(h, host)) &&
+        serviceWaypoint(cluster, o).name === 'common-infrastructure/egress-gateway' &&
         serviceEntryAddressed(cluster, o),
     );
   const egressPolicies =
@@ -510,9 +562,11 @@ function emulateCurl(state, cluster, ns, args) {
     Object.values(cluster.releases).some(
       (r) => r.chartName === 'ztunnel' && (r.values?.egressPolicies ?? []).some((p) => p.policy === 'Gateway'),
     );
-  const blocked = objectsOf(cluster, 'NetworkPolicy').some(
-    (o) => o.metadata.namespace === ns && (o.spec.policyTypes ?? []).includes('Egress'),
-  );
+  const blocked =
+    enforcesNetworkPolicy(cluster) &&
+    objectsOf(cluster, 'NetworkPolicy').some(
+      (o) => o.metadata.namespace === ns && (o.spec.policyTypes ?? []).includes('Egress'),
+    );
   const echo = (extra = {}) =>
     JSON.stringify({ headers: { Accept: ['*/*'], Host: [host], 'User-Agent': ['curl/8.16.0'], ...extra } }, null, 2);
   if (scenario.otherClients) {
@@ -601,7 +655,8 @@ function workloadLogs(cluster, ns, workload, since) {
 }
 
 function kubectl(state, args, ctx) {
-  if (args[0] === 'version') return `${JSON.stringify({ clientVersion: { gitVersion: 'v1.33.1' } })}\n`;
+  if (args[0] === 'version')
+    return `${JSON.stringify({ clientVersion: { gitVersion: state.versions?.kubectl ?? 'v1.35.0' } })}\n`;
   const cluster = targetCluster(state, take(args, '--kubeconfig'), take(args, '--context'), 'kubectl');
   const ns = take(args, '--namespace', '-n') ?? 'default';
   const output = take(args, '--output', '-o');
@@ -747,7 +802,7 @@ function kubectl(state, args, ctx) {
 // ---- one call --------------------------------------------------------------------------------------------
 const PROGRAMS = { docker, kind, gcloud, helm, kubectl };
 
-/** Runs one call of a fake program: { bin, argv, stdin, cwd, kubeconfigEnv } in, { stdout, stderr, code } out. */
+/** Runs one call of a fake program: { bin, argv, stdin, cwd, kubeconfigEnv, home } in, { stdout, stderr, code } out. */
 export async function handle(dir, req) {
   const { bin, argv } = req;
   const start = Date.now();
@@ -773,7 +828,14 @@ export async function handle(dir, req) {
     if (req.killed?.()) throw new Fail('killed before it acted', 143);
     if (fault?.hang) await new Promise(() => undefined);
     if (fault) throw new Fail(fault.stderr ?? `fake ${bin}: injected failure`, fault.exitCode ?? 1);
-    stdout = withState(dir, (state) => PROGRAMS[bin](state, [...argv], req));
+    stdout = withState(dir, (state) => {
+      try {
+        return PROGRAMS[bin](state, [...argv], req);
+      } finally {
+        // istiod writes status after every change it sees.
+        for (const cluster of Object.values(state.clusters)) reconcileIstio(cluster);
+      }
+    });
   } catch (e) {
     code = e instanceof Fail ? e.code : 1;
     stderr = `${e instanceof Fail ? e.message : String(e.stack ?? e)}\n`;

@@ -110,7 +110,7 @@ describe('the install plan', () => {
       commandLine,
     );
     expect(created).toEqual([
-      'gcloud container clusters create demo --project proj-12345 --location europe-west1-b --machine-type e2-standard-4 --num-nodes 3 --labels managed-by=egress-lab,egress-lab-lab=demo --quiet',
+      'KUBECONFIG=/labs/demo/kubeconfig gcloud container clusters create demo --project proj-12345 --location europe-west1-b --machine-type e2-standard-4 --num-nodes 3 --labels managed-by=egress-lab,egress-lab-lab=demo --enable-dataplane-v2 --quiet',
       'KUBECONFIG=/labs/demo/kubeconfig gcloud container clusters get-credentials demo --project proj-12345 --location europe-west1-b --quiet',
     ]);
     const existing = plan('gke-full', { gkeProject: 'proj-12345', gkeLocation: 'europe-west1-b', gkeCluster: 'shared' })

@@ -49,6 +49,7 @@ describe('template placeholders', () => {
   it('a string value stays one string, even when it reads like YAML structure', () => {
     const sneaky = 'ns1\nspec: {replicas: 99}\n- [x]';
     const [doc] = renderTemplate('sample/sample.yaml', {
+      lab: { name: 'demo' },
       sample: { namespace: sneaky, image: 'curlimages/curl:8.16.0' },
     });
     expect(doc!.toJS().metadata.name).toBe(sneaky);

@@ -1,0 +1,52 @@
+import { WAYPOINT_NAMESPACE } from '../render/context.ts';
+import type { Profile } from './schema.ts';
+import type { Stack } from './stack.ts';
+import { clusterSupport, kindNodeKubernetes, SUPPORT_MATRIX_FILE } from './support.ts';
+
+type Fail = (path: PropertyKey[], message: string) => never;
+
+/**
+ * Rules of the products that a user's own profile can break, checked before anything runs (exit 2): each
+ * message names the rule, the fix and where the rule comes from.
+ */
+export function checkUpstreamRules(profile: Profile, stack: Stack, fail: Fail): void {
+  checkClientNamespace(profile, stack, fail);
+  if (profile.platform !== 'kind') return;
+  const k8s = kindNodeKubernetes(profile.kind.nodeImage);
+  if (!k8s) return;
+  const [problem] = clusterSupport(k8s, stack.versions['istio'] ?? '', stack.gatewayApi.url);
+  if (problem)
+    fail(
+      ['kind', 'nodeImage'],
+      `${problem.message}; fix: use a kindest/node image of a supported Kubernetes (the default profile's, or one from the kind release notes) or another stack (source: ${problem.source}; ranges in ${SUPPORT_MATRIX_FILE})`,
+    );
+}
+
+/** The client namespace holds the ServiceEntries and the egress guard: it must be a namespace of its own. */
+function checkClientNamespace(profile: Profile, stack: Stack, fail: Fail): void {
+  const ns = profile.components.sample.namespace;
+  const path = ['components', 'sample', 'namespace'];
+  const fix = 'fix: give the sample its own namespace (the default is ns1)';
+  if (ns === 'kube-system')
+    fail(
+      path,
+      `kube-system is never in the ambient mesh (istio-cni excludes it), so the sample's traffic would not reach the waypoint; ${fix} (source: istio/istio manifests/charts/istio-cni/values.yaml@1.30.3, cni.excludeNamespaces)`,
+    );
+  const istio = Object.values(stack.releases).find((r) => r.role === 'istiod')?.namespace ?? 'istio-system';
+  const taken: [string, string][] = [
+    [WAYPOINT_NAMESPACE, "the egress waypoint's namespace"],
+    [istio, "Istio's namespace"],
+    [stack.controller.namespace, "the gateway controller's namespace"],
+  ];
+  if (profile.components.squid.mode === 'in-cluster')
+    taken.push([profile.components.squid.namespace, "Squid's namespace"]);
+  const hit = taken.find(([name]) => name === ns);
+  if (!hit) return;
+  const guard = stack.templates.egressGuard
+    ? `, and the ${profile.stack} stack's egress guard (a NetworkPolicy selecting every pod of the client namespace) would cut that component off`
+    : '';
+  fail(
+    path,
+    `"${ns}" is ${hit[1]}: the sample would share it with a component the lab installs${guard}; ${fix} (source: Kubernetes NetworkPolicy, an empty podSelector selects every pod of its namespace, kubernetes.io/docs/concepts/services-networking/network-policies; the lab's templates/egress/oss-network-policy.yaml)`,
+  );
+}
