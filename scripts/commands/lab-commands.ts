@@ -33,7 +33,14 @@ export async function down(opts: DownOptions, streams: Streams): Promise<void> {
 }
 
 export async function verify(opts: { name?: string; json?: boolean }, streams: Streams): Promise<void> {
-  await (await import('./verify.ts')).verify(opts, { exec: createExec(), stdout: streams.stdout, env: process.env });
+  // Progress goes to stderr, so stdout keeps only the report (or its JSON).
+  const progress = (line: string) => void process.stderr.write(`${line}\n`);
+  await (await import('./verify.ts')).verify(opts, {
+    exec: createExec(),
+    stdout: streams.stdout,
+    env: process.env,
+    progress,
+  });
 }
 
 export async function logs(

@@ -14,6 +14,8 @@ export interface VerifyCommandDeps {
   stdout: NodeJS.WritableStream;
   env: NodeJS.ProcessEnv;
   sleep?: (ms: number) => Promise<void>;
+  /** Where verify says what it waits for (attempt N/M). */
+  progress?: (line: string) => void;
 }
 
 function ledgerOf(name: string | undefined, env: NodeJS.ProcessEnv) {

@@ -4,6 +4,7 @@ import type { Exec } from '../exec/exec.ts';
 import { kubeAccess } from '../plan/plan.ts';
 import { type Ledger, type ObjectRef, readLedger } from '../state/ledger.ts';
 import { stateRoot } from '../state/paths.ts';
+import { hasVerdict, type LiveObject, verdictOf } from '../verify/verdicts.ts';
 import { guardCluster } from './guard.ts';
 
 export interface Check {
@@ -49,14 +50,12 @@ function objectCheck(exec: Exec, k: string[], o: ObjectRef): Promise<Check> {
       },
     );
   }
-  if (o.kind === 'Gateway') {
-    return probe(
-      exec,
-      k,
-      [...ns, 'get', resource, o.name, '-o', 'jsonpath={.status.conditions[?(@.type=="Programmed")].status}'],
-      what,
-      (out) => ({ ok: out.trim() === 'True', detail: `Programmed=${out.trim() || 'unknown'}` }),
-    );
+  if (hasVerdict(o.kind)) {
+    // The product's own verdict (status conditions), the same that verify's hints show.
+    return probe(exec, k, [...ns, 'get', resource, o.name, '-o', 'json'], what, (out) => {
+      const v = verdictOf(JSON.parse(out) as LiveObject);
+      return v ? { ok: v.ok, detail: v.says } : { ok: true, detail: 'present' };
+    });
   }
   return probe(exec, k, [...ns, 'get', resource, o.name, '-o', 'name'], what, () => ({ ok: true, detail: 'present' }));
 }

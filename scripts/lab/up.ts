@@ -224,7 +224,14 @@ async function finish(
   deps: LabDeps,
   opts: UpOptions,
 ): Promise<void> {
-  const report = opts.verify === false ? undefined : await verifyLab(ledger, deps);
+  // verify's waits show as lines (a JSON output event with --json), never as a blank screen.
+  const progress = (line: string) =>
+    deps.stdout.write(
+      opts.json
+        ? `${JSON.stringify({ type: 'output', step: 'verify', line, at: new Date().toISOString() })}\n`
+        : `${line}\n`,
+    );
+  const report = opts.verify === false ? undefined : await verifyLab(ledger, { ...deps, progress });
   printSummary(ledger, loaded, target, deps, opts, report);
   if (report && !report.ok)
     throw new ActionableError(

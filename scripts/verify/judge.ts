@@ -20,7 +20,39 @@ export const describeResult = (r: RequestReport) =>
     ? `HTTP ${r.status}`
     : `no response (${r.curlExit !== undefined ? `curl exit ${r.curlExit}: ` : ''}${r.error ?? 'unknown error'})`;
 
+const POLICY: Record<string, string> = {
+  oss: 'agentgatewaypolicies.agentgateway.dev',
+  enterprise: 'enterpriseagentgatewaypolicies.enterpriseagentgateway.solo.io',
+  seed: 'agentgatewaypolicies.gateway.kgateway.dev',
+};
+const TUNNEL: Record<string, string> = {
+  oss: 'agentgatewaybackends.agentgateway.dev',
+  enterprise: POLICY['enterprise']!,
+  seed: 'gatewayparameters.gateway.kgateway.dev',
+};
+/** The resources that hold a stack's ext-authz policy and its tunnel to the proxy. */
+const policyResource = (stack: string) => POLICY[stack] ?? POLICY['oss']!;
+const tunnelResources = (stack: string) => TUNNEL[stack] ?? TUNNEL['oss']!;
+
+/**
+ * Hops after the first broken one: one the request was still proven to pass keeps its ✓; one that failed
+ * only because nothing got there is "not reached", without a hint of its own.
+ */
+export function notReachedAfterFirstBreak(hops: Hop[]): Hop[] {
+  const first = hops.findIndex((h) => h.status === 'failed');
+  if (first < 0) return hops;
+  return hops.map((h, i) =>
+    i > first && h.status === 'failed'
+      ? { hop: h.hop, status: 'not-reached', evidence: `not reached: the path breaks at ${hops[first]!.hop}` }
+      : h,
+  );
+}
+
 export interface Seen {
+  /** `kubectl --kubeconfig … --context …` for the lab, for the commands in hints. */
+  kubectl: string;
+  /** `egress-lab logs COMPONENT` for this lab. */
+  logsCommand: (component: string) => string;
   profile: Profile;
   host: string;
   principal: string;
@@ -48,7 +80,7 @@ export function judgeHops(s: Seen): Hop[] {
           hop: 'pod',
           status: 'failed',
           evidence: `kubectl exec into ${sample.namespace}/sleep failed: ${s.allowed.error}`,
-          hint: `the sample pod cannot run curl; look at: kubectl get pods -n ${sample.namespace}`,
+          hint: `the sample pod cannot run curl; look at: ${s.kubectl} get pods -n ${sample.namespace}`,
         },
   );
 
@@ -64,7 +96,7 @@ export function judgeHops(s: Seen): Hop[] {
       : `the egress gateway logged nothing for ${s.host}${s.gatewayError ? ` (logs: ${s.gatewayError})` : ''}`;
     const hint = bypass
       ? `traffic leaves without the gateway: check that ${s.host} has a ServiceEntry labelled istio.io/use-waypoint${s.profile.stack === 'oss' ? '' : ' and that ztunnel has the egressPolicies'}, and that ${sample.namespace} is labelled istio.io/dataplane-mode=ambient`
-      : `nothing reached the gateway: check the waypoint (kubectl get gateway -n ${WAYPOINT_NAMESPACE}) and ztunnel (egress-lab logs ztunnel)`;
+      : `nothing reached the gateway: check the waypoint (${s.kubectl} get gateway -n ${WAYPOINT_NAMESPACE}) and ztunnel (${s.logsCommand('ztunnel')})`;
     hops.push({ hop: 'ztunnel', status: 'failed', evidence: why, hint });
     hops.push({ hop: 'gateway', status: 'failed', evidence: why, hint });
   } else {
@@ -112,7 +144,7 @@ function judgeSquid(s: Seen): Hop {
       hop: 'squid',
       status: 'failed',
       evidence: `Squid refused the request: ${excerpt(refused.line, 300)}`,
-      hint: `Squid's http_access rules refused the gateway (${refused.result}/${refused.status}): the gateway's pod address must be in components.squid.allowedClients and the port in components.squid.ports (egress-lab logs squid)`,
+      hint: `Squid's http_access rules refused the gateway (${refused.result}/${refused.status}): the gateway's pod address must be in components.squid.allowedClients and the port in components.squid.ports (${s.logsCommand('squid')})`,
     };
   const stripped = squidStripped(lines, s.host);
   if (stripped)
@@ -127,15 +159,15 @@ function judgeSquid(s: Seen): Hop {
     status: 'failed',
     evidence: `no access line for this request to ${s.host} in Squid's log${s.squid?.error ? ` (logs: ${s.squid.error})` : ''}`,
     hint: [502, 503].includes(s.allowed.status)
-      ? `${s.allowed.status} from the gateway and no Squid line: look at Squid (egress-lab logs squid; kubectl get pods -n ${squid.namespace})`
-      : 'the gateway did not tunnel through Squid: check the tunnel policy or backend (kubectl get agentgatewaypolicies,agentgatewaybackends -A)',
+      ? `${s.allowed.status} from the gateway and no Squid line: look at Squid (${s.logsCommand('squid')}; ${s.kubectl} get pods -n ${squid.namespace})`
+      : `the gateway did not tunnel through Squid: check the tunnel policy or backend (${s.kubectl} get ${tunnelResources(s.profile.stack)} -A)`,
   };
 }
 
 function destinationHint(s: Seen): string {
   if (s.allowed.status === 200) return 'the answer lacks the expected headers JSON or the ext-authz check header';
   if ([502, 503, 504].includes(s.allowed.status))
-    return `${s.allowed.status} from the gateway: it could not reach ${s.host}${s.profile.components.squid.mode === 'none' ? '' : ' through the proxy'}; look at egress-lab logs gateway`;
+    return `${s.allowed.status} from the gateway: it could not reach ${s.host}${s.profile.components.squid.mode === 'none' ? '' : ' through the proxy'}; look at ${s.logsCommand('gateway')}`;
   return `no good answer from ${s.host}: check the cluster's internet access (and the proxy's)`;
 }
 
@@ -152,20 +184,22 @@ function judgeExtAuthz(s: Seen): Hop {
       status: 'ok',
       evidence: `${excerpt(allowedLine.line, 400)} | without the header: HTTP 403 "${excerpt(s.denied!.body, 80)}"`,
     };
+  const unreachable = checkFailed(s);
+  if (unreachable) return unreachable;
   const deniedAllowed = onAllowed.find((d) => d.decision === 'denied');
   if (s.allowed.status === 403)
     return {
       hop: 'ext-authz',
       status: 'failed',
       evidence: `the request with "x-ext-authz: allow" got 403${deniedAllowed ? `: ${excerpt(deniedAllowed.line, 200)}` : ''}`,
-      hint: 'ext-authz denies even allowed requests: look at its log (egress-lab logs ext-authz) and its image/flags',
+      hint: `ext-authz denies even allowed requests: look at its log (${s.logsCommand('ext-authz')}) and its image/flags`,
     };
   if (s.denied && s.denied.status !== 403)
     return {
       hop: 'ext-authz',
       status: 'failed',
       evidence: `the request without the allow header got ${describeResult(s.denied)}, not 403`,
-      hint: 'the ext-authz policy is not applied to the gateway: kubectl get agentgatewaypolicies -n common-infrastructure',
+      hint: `the ext-authz policy is not applied to the gateway: ${s.kubectl} get ${policyResource(s.profile.stack)} -n ${WAYPOINT_NAMESPACE}`,
     };
   const anyAllowed = onAllowed.find((d) => d.decision === 'allowed');
   if (anyAllowed && !allowedLine)
@@ -179,11 +213,37 @@ function judgeExtAuthz(s: Seen): Hop {
     hop: 'ext-authz',
     status: 'failed',
     evidence: 'ext-authz logged no decision for these requests',
-    hint: 'look at the ext-authz server: egress-lab logs ext-authz',
+    hint: `look at the ext-authz server: ${s.logsCommand('ext-authz')}`,
   };
 }
 
-export function judgeControl(host: string, r: RequestReport, gateway: string[]): VerifyReport['negativeControl'] {
+/**
+ * agentgateway answers 403 "external authorization failed" itself (reason ExtAuth) when it gets no decision:
+ * ext-authz unreachable, or its call failing (agentgateway v1.4.1 http/ext_authz.rs handle_auth_failure,
+ * proxy/mod.rs). That is not a denial, and is not described as one.
+ */
+function checkFailed(s: Seen): Hop | undefined {
+  const failed = (r: RequestReport | undefined, mark: string) =>
+    r?.status === 403 &&
+    (r.body.includes(CHECK_FAILED_BODY) || gatewayLine(s.gateway, s.host, mark, 403)?.reason === 'ExtAuth');
+  if (!failed(s.allowed, s.marks.allowed) && !failed(s.denied, s.marks.denied)) return undefined;
+  const line =
+    gatewayLine(s.gateway, s.host, s.marks.allowed, 403) ?? gatewayLine(s.gateway, s.host, s.marks.denied, 403);
+  return {
+    hop: 'ext-authz',
+    status: 'failed',
+    evidence: `the gateway got no decision from ext-authz: HTTP 403 "${CHECK_FAILED_BODY}"${line ? `: ${excerpt(line.line, 400)}` : ''}`,
+    hint: `ext-authz did not answer the gateway's check (unreachable or failing; a denial would say "denied by ext_authz"): look at ${s.kubectl} get deploy,endpoints ext-authz -n ${WAYPOINT_NAMESPACE} and ${s.logsCommand('ext-authz')}`,
+  };
+}
+
+export function judgeControl(
+  host: string,
+  r: RequestReport,
+  gateway: string[],
+  kubectl: string,
+  sampleNs: string,
+): VerifyReport['negativeControl'] {
   const atGateway = gatewaySaw(gateway, host);
   if (atGateway)
     return {
@@ -196,6 +256,6 @@ export function judgeControl(host: string, r: RequestReport, gateway: string[]):
     host,
     status: 'failed',
     evidence: `${describeResult(r)} with no gateway line: ${host} was reached directly, around the egress gateway`,
-    hint: 'the lab lets traffic out directly: check the egress NetworkPolicy (oss) or ztunnel egressPolicies (seed, enterprise)',
+    hint: `the lab lets traffic out directly: check the egress NetworkPolicy (oss: ${kubectl} get networkpolicies -n ${sampleNs}) or ztunnel egressPolicies (seed, enterprise)`,
   };
 }

@@ -1,6 +1,6 @@
 import type { Hop, VerifyReport } from './verify.ts';
 
-const MARK = { ok: '✓', failed: '✗', skipped: '·' } as const;
+const MARK = { ok: '✓', failed: '✗', skipped: '·', 'not-reached': '–' } as const;
 const LABEL: Record<Hop['hop'], string> = {
   pod: 'pod',
   ztunnel: 'ztunnel',
@@ -10,7 +10,7 @@ const LABEL: Record<Hop['hop'], string> = {
   destination: 'destination',
 };
 
-/** The path as a chain of hops, each marked ✓ ✗ or · (not visible to egress-lab). */
+/** The path as a chain of hops, each marked ✓ ✗ – (not reached) or · (not visible to egress-lab). */
 export function pathDiagram(report: VerifyReport): string {
   const chain = report.hops.map((h) => `${h.hop === 'destination' ? report.host : LABEL[h.hop]} ${MARK[h.status]}`);
   return `  ${chain.join(' ──▶ ')}`;

@@ -3,19 +3,23 @@ import type { Exec } from '../exec/exec.ts';
 import { kubeAccess } from '../plan/plan.ts';
 import type { Profile } from '../profile/schema.ts';
 import { WAYPOINT_NAMESPACE } from '../render/context.ts';
-import type { Ledger } from '../state/ledger.ts';
+import type { Ledger, ObjectRef } from '../state/ledger.ts';
 import { probeMark } from './evidence.ts';
-import { excerpt, judgeControl, judgeHops } from './judge.ts';
+import { excerpt, judgeControl, judgeHops, notReachedAfterFirstBreak } from './judge.ts';
 import { type CurlResult, curlFromPod, logsSince } from './probe.ts';
+import { readVerdicts, type Verdict } from './verdicts.ts';
 
 export type HopName = 'pod' | 'ztunnel' | 'gateway' | 'ext-authz' | 'squid' | 'destination';
 
 export interface Hop {
   hop: HopName;
-  status: 'ok' | 'failed' | 'skipped';
+  /** not-reached: a hop before it broke, so the request never got here. */
+  status: 'ok' | 'failed' | 'skipped' | 'not-reached';
   /** The log line or response that proves it, or what was seen instead. */
   evidence: string;
   hint?: string;
+  /** On the first broken hop: what the products say about the lab's objects behind it (status conditions). */
+  verdicts?: Verdict[];
 }
 
 export interface RequestReport {
@@ -46,6 +50,8 @@ export interface VerifyDeps {
   exec: Exec;
   /** Waits between warm-up retries; injectable so tests need not sleep for real. */
   sleep?: (ms: number) => Promise<void>;
+  /** Told what verify is waiting for while it retries (`attempt 3/6`), so a user never watches a blank screen. */
+  progress?: (message: string) => void;
 }
 
 /** Retries of the first request while the path warms up (DNS capture, waypoint start): bounded, with backoff. */
@@ -66,11 +72,44 @@ async function request(
   let attempts = 1;
   for (const delay of retries) {
     if (!RETRYABLE.has(result.status)) break;
+    deps.progress?.(
+      `verify: the ${name} request got ${result.status ? `HTTP ${result.status}` : `no response (${result.error ?? 'no error text'})`} while the path warms up; attempt ${attempts + 1}/${retries.length + 1} in ${delay / 1000} s`,
+    );
     await sleep(delay);
     result = await curlFromPod(deps.exec, k, ns, url, headers);
     attempts++;
   }
   return { name, url, headers, attempts, ...result };
+}
+
+/** kubectl with the lab's kubeconfig and context, as a user can paste it into a shell. */
+function kubectlCommand(k: readonly string[]): string {
+  const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+  return ['kubectl', ...k].map(quote).join(' ');
+}
+
+/** The lab's objects whose products' verdicts explain a broken hop. */
+function verdictRefs(ledger: Ledger, hop: HopName): ObjectRef[] {
+  const components: Partial<Record<HopName, string[]>> = {
+    ztunnel: ['egress', 'waypoint'],
+    gateway: ['egress', 'waypoint'],
+    'ext-authz': ['ext-authz'],
+    squid: ['egress', 'squid'],
+  };
+  const wanted = components[hop] ?? [];
+  const refs = Object.values(ledger.steps).flatMap((st) => (wanted.includes(st.component) ? (st.objects ?? []) : []));
+  if (hop === 'squid') return refs.filter((r) => r.kind !== 'ServiceEntry');
+  if (hop === 'ext-authz') return refs;
+  return refs.filter((r) => r.kind === 'ServiceEntry' || r.kind === 'Gateway');
+}
+
+/** Reads what the products say about the objects behind the broken hop and puts their verdicts in its hint. */
+async function addVerdicts(hop: Hop, ledger: Ledger, exec: Exec, k: string[]): Promise<void> {
+  const verdicts = await readVerdicts(exec, k, verdictRefs(ledger, hop.hop));
+  if (!verdicts.length) return;
+  hop.verdicts = verdicts;
+  const bad = verdicts.filter((v) => !v.ok);
+  if (bad.length) hop.hint = `${bad.map((v) => `${v.object} says ${v.says}`).join('; ')}. ${hop.hint ?? ''}`.trim();
 }
 
 /** A host surely outside the lab's allowed set, for the negative control. */
@@ -97,7 +136,7 @@ export async function verifyLab(ledger: Ledger, deps: VerifyDeps): Promise<Verif
       timeoutMs: 90_000,
     });
   } catch (err) {
-    const hint = `the sample pod is not ready; look at: kubectl ${k.join(' ')} get pods -n ${sample.namespace}`;
+    const hint = `the sample pod is not ready; look at: ${kubectlCommand(k)} get pods -n ${sample.namespace}`;
     const hops: Hop[] = [{ hop: 'pod', status: 'failed', evidence: (err as Error).message, hint }];
     return {
       ...base,
@@ -140,20 +179,26 @@ export async function verifyLab(ledger: Ledger, deps: VerifyDeps): Promise<Verif
   const squidLogs = squid.mode === 'in-cluster' ? await logs('deploy/squid-proxy', squid.namespace) : undefined;
   const authz = extAuth.enabled ? await logs('deploy/ext-authz', WAYPOINT_NAMESPACE) : undefined;
 
-  const hops = judgeHops({
-    profile,
-    host,
-    principal,
-    marks,
-    allowed,
-    denied,
-    gateway: gateway.lines,
-    gatewayError: gateway.error,
-    squid: squidLogs,
-    authz: authz?.lines ?? [],
-  });
-  const negativeControl = judgeControl(control, controlReq, gateway.lines);
+  const hops = notReachedAfterFirstBreak(
+    judgeHops({
+      kubectl: kubectlCommand(k),
+      logsCommand: (component: string) =>
+        `egress-lab logs ${component}${ledger.lab === 'egress-lab' ? '' : ` --name ${ledger.lab}`}`,
+      profile,
+      host,
+      principal,
+      marks,
+      allowed,
+      denied,
+      gateway: gateway.lines,
+      gatewayError: gateway.error,
+      squid: squidLogs,
+      authz: authz?.lines ?? [],
+    }),
+  );
+  const negativeControl = judgeControl(control, controlReq, gateway.lines, kubectlCommand(k), sample.namespace);
   const broken = hops.find((h) => h.status === 'failed');
+  if (broken) await addVerdicts(broken, ledger, deps.exec, k);
   const firstBroken = broken?.hop ?? (negativeControl.status === 'failed' ? 'negative-control' : undefined);
   return {
     ...base,

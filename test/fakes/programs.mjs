@@ -17,6 +17,7 @@ import {
   waypointTerminatesHbone,
 } from './dataplane.mjs';
 import { reconcileIstio, serviceWaypoint } from './istio.mjs';
+import { withLiveStatus } from './controllers.mjs';
 import { extAuthzLogLine, gatewayLogLine, otherClientLines, squidLogLine, stripsQuery } from './logs.mjs';
 
 class Fail extends Error {
@@ -505,6 +506,7 @@ function findByResource(cluster, resource, ns, name) {
 // ---- the lab's traffic, emulated for `kubectl exec … curl` and `kubectl logs` ----------------------------
 // Knobs (state.scenario): squidDown, squidDenies, squidBypassed (the gateway calls the host directly),
 // otherClients (another workload's traffic to the host in the gateway's and Squid's logs), extAuthzDenyAll,
+// extAuthzDown (the gateway cannot reach ext-authz, as with its Deployment gone),
 // bypassGateway, warmupFailures (first N curls fail DNS). ./logs.mjs prints the lines in the products' shapes.
 
 function addLog(cluster, ns, workload, line) {
@@ -595,8 +597,25 @@ function emulateCurl(state, cluster, ns, args) {
       'egress-gateway',
       gatewayLogLine(stack, { host, path, status, route, ns, ...more }),
     );
-  const extAuth = extAuthAttached(cluster, gateway);
+  // A policy applies only to the Gateway it targets (dataplane.mjs) and where its controller attached it
+  // (status.ancestors, ./controllers.mjs).
+  const extAuth =
+    extAuthAttached(cluster, gateway) &&
+    Object.values(cluster.objects).some(
+      (o) =>
+        /AgentgatewayPolicy$/.test(o.kind) &&
+        o.spec?.traffic?.extAuth &&
+        withLiveStatus(cluster, o).status.ancestors.some((a) =>
+          a.conditions.some((c) => c.type === 'Attached' && c.status === 'True'),
+        ),
+    );
   let checked = {};
+  const authzServer = cluster.objects[objKey('Deployment', 'common-infrastructure', 'ext-authz')];
+  if (extAuth && (scenario.extAuthzDown || !authzServer?.status?.readyReplicas)) {
+    // No decision (FailClosed, the default): agentgateway answers 403 itself (http/ext_authz.rs, proxy/mod.rs).
+    gatewayLog(403, { endpoint: false, error: 'external authorization failed', reason: 'ExtAuth' });
+    return reply(403, 'external authorization failed');
+  }
   if (extAuth) {
     const sent = headers.filter((h) => /^x-ext-authz:/i.test(h)).map((h) => ['x-ext-authz', h.split(':')[1].trim()]);
     const allow = sent.some(([, v]) => v === 'allow') && !scenario.extAuthzDenyAll;
@@ -758,7 +777,7 @@ function kubectl(state, args, ctx) {
       if (output.includes('Programmed'))
         return obj.status?.conditions?.find((c) => c.type === 'Programmed')?.status ?? '';
     }
-    return `${JSON.stringify(obj)}\n`;
+    return `${JSON.stringify(withLiveStatus(cluster, obj))}\n`;
   }
   if (verb === 'exec') {
     const dash = args.indexOf('--');

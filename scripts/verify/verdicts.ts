@@ -1,0 +1,108 @@
+import type { Exec } from '../exec/exec.ts';
+import type { ObjectRef } from '../state/ledger.ts';
+
+/**
+ * What a product says about one of the lab's objects, in its own words (status conditions):
+ * - istiod on a ServiceEntry that asks for a waypoint: condition istio.io/WaypointBound, True with reason
+ *   WaypointAccepted, or False with WaypointIsNotReady, AttachmentDenied or UnsupportedTrafficType (istio/istio
+ *   1.30.3 pilot/pkg/model/service.go GetConditions, pilot/pkg/serviceregistry/ambient/status.go);
+ * - the Gateway's controller: condition Programmed (Gateway API);
+ * - agentgateway's controller on a policy: status.ancestors[], each with Accepted and Attached (agentgateway
+ *   v1.4.1 controller/pkg/agentgateway/plugins/traffic_plugin.go, api/v1alpha1/agentgateway/policy_types.go);
+ *   on a backend: condition Accepted.
+ */
+export interface Verdict {
+  /** `Kind namespace/name`. */
+  object: string;
+  ok: boolean;
+  /** The conditions as the product wrote them: `Type=Status Reason: message`. */
+  says: string;
+}
+
+interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+}
+
+export interface LiveObject {
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  status?: {
+    conditions?: Condition[];
+    ancestors?: { ancestorRef: { kind?: string; name: string; namespace?: string }; conditions?: Condition[] }[];
+  };
+}
+
+const say = (c: Condition) =>
+  `${c.type}=${c.status}${c.reason ? ` ${c.reason}` : ''}${c.message ? `: ${c.message}` : ''}`;
+
+function conditionVerdict(object: string, conditions: Condition[], type: string, missing: string): Verdict {
+  const c = conditions.find((x) => x.type === type);
+  return c ? { object, ok: c.status === 'True', says: say(c) } : { object, ok: false, says: missing };
+}
+
+function policyVerdict(object: string, o: LiveObject): Verdict {
+  const ancestors = o.status?.ancestors ?? [];
+  if (!ancestors.length) return { object, ok: false, says: 'no ancestors in its status: no controller has taken it' };
+  const each = ancestors.map((a) => {
+    const conds = (a.conditions ?? []).filter((c) => c.type === 'Accepted' || c.type === 'Attached');
+    const ok = ['Accepted', 'Attached'].every((t) => conds.some((c) => c.type === t && c.status === 'True'));
+    const ref =
+      `${a.ancestorRef.kind ?? ''} ${a.ancestorRef.namespace ? `${a.ancestorRef.namespace}/` : ''}${a.ancestorRef.name}`.trim();
+    return { ok, says: `${ref}: ${conds.map(say).join(', ') || 'no Accepted/Attached condition'}` };
+  });
+  return { object, ok: each.every((e) => e.ok), says: each.map((e) => e.says).join('; ') };
+}
+
+/** The product's verdict on an object, or undefined when no product states one for its kind. */
+export function verdictOf(o: LiveObject): Verdict | undefined {
+  const object = `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+  const conditions = o.status?.conditions ?? [];
+  if (o.kind === 'ServiceEntry')
+    return o.metadata.labels?.['istio.io/use-waypoint']
+      ? conditionVerdict(
+          object,
+          conditions,
+          'istio.io/WaypointBound',
+          'no istio.io/WaypointBound condition: istiod has not bound it to a waypoint',
+        )
+      : undefined;
+  if (o.kind === 'Gateway')
+    return conditionVerdict(
+      object,
+      conditions,
+      'Programmed',
+      'no Programmed condition: no controller has taken the Gateway',
+    );
+  if (o.kind.endsWith('AgentgatewayPolicy')) return policyVerdict(object, o);
+  if (o.kind === 'AgentgatewayBackend')
+    return conditionVerdict(object, conditions, 'Accepted', 'no Accepted condition: no controller has taken it');
+  return undefined;
+}
+
+export const VERDICT_KINDS = ['ServiceEntry', 'Gateway', 'AgentgatewayBackend'];
+export const hasVerdict = (kind: string) => VERDICT_KINDS.includes(kind) || kind.endsWith('AgentgatewayPolicy');
+
+/** `kubectl get` resource name for an object reference (kind.group). */
+export const resourceOf = (o: Pick<ObjectRef, 'apiVersion' | 'kind'>) =>
+  `${o.kind.toLowerCase()}${o.apiVersion.includes('/') ? `.${o.apiVersion.split('/')[0]}` : ''}`;
+
+/** Reads each object and the verdict its product states; an object that cannot be read is a verdict too. */
+export async function readVerdicts(exec: Exec, k: readonly string[], refs: readonly ObjectRef[]): Promise<Verdict[]> {
+  const read = async (r: ObjectRef): Promise<Verdict | undefined> => {
+    const object = `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
+    try {
+      const ns = r.namespace ? ['-n', r.namespace] : [];
+      const { stdout } = await exec('kubectl', [...k, 'get', resourceOf(r), r.name, ...ns, '-o', 'json'], {
+        timeoutMs: 15_000,
+      });
+      return verdictOf(JSON.parse(stdout) as LiveObject);
+    } catch (err) {
+      return { object, ok: false, says: `cannot read it: ${(err as Error).message.split(': ').at(-1)?.trim()}` };
+    }
+  };
+  const all = await Promise.all(refs.filter((r) => hasVerdict(r.kind)).map(read));
+  return all.filter((v): v is Verdict => v !== undefined);
+}
