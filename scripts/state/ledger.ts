@@ -18,7 +18,10 @@ export interface LedgerStep {
   finishedAt: string;
   durationMs: number;
   releases?: { name: string; namespace: string }[];
+  /** What this step made (it was not there before): down deletes it. For a release, the CRDs helm keeps. */
   objects?: ObjectRef[];
+  /** What this step applied onto an object that was there before: down gives back the lab's fields, never deletes it. */
+  borrowed?: ObjectRef[];
 }
 
 export interface LedgerCluster {
@@ -45,6 +48,8 @@ export interface Ledger {
   cluster: LedgerCluster;
   /** Namespaces that existed before the lab (an existing cluster): never deleted. */
   preexistingNamespaces: string[];
+  /** CRDs that existed before the lab (an existing cluster): never deleted. */
+  preexistingCrds?: string[];
   steps: Record<string, LedgerStep>;
   createdAt: string;
   updatedAt: string;
