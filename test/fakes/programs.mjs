@@ -332,6 +332,20 @@ function kind(state, args, ctx) {
     writeKubeconfig(kubeconfig, `kind-${name}`, state.clusters[name].server);
     return `Creating cluster "${name}" ...\n`;
   }
+  if (args[0] === 'get' && args[1] === 'kubeconfig') {
+    // kind v0.32.0 pkg/cmd/kind/get/kubeconfig: prints the cluster's kubeconfig (context kind-NAME).
+    if (state.clusters[name]?.platform !== 'kind')
+      throw new Fail(`ERROR: could not locate any control plane nodes for cluster named '${name}'`);
+    const context = `kind-${name}`;
+    return `${stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: context, cluster: { server: state.clusters[name].server } }],
+      contexts: [{ name: context, context: { cluster: context, user: context } }],
+      'current-context': context,
+      users: [{ name: context, user: { token: 'fake-token' } }],
+    })}\n`;
+  }
   if (args[0] === 'export' && args[1] === 'kubeconfig') {
     if (!state.clusters[name])
       throw new Fail(`ERROR: could not locate any control plane nodes for cluster named '${name}'`);
@@ -375,6 +389,14 @@ function gcloud(state, args, ctx) {
       );
     state.clusters[key] = newCluster(state, 'gke', { name, project, location, createdBy: 'gcloud create' });
     return `Creating cluster ${name} in ${location}...done.\n`;
+  }
+  if (verb === 'describe') {
+    take(args, '--format');
+    if (!state.clusters[key])
+      throw new Fail(
+        `ERROR: (gcloud.container.clusters.describe) ResponseError: code=404, message=Not found: projects/${project}/locations/${location}/clusters/${name}.`,
+      );
+    return `${name}\n`;
   }
   if (verb === 'get-credentials') {
     if (!state.clusters[key])
