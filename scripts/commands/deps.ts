@@ -1,5 +1,6 @@
 import { createExec } from '../exec/exec.ts';
 import type { LabDeps } from '../lab/up.ts';
+import { releaseAllLocks } from '../state/lock.ts';
 import { isInteractive, nonInteractivePrompter, type Streams } from '../ui/prompter.ts';
 
 /** The real collaborators of a lab command: zx-backed exec, clack when interactive, listr2's renderer for this terminal. */
@@ -25,7 +26,10 @@ export const interruptExitCode = (signal: AbortSignal | undefined) => (signal?.r
 function interruptSignal(): AbortSignal {
   const controller = new AbortController();
   const onSignal = (name: NodeJS.Signals) => {
-    if (controller.signal.aborted) process.exit(interruptExitCode(controller.signal));
+    if (controller.signal.aborted) {
+      releaseAllLocks();
+      process.exit(interruptExitCode(controller.signal));
+    }
     if (name === 'SIGHUP') for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
     process.stderr.write(`\negress-lab: ${name}: stopping (no new steps; running commands are ended)\n`);
     controller.abort(name);

@@ -1,9 +1,9 @@
 import { CommandError, type Exec } from '../exec/exec.ts';
-import type { Step } from '../plan/plan.ts';
+import type { Command, Step } from '../plan/plan.ts';
 import type { RenderedLab } from '../render/render.ts';
 import type { Ledger, LedgerStep, ObjectRef } from '../state/ledger.ts';
 import { decideGatewayApi } from './gateway-api.ts';
-import { crdRef, existingObjects, hasRef, listCrds } from './ownership.ts';
+import { crdRef, existingObjects, findRelease, hasRef, listCrds } from './ownership.ts';
 
 /** A step about to run: the command list it runs this time, and what it makes and borrows. */
 export interface Claim {
@@ -50,6 +50,9 @@ export async function claimStep(
     borrowed: previous?.borrowed ?? [],
     ...(previous ? { previous } : {}),
   };
+  const release = rendered.releases.find((r) => r.name === step.id);
+  if (release && previous?.hash === '')
+    return recoverPending(exec, ledger, plain, { name: release.name, namespace: release.release.namespace });
   const own = ledger.cluster.createdByEgressLab;
   if (step.id === 'gateway-api') {
     const d = own
@@ -99,6 +102,41 @@ export async function recordReleaseCrds(exec: Exec, ledger: Ledger, rendered: Re
     const objects = union(record.objects, made);
     if (objects.length) record.objects = objects;
   }
+}
+
+/**
+ * A release of the lab's that a killed run left pending-install or pending-upgrade blocks every later helm
+ * upgrade ("another operation (install/upgrade/rollback) is in progress", helm v3.17.3 pkg/action/upgrade.go).
+ * pending-install: uninstall it (helm uninstall takes a release in any state), then install. pending-upgrade
+ * or pending-rollback: roll back to the revision before, then upgrade.
+ */
+async function recoverPending(
+  exec: Exec,
+  ledger: Ledger,
+  plain: Claim,
+  release: { name: string; namespace: string },
+): Promise<Claim> {
+  const found = await findRelease(exec, ledger, release.name, release.namespace);
+  if (!found?.status.startsWith('pending-')) return plain;
+  const access = [
+    '--namespace',
+    release.namespace,
+    '--kubeconfig',
+    ledger.kubeconfig,
+    '--kube-context',
+    ledger.context,
+  ];
+  const first: Command =
+    found.status === 'pending-install'
+      ? { bin: 'helm', args: ['uninstall', release.name, ...access, '--wait'] }
+      : { bin: 'helm', args: ['rollback', release.name, ...access, '--wait'] };
+  const how =
+    found.status === 'pending-install' ? 'uninstalling it, then installing' : 'rolling it back, then upgrading';
+  return {
+    ...plain,
+    step: { ...plain.step, run: [first, ...plain.step.run] },
+    note: `helm release ${release.namespace}/${release.name} was left ${found.status} by an interrupted run: ${how}`,
+  };
 }
 
 /** The stdout of the failed apply in a step, so a partly applied file is recorded as far as it went. */

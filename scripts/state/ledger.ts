@@ -3,7 +3,6 @@ import {
   existsSync,
   mkdirSync,
   openSync,
-  readFileSync,
   readSync,
   renameSync,
   rmSync,
@@ -137,33 +136,5 @@ export function removeLabDir(lab: string, env: NodeJS.ProcessEnv = process.env):
   rmSync(labDir(lab, env), { recursive: true, force: true });
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** One run per lab: a lock file holding the PID. A lock whose process is gone is taken over. */
-export function acquireLock(lab: string, env: NodeJS.ProcessEnv = process.env): () => void {
-  mkdirSync(labDir(lab, env), { recursive: true, mode: 0o700 });
-  const file = join(labDir(lab, env), 'lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(file, String(process.pid), { flag: 'wx' });
-      return () => rmSync(file, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const holder = Number(readFileSync(file, 'utf8').trim());
-      if (Number.isInteger(holder) && holder > 0 && pidAlive(holder)) {
-        throw new ActionableError(
-          `the lab "${lab}" is in use by another egress-lab run (PID ${holder}); wait for it, or stop it`,
-        );
-      }
-      rmSync(file, { force: true });
-    }
-  }
-  throw new ActionableError(`cannot take the lock of the lab "${lab}"`);
-}
+/** One run per lab (state/lock.ts). */
+export { acquireLock } from './lock.ts';

@@ -102,8 +102,19 @@ export interface FakeCluster {
 export interface FakeState {
   docker: boolean;
   clusters: Record<string, FakeCluster>;
-  /** `afterObjects`: a kubectl apply that applies that many objects, then fails (a dropped connection). */
-  faults: { match: string; nth?: number; exitCode?: number; stderr?: string; hang?: boolean; afterObjects?: number }[];
+  /**
+   * `afterObjects`: a kubectl apply that applies that many objects, then fails (a dropped connection);
+   * `leavePending`: a helm upgrade killed half-way, its release left pending-install or pending-upgrade.
+   */
+  faults: {
+    match: string;
+    nth?: number;
+    exitCode?: number;
+    stderr?: string;
+    hang?: boolean;
+    afterObjects?: number;
+    leavePending?: boolean;
+  }[];
   delays: { match: string; ms: number }[];
 }
 

@@ -559,6 +559,7 @@ function helm(state, args, ctx) {
   }
   if (args[0] === 'rollback') {
     // helm v3.17.3 pkg/action/rollback.go: without a revision, the one before the current; it must exist.
+    flag(args, '--wait');
     const id = `${namespace}/${args[1]}`;
     const rel = cluster.releases[id];
     if (!rel) throw new Fail('Error: release: not found');
@@ -999,10 +1000,18 @@ export async function handle(dir, req) {
     // A hung program answers nothing until it is killed (its client's connection closes).
     if (fault?.hang) while (!req.killed?.()) await sleep(50);
     if (fault?.hang) throw new Fail('killed while it hung', 143);
-    if (fault && fault.afterObjects === undefined)
+    if (fault && fault.afterObjects === undefined && !fault.leavePending)
       throw new Fail(fault.stderr ?? `fake ${bin}: injected failure`, fault.exitCode ?? 1);
-    const cut = fault ? { after: fault.afterObjects, stderr: fault.stderr } : undefined;
+    const cut = fault?.afterObjects !== undefined ? { after: fault.afterObjects, stderr: fault.stderr } : undefined;
     stdout = withState(dir, (state) => PROGRAMS[bin](state, [...argv], { ...req, cut }));
+    // helm killed in the middle of an install or upgrade: the release stays pending-install or pending-upgrade.
+    if (fault?.leavePending)
+      withState(dir, (state) => {
+        for (const c of Object.values(state.clusters))
+          for (const r of Object.values(c.releases))
+            if (r.name === argv[2]) r.status = r.revision > 1 ? 'pending-upgrade' : 'pending-install';
+      });
+    if (fault?.leavePending) throw new Fail(fault.stderr ?? 'Killed', fault.exitCode ?? 143);
   } catch (e) {
     code = e instanceof Fail ? e.code : 1;
     stdout = e instanceof Fail ? e.stdout : '';
