@@ -27,7 +27,7 @@ const labLabelled = (c: FakeCluster) =>
 const istioCrds = (c: FakeCluster) => Object.keys(c.crds).filter((n) => n.endsWith('.istio.io'));
 const gatewayCrds = (c: FakeCluster) => Object.keys(c.crds).filter((n) => n.endsWith('.k8s.io'));
 /** Each test runs up and down against the fakes: seconds each, far more on a loaded machine. */
-const SLOW = 240_000;
+const SLOW = 900_000;
 
 describe("down never removes what the lab did not make (the user's namespaces, CRDs, objects)", {
   timeout: SLOW,

@@ -12,7 +12,7 @@ afterEach(() => fakes.cleanup());
 const KIND = { profile: 'kind', yes: true, verify: false };
 const istiod = () => fakes.state().clusters['egress-lab']!.releases['istio-system/istiod']!;
 
-describe('a helm release left pending by a killed run', { timeout: 300_000 }, () => {
+describe('a helm release left pending by a killed run', { timeout: 900_000 }, () => {
   it('pending-install: the next up uninstalls it, says so, and installs it', async () => {
     fakes.update((s) => s.faults.push({ match: '^helm upgrade --install istiod', nth: 1, leavePending: true }));
     await expect(up(KIND, fakeDeps(fakes))).rejects.toThrow(/step istiod failed/);

@@ -25,7 +25,7 @@ const GKE = {
   verify: false,
 };
 
-describe('state.json is checked on every read', { timeout: 240_000 }, () => {
+describe('state.json is checked on every read', { timeout: 900_000 }, () => {
   const damaged: [string, string, RegExp][] = [
     ['an empty object', '{}', /is not an egress-lab ledger \(version: /],
     ['an array', '[]', /is not an egress-lab ledger/],
@@ -81,7 +81,7 @@ describe('state.json is checked on every read', { timeout: 240_000 }, () => {
 });
 
 describe('the lab kubeconfig deleted, or the API server too slow: "cannot reach" is not "different" or "gone"', {
-  timeout: 240_000,
+  timeout: 900_000,
 }, () => {
   it('kind: a deleted lab kubeconfig is restored with kind export kubeconfig; status and down work', async () => {
     await up({ profile: 'kind', yes: true, verify: false }, fakeDeps(fakes));

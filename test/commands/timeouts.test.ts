@@ -1,3 +1,5 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { down } from '../../scripts/lab/down.ts';
 import { up } from '../../scripts/lab/up.ts';
@@ -18,15 +20,21 @@ async function endedCall(pattern: RegExp) {
   return undefined;
 }
 
-describe('a hung program fails its step: --step-timeout', { timeout: 240_000 }, () => {
+describe('a hung program fails its step: --step-timeout', { timeout: 900_000 }, () => {
   it('up: a hung helm fails its step with "timed out after N s", naming the command, and the child is ended', async () => {
+    // A built lab whose istiod step changed: the limit then bounds only istiod's hung upgrade.
+    await up({ profile: 'kind', yes: true, verify: false }, fakeDeps(fakes));
+    const file = join(fakes.home, 'egress-lab', 'state.json');
+    const ledger = JSON.parse(readFileSync(file, 'utf8'));
+    ledger.steps['istio-base'].hash = 'an-older-istio-base';
+    writeFileSync(file, JSON.stringify(ledger));
     fakes.update((s) => s.faults.push({ match: '^helm upgrade --install istio-base', hang: true }));
-    const err = await up({ profile: 'kind', yes: true, verify: false, stepTimeout: '2' }, fakeDeps(fakes)).then(
+    const err = await up({ profile: 'kind', yes: true, verify: false, stepTimeout: '5' }, fakeDeps(fakes)).then(
       () => undefined,
       (e: Error) => e,
     );
     expect(err?.message).toMatch(
-      /step istio-base failed: helm upgrade --install istio-base .* timed out after 2 s and was ended/,
+      /step istio-base failed: helm upgrade --install istio-base .* timed out after 5 s and was ended/,
     );
     const call = await endedCall(/^helm upgrade --install istio-base/);
     expect(call?.exitCode).toBe(143);
@@ -35,8 +43,8 @@ describe('a hung program fails its step: --step-timeout', { timeout: 240_000 }, 
   it('down: a hung kind delete fails with "timed out after N s" instead of waiting for it', async () => {
     await up({ profile: 'kind', yes: true, verify: false }, fakeDeps(fakes));
     fakes.update((s) => s.faults.push({ match: '^kind delete cluster', hang: true }));
-    await expect(down({ stepTimeout: 2 }, fakeDeps(fakes))).rejects.toThrow(
-      /kind delete cluster --name egress-lab .* timed out after 2 s and was ended/,
+    await expect(down({ stepTimeout: 5 }, fakeDeps(fakes))).rejects.toThrow(
+      /kind delete cluster --name egress-lab .* timed out after 5 s and was ended/,
     );
     expect((await endedCall(/^kind delete cluster/))?.exitCode).toBe(143);
   });
