@@ -29,6 +29,7 @@ describe('a hung program fails its step: --step-timeout', { timeout: 900_000 }, 
     ledger.steps['istio-base'].hash = 'an-older-istio-base';
     writeFileSync(file, JSON.stringify(ledger));
     fakes.update((s) => s.faults.push({ match: '^helm upgrade --install istio-base', hang: true }));
+    fakes.clearCalls();
     const err = await up({ profile: 'kind', yes: true, verify: false, stepTimeout: '5' }, fakeDeps(fakes)).then(
       () => undefined,
       (e: Error) => e,
