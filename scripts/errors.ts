@@ -31,10 +31,12 @@ export class ActionableError extends Error {
   }
 }
 
-/** The user cancelled a question or pressed Ctrl-C: exit 130. */
+/** The user cancelled a question or pressed Ctrl-C: exit 130 (129 when the terminal closed: SIGHUP). */
 export class CancelledError extends Error {
-  readonly exitCode = 130;
-  constructor(message = 'cancelled') {
+  constructor(
+    message = 'cancelled',
+    readonly exitCode: 129 | 130 = 130,
+  ) {
     super(message);
     this.name = 'CancelledError';
   }

@@ -63,6 +63,14 @@ export function buildProgram(io: Io): Command {
     .option('--no-verify', 'do not prove the egress path at the end')
     .option('--recreate', 'rebuild the lab when the platform, stack or cluster changes (removes the old one first)')
     .option('--adopt', 'install into an existing cluster of the lab name that egress-lab did not create')
+    .option(
+      '--take-over-crds',
+      "apply the lab's Gateway API CRDs over older ones egress-lab did not install (down leaves them in place)",
+    )
+    .option(
+      '--step-timeout <seconds>',
+      'end any step command that runs longer (default: per kind of command, 5 to 45 min)',
+    )
     .option('--verbose', 'show every command')
     .option('--json', 'one JSON event per line instead of the task list')
     .action(async (opts) => (await lab()).up(opts, io));
@@ -75,6 +83,7 @@ export function buildProgram(io: Io): Command {
     .option('--keep-cluster', 'remove the lab from the cluster but keep the cluster')
     .option('--purge-cache', 'also remove the images egress-lab pulled into Docker for kind (kept by default)')
     .option('--dry-run', 'print what would be removed; change nothing')
+    .option('--step-timeout <seconds>', 'end any removal command that runs longer (default: per kind of command)')
     .option('--json', 'no task list (for scripts)')
     .action(async (opts) => (await lab()).down(opts, io));
 
@@ -135,7 +144,7 @@ export async function main(
     }
     const errors = err instanceof AggregateError ? err.errors : [err];
     const codes = errors.map((e) => (e as { exitCode?: unknown }).exitCode);
-    if (codes.every((c) => c === 1 || c === 2 || c === 130)) {
+    if (codes.every((c) => c === 1 || c === 2 || c === 129 || c === 130)) {
       for (const e of errors) io.stderr.write(`egress-lab: ${(e as Error).message}\n`);
       return Math.max(...(codes as number[]));
     }

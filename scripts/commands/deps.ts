@@ -1,5 +1,6 @@
 import { createExec } from '../exec/exec.ts';
 import type { LabDeps } from '../lab/up.ts';
+import { releaseAllLocks } from '../state/lock.ts';
 import { isInteractive, nonInteractivePrompter, type Streams } from '../ui/prompter.ts';
 
 /** The real collaborators of a lab command: zx-backed exec, clack when interactive, listr2's renderer for this terminal. */
@@ -14,18 +15,27 @@ export async function labDeps(opts: { yes?: boolean; json?: boolean }, streams: 
   return { exec, secrets, prompter, stdout: streams.stdout, env: process.env, renderer, signal };
 }
 
+/** The exit code of a run stopped by this signal: 129 for a closed terminal (SIGHUP), else 130. */
+export const interruptExitCode = (signal: AbortSignal | undefined) => (signal?.reason === 'SIGHUP' ? 129 : 130);
+
 /**
- * Ctrl-C or SIGTERM: the first stops new steps and ends running commands, so up and down can write the
- * ledger and exit 130; a second one exits at once.
+ * Ctrl-C, SIGTERM or SIGHUP (terminal closed, SSH dropped): the first stops new steps and ends running
+ * commands, so up and down can write the ledger, release the lock and exit 130 (129 for SIGHUP); a second one
+ * exits at once. After SIGHUP the terminal is gone: writing to it must not crash the run.
  */
 function interruptSignal(): AbortSignal {
   const controller = new AbortController();
   const onSignal = (name: NodeJS.Signals) => {
-    if (controller.signal.aborted) process.exit(130);
+    if (controller.signal.aborted) {
+      releaseAllLocks();
+      process.exit(interruptExitCode(controller.signal));
+    }
+    if (name === 'SIGHUP') for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
     process.stderr.write(`\negress-lab: ${name}: stopping (no new steps; running commands are ended)\n`);
-    controller.abort();
+    controller.abort(name);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
   return controller.signal;
 }

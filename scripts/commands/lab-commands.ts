@@ -9,16 +9,20 @@ import { type LabDeps, type UpOptions, up as upLab } from '../lab/up.ts';
 import type { ProfileFlags } from '../profile/flags.ts';
 import { loadProfile } from '../profile/load.ts';
 import type { Streams } from '../ui/prompter.ts';
-import { labDeps } from './deps.ts';
+import { interruptExitCode, labDeps } from './deps.ts';
 
-/** Whatever failed after Ctrl-C or SIGTERM (a killed command, an aborted check) is an interruption: exit 130. */
+/**
+ * Whatever failed after Ctrl-C, SIGTERM or SIGHUP (a killed command, an aborted check) is an interruption:
+ * exit 130, or 129 for SIGHUP.
+ */
 async function interruptible(deps: LabDeps, run: () => Promise<void>, what: string): Promise<void> {
   try {
     await run();
   } catch (err) {
-    if (deps.signal?.aborted && !(err instanceof CancelledError))
-      throw new CancelledError(`interrupted during ${what}; run it again to continue`);
-    throw err;
+    if (!deps.signal?.aborted) throw err;
+    const message =
+      err instanceof CancelledError ? err.message : `interrupted during ${what}; run it again to continue`;
+    throw new CancelledError(message, interruptExitCode(deps.signal));
   }
 }
 

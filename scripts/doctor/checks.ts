@@ -56,8 +56,11 @@ function versionAtLeast(found: string, min: string): boolean {
 }
 
 /** The program's own last words: the last stderr line of a failed command. */
+/** The reason a check failed: the program's last stderr line, else the error itself (never empty). */
 const lastLine = (err: unknown) =>
-  (err instanceof CommandError ? (err.stderr.trim().split('\n').at(-1) ?? '') : (err as Error).message).trim();
+  (err instanceof CommandError ? err.stderr.trim().split('\n').at(-1)?.trim() : undefined) || (err as Error).message;
+/** A Docker Desktop waking from sleep takes seconds to answer; only a Docker that stays silent is down. */
+export const DOCKER_INFO_TIMEOUT_MS = 30_000;
 const missingProgram = (err: unknown) => (err as Error).name === 'MissingProgramError';
 
 async function programVersion(
@@ -71,7 +74,7 @@ async function programVersion(
   support?: (version: string) => Finding | undefined,
 ): Promise<Finding> {
   try {
-    const { stdout, stderr } = await exec(check, args, { timeoutMs: 5000 });
+    const { stdout, stderr } = await exec(check, args, { timeoutMs: 20_000 });
     const version = pattern.exec(stdout + stderr)?.[1];
     if (!version)
       return { check, level: 'warn', message: `${check} answered, but its version could not be read`, fix: install };
@@ -86,7 +89,9 @@ async function programVersion(
 
 async function dockerCheck(exec: Exec): Promise<Finding> {
   try {
-    const { stdout } = await exec('docker', ['info', '--format', '{{.ServerVersion}}'], { timeoutMs: 1500 });
+    const { stdout } = await exec('docker', ['info', '--format', '{{.ServerVersion}}'], {
+      timeoutMs: DOCKER_INFO_TIMEOUT_MS,
+    });
     return { check: 'docker', level: 'ok', message: `Docker engine ${stdout.trim()} is running` };
   } catch (err) {
     if (missingProgram(err))

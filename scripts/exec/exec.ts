@@ -32,11 +32,27 @@ export class CommandError extends Error {
     readonly code: number | null,
     readonly stderr: string,
     secrets: readonly string[] = [],
+    /** What the program printed before it failed (kubectl apply lists each object it did apply). */
+    readonly stdout = '',
   ) {
     const last = stderr.trim().split('\n').at(-1)?.trim() || '(no error output)';
     const status = code === null ? 'was stopped (timeout or signal)' : `failed (exit ${code})`;
     super(redact(`${bin} ${args.join(' ')} ${status}: ${last}`, secrets));
     this.name = 'CommandError';
+  }
+}
+
+/** A program ran past its time limit and was ended (with its children). */
+export class CommandTimeoutError extends Error {
+  readonly exitCode = 1;
+  constructor(
+    readonly bin: string,
+    readonly args: readonly string[],
+    readonly seconds: number,
+    secrets: readonly string[] = [],
+  ) {
+    super(redact(`${bin} ${args.join(' ')} timed out after ${seconds} s and was ended`, secrets));
+    this.name = 'CommandTimeoutError';
   }
 }
 
@@ -81,7 +97,6 @@ export function createExec(
       quiet: true,
       verbose: false,
       nothrow: true,
-      timeout: opts.timeoutMs,
       ...(base.signal ? { signal: base.signal } : {}),
       input: opts.input,
       stdio: opts.input === undefined ? ['ignore', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
@@ -95,10 +110,38 @@ export function createExec(
       proc.stdout.on('end', () => out.end());
       proc.stderr.on('end', () => err.end());
     }
-    const result = await proc;
+    const limit = opts.timeoutMs ? endAfter(proc, opts.timeoutMs) : undefined;
+    const result = await proc.finally(() => limit?.clear());
+    if (limit?.fired()) throw new CommandTimeoutError(bin, argv, Math.round(opts.timeoutMs! / 1000), secrets());
     // zx runs the program through bash, which answers 127 for a program it cannot find.
     if (result.exitCode === 127) throw new MissingProgramError(bin);
-    if (result.exitCode !== 0) throw new CommandError(bin, argv, result.exitCode, result.stderr, secrets());
+    if (result.exitCode !== 0)
+      throw new CommandError(bin, argv, result.exitCode, result.stderr, secrets(), result.stdout);
     return { stdout: result.stdout, stderr: result.stderr };
+  };
+}
+
+/** Ends a program (and its children) that runs longer than `ms`: SIGTERM, then SIGKILL 5 s later. */
+function endAfter(proc: { kill: (signal?: NodeJS.Signals) => Promise<void> }, ms: number) {
+  let fired = false;
+  let hard: NodeJS.Timeout | undefined;
+  const stop = (signal: NodeJS.Signals) => {
+    try {
+      proc.kill(signal).catch(() => undefined);
+    } catch {
+      // it ended on its own meanwhile
+    }
+  };
+  const soft = setTimeout(() => {
+    fired = true;
+    stop('SIGTERM');
+    hard = setTimeout(() => stop('SIGKILL'), 5_000);
+  }, ms);
+  return {
+    fired: () => fired,
+    clear: () => {
+      clearTimeout(soft);
+      if (hard) clearTimeout(hard);
+    },
   };
 }

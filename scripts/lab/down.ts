@@ -6,6 +6,7 @@ import { acquireLock, type Ledger, readLedger, removeLabDir } from '../state/led
 import { labDir, stateRoot } from '../state/paths.ts';
 import { guardCluster } from './guard.ts';
 import { clusterRemoval, type Removal, runRemovals, stepRemovals } from './removal.ts';
+import { stepTimeoutSeconds } from './timeouts.ts';
 import type { LabDeps } from './up.ts';
 
 export interface DownOptions {
@@ -15,6 +16,8 @@ export interface DownOptions {
   dryRun?: boolean;
   /** Also remove the images egress-lab pulled into the host's Docker (kept by default for the next lab). */
   purgeCache?: boolean;
+  /** --step-timeout: seconds any one removal command may run (instead of the default for its kind). */
+  stepTimeout?: string | number;
 }
 
 async function purgeImages(deps: LabDeps, dryRun: boolean): Promise<void> {
@@ -54,6 +57,7 @@ async function confirmRemoval(ledger: Ledger, opts: DownOptions, deps: LabDeps):
 /** `egress-lab down`: removes exactly what the ledger lists, then the lab's folder. */
 export async function down(opts: DownOptions, deps: LabDeps): Promise<void> {
   const lab = labName(opts.name);
+  const timeout = stepTimeoutSeconds(opts.stepTimeout);
   const ledger = readLedger(lab, deps.env);
   if (!ledger) {
     deps.stdout.write(`nothing to remove: no lab "${lab}" in ${stateRoot(deps.env)}\n`);
@@ -78,7 +82,7 @@ export async function down(opts: DownOptions, deps: LabDeps): Promise<void> {
   try {
     const gone = (await guardCluster(deps.exec, ledger, 'down', deps.env)).state === 'gone';
     if (gone) deps.stdout.write(`The cluster "${ledger.cluster.name}" is gone already; removing the lab's records.\n`);
-    else await runRemovals(removals, deps.exec, deps.renderer, deps.signal);
+    else await runRemovals(removals, deps.exec, deps.renderer, deps.signal, timeout);
   } finally {
     release();
     // biome-ignore lint/correctness/noUnsafeFinally: an interrupt replaces whatever the removals threw

@@ -4,6 +4,7 @@ import { commandLine } from '../plan/markdown.ts';
 import type { Command, Step } from '../plan/plan.ts';
 import type { StepExecutor } from '../run/runner.ts';
 import { fillLicences, type Licences } from './licences.ts';
+import { commandTimeoutMs } from './timeouts.ts';
 
 export interface ExecuteContext {
   exec: Exec;
@@ -17,6 +18,8 @@ export interface ExecuteContext {
   /** Each command that ran and succeeded (not skipped by skipIf or onlyIf). */
   onRan?: (step: Step, cmd: Command) => void;
   signal?: AbortSignal;
+  /** --step-timeout: the limit of every command, in seconds, instead of the default for its kind. */
+  stepTimeoutSeconds?: number;
 }
 
 /** What a step's stdin gets: the rendered file, with licence markers filled for helm values. */
@@ -29,7 +32,7 @@ function stdinFor(cmd: Command, ctx: ExecuteContext): string | undefined {
 
 async function succeeds(ctx: ExecuteContext, check: Command): Promise<boolean> {
   try {
-    await ctx.exec(check.bin, check.args, { cwd: ctx.cwd });
+    await ctx.exec(check.bin, check.args, { cwd: ctx.cwd, timeoutMs: commandTimeoutMs(check, ctx.stepTimeoutSeconds) });
     return true;
   } catch {
     return false;
@@ -63,6 +66,7 @@ export function stepExecutor(
           cwd: ctx.cwd,
           env: cmd.env,
           onLine: out,
+          timeoutMs: commandTimeoutMs(cmd, ctx.stepTimeoutSeconds),
         });
         ctx.onRan?.(step, cmd);
         return result.stdout;

@@ -7,8 +7,21 @@ import type { Ledger } from '../state/ledger.ts';
 export type Identity =
   | { state: 'same' }
   | { state: 'unknown' }
+  /** The platform says the cluster does not exist any more. */
   | { state: 'gone'; why: string }
+  /** The cluster exists, but its API server does not answer (slow, asleep, network): nothing can be judged. */
+  | { state: 'unreachable'; why: string }
   | { state: 'different'; why: string };
+
+/** What the platform (kind or GKE) says about the lab's cluster, without the lab kubeconfig. */
+export interface PlatformView {
+  /** Whether the platform lists a cluster of the lab's name. */
+  exists: () => Promise<boolean>;
+  /** The API server the platform gives for it now (kind only; GKE keeps its endpoint). */
+  server: () => Promise<string | undefined>;
+  /** Writes the cluster's credentials into the lab kubeconfig again. */
+  restoreKubeconfig: () => Promise<void>;
+}
 
 /** The API server the lab kubeconfig names for the lab's context. */
 export function kubeconfigServer(kubeconfig: string, context: string): string | undefined {
@@ -38,15 +51,18 @@ export async function recordIdentity(exec: Exec, ledger: Ledger): Promise<void> 
 }
 
 /**
- * Drift guard: is the cluster behind the lab kubeconfig still the one the lab was built on? A kind cluster
- * of the same name that answers elsewhere, or another UID, is a different cluster: egress-lab must not act on it.
+ * Drift guard: is the cluster behind the lab kubeconfig still the one the lab was built on? Its UID (the
+ * kube-system namespace's) tells, when the API server answers. When it does not, the platform tells the rest:
+ * the cluster is gone, was made again elsewhere (kind gives another API server), or is only unreachable. A lab
+ * kubeconfig that was deleted is written again from the platform first.
  */
-export async function checkIdentity(
-  exec: Exec,
-  ledger: Ledger,
-  kindClusterListed: () => Promise<boolean>,
-): Promise<Identity> {
+export async function checkIdentity(exec: Exec, ledger: Ledger, platform: PlatformView): Promise<Identity> {
   if (!ledger.cluster.uid) return { state: 'unknown' };
+  if (!kubeconfigServer(ledger.kubeconfig, ledger.context)) {
+    if (!(await platform.exists()))
+      return { state: 'gone', why: `${ledger.cluster.platform} has no cluster named "${ledger.cluster.name}"` };
+    await platform.restoreKubeconfig();
+  }
   const server = kubeconfigServer(ledger.kubeconfig, ledger.context);
   if (server && ledger.cluster.server && server !== ledger.cluster.server)
     return { state: 'different', why: `the lab kubeconfig now points at ${server}, not ${ledger.cluster.server}` };
@@ -55,12 +71,18 @@ export async function checkIdentity(
     uid = await clusterUid(exec, ledger);
   } catch (err) {
     const why = `the cluster does not answer at ${server ?? ledger.cluster.server ?? 'its address'} (${(err as Error).message.split(': ').at(-1)})`;
-    if (ledger.cluster.platform === 'kind' && (await kindClusterListed()))
+    if (!(await platform.exists()))
+      return {
+        state: 'gone',
+        why: `${why}, and ${ledger.cluster.platform} has no cluster named "${ledger.cluster.name}"`,
+      };
+    const now = await platform.server();
+    if (now && ledger.cluster.server && now !== ledger.cluster.server)
       return {
         state: 'different',
-        why: `${why}, yet kind lists a cluster named "${ledger.cluster.name}": it was made again outside egress-lab`,
+        why: `${why}; kind's cluster "${ledger.cluster.name}" now answers at ${now}: it was made again outside egress-lab`,
       };
-    return { state: 'gone', why };
+    return { state: 'unreachable', why };
   }
   return uid === ledger.cluster.uid
     ? { state: 'same' }

@@ -12,10 +12,13 @@ import { rememberPulled } from '../state/image-cache.ts';
 import { type Ledger, type LedgerStep, type ObjectRef, writeLedger } from '../state/ledger.ts';
 import { labDir } from '../state/paths.ts';
 import { runLog } from '../state/run-log.ts';
+import { type Claim, claimStep, failedApplyOutput, recordReleaseCrds } from './claim.ts';
 import { stepExecutor } from './execute.ts';
 import { recordIdentity } from './identity.ts';
 import type { Licences } from './licences.ts';
-import { deleteObjectsCommand, describeObject } from './removal.ts';
+import { findRelease, hasRef, listCrds, refuseForeignReleases, releaseIsOurs } from './ownership.ts';
+import { deleteObjectsCommand, describeObject, releaseFieldsCommand } from './removal.ts';
+import { stepTimeoutSeconds } from './timeouts.ts';
 import type { LabDeps, UpOptions } from './up.ts';
 
 export function newLedger(lab: string, loaded: LoadedProfile, target: ClusterTarget, createdCluster: boolean): Ledger {
@@ -64,9 +67,8 @@ export async function startLedger(
   return ledger;
 }
 
-const refKey = (o: ObjectRef) => `${o.apiVersion}/${o.kind}/${o.namespace ?? ''}/${o.name}`;
 /** The objects of `a` that `b` does not list. */
-const minus = (a: ObjectRef[] = [], b: ObjectRef[] = []) => a.filter((o) => !b.some((x) => refKey(x) === refKey(o)));
+const minus = (a: ObjectRef[] = [], b: ObjectRef[] = []) => a.filter((o) => !hasRef(b, o));
 
 /** What a step makes, known before it runs: its release and its objects. */
 function intentOf(step: Step, rendered: RenderedLab): Pick<LedgerStep, 'releases' | 'objects'> {
@@ -85,15 +87,6 @@ function intentOf(step: Step, rendered: RenderedLab): Pick<LedgerStep, 'releases
         }
       : {}),
   };
-}
-
-/** The CRDs the Gateway API apply reported (kubectl --output name), so down removes exactly those. */
-function appliedCrds(stdout: string): ObjectRef[] {
-  return stdout
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l.startsWith('customresourcedefinition.apiextensions.k8s.io/'))
-    .map((l) => ({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name: l.split('/')[1]! }));
 }
 
 function writeRenderFolder(dir: string, files: ReadonlyMap<string, string>): void {
@@ -125,7 +118,7 @@ export async function installSteps(input: InstallInput, deps: LabDeps, opts: UpO
   const onCommand = (step: Step, line: string) =>
     log({ type: 'output', step: step.id, line, at: new Date().toISOString() });
   const started = new Map<string, number>();
-  const before = new Map<string, ObjectRef[]>();
+  const claims = new Map<string, Claim>();
   mkdirSync(imagesDir(ledger.lab, deps.env), { recursive: true, mode: 0o700 });
   const onRan = (step: Step, cmd: Command) => {
     if (step.id === PULL_STEP && cmd.args[0] === 'pull') rememberPulled(cmd.args.at(-1)!, deps.env);
@@ -140,54 +133,59 @@ export async function installSteps(input: InstallInput, deps: LabDeps, opts: UpO
       onCommand,
       onRan,
       ...(deps.signal ? { signal: deps.signal } : {}),
+      ...(opts.stepTimeout === undefined ? {} : { stepTimeoutSeconds: stepTimeoutSeconds(opts.stepTimeout) }),
     },
     async (step, stdout, out) => {
       // The archives were only the way into the nodes: the host's Docker keeps the images.
       if (step.id === LOAD_STEP) rmSync(imagesDir(ledger.lab, deps.env), { recursive: true, force: true });
-      const intent = intentOf(step, rendered);
-      const stale = minus(before.get(step.id), intent.objects);
-      if (stale.length > 0) {
-        out(`removing what ${step.id} no longer has: ${stale.map(describeObject).join(', ')}`);
-        const cmd = deleteObjectsCommand(ledger, stale);
-        await deps.exec(cmd.bin, cmd.args, { input: cmd.input, onLine: out });
-      }
-      // The apply names every CRD, new or already there: the lab owns only those that were not there before.
-      const objects =
-        step.id === 'gateway-api'
-          ? appliedCrds(stdout).filter((c) => !(ledger.preexistingCrds ?? []).includes(c.name))
-          : intent.objects;
+      const claim = claims.get(step.id)!;
+      await removeStale(step, claim, ledger, rendered, deps, out);
+      const made = claim.settle ? claim.settle(stdout) : claim.made;
       ledger.steps[step.id] = {
+        ...recordOf(step, rendered, claim, made),
         hash: hashes.get(step.id)!,
-        component: step.component,
         finishedAt: new Date().toISOString(),
         durationMs: Date.now() - (started.get(step.id) ?? Date.now()),
-        ...intent,
-        ...(objects ? { objects } : {}),
       };
-      if (step.id === 'cluster') await afterCluster(ledger, deps);
+      if (step.id === 'cluster') await afterCluster(ledger, rendered, deps);
       writeLedger(ledger, deps.env);
     },
   );
-  await runGraph(
-    steps,
-    async (step, out) => {
-      started.set(step.id, Date.now());
-      const previous = ledger.steps[step.id];
-      before.set(step.id, previous?.objects ?? []);
-      const intent = intentOf(step, rendered);
-      const known = [...(previous?.objects ?? []), ...minus(intent.objects, previous?.objects)];
-      ledger.steps[step.id] = {
-        hash: '',
-        component: step.component,
-        finishedAt: '',
-        durationMs: 0,
-        ...intent,
-        ...(known.length ? { objects: known } : {}),
-      };
-      writeLedger(ledger, deps.env);
-      await execute(step, out);
-    },
-    {
+  const runStep = async (step: Step, out: (line: string) => void) => {
+    started.set(step.id, Date.now());
+    const claim = await claimStep(
+      deps.exec,
+      ledger,
+      step,
+      rendered,
+      intentOf(step, rendered).objects,
+      Boolean(opts.takeOverCrds),
+    );
+    claims.set(step.id, claim);
+    if (claim.note) out(claim.note);
+    ledger.steps[step.id] = {
+      ...recordOf(step, rendered, claim, claim.made),
+      hash: '',
+      finishedAt: '',
+      durationMs: 0,
+    };
+    writeLedger(ledger, deps.env);
+    try {
+      await execute(claim.step, out);
+    } catch (err) {
+      const printed = failedApplyOutput(err);
+      if (printed !== undefined && claim.settle) {
+        ledger.steps[step.id] = {
+          ...ledger.steps[step.id]!,
+          ...recordOf(step, rendered, claim, claim.settle(printed)),
+        };
+        writeLedger(ledger, deps.env);
+      }
+      throw err;
+    }
+  };
+  try {
+    await runGraph(steps, runStep, {
       renderer: deps.renderer,
       skipReason: (s) => (keep.has(s.id) ? 'unchanged' : undefined),
       ...(deps.signal ? { signal: deps.signal } : {}),
@@ -195,21 +193,80 @@ export async function installSteps(input: InstallInput, deps: LabDeps, opts: UpO
         log(e);
         if (opts.json) deps.stdout.write(`${JSON.stringify(e)}\n`);
       },
-    },
-  );
+    });
+  } finally {
+    // Whether all steps ran or some failed: the CRDs the lab's releases installed, so down can remove them.
+    if (!deps.signal?.aborted && ledger.cluster.uid) {
+      await recordReleaseCrds(deps.exec, ledger, rendered).catch(() => undefined);
+      writeLedger(ledger, deps.env);
+    }
+  }
 }
 
-/** Right after the cluster step: its identity (drift guard) and, on a cluster egress-lab did not create, the namespaces and CRDs already there. */
-async function afterCluster(ledger: Ledger, deps: LabDeps): Promise<void> {
+/** A step's ledger record without its timing: what it made and what it borrowed. */
+function recordOf(
+  step: Step,
+  rendered: RenderedLab,
+  claim: Claim,
+  made: ObjectRef[],
+): Omit<LedgerStep, 'hash' | 'finishedAt' | 'durationMs'> {
+  const { releases } = intentOf(step, rendered);
+  return {
+    component: step.component,
+    ...(releases ? { releases } : {}),
+    ...(made.length ? { objects: made } : {}),
+    ...(claim.borrowed.length ? { borrowed: claim.borrowed } : {}),
+  };
+}
+
+/** A changed manifest step: what it made and no longer has is deleted; what it borrowed gets its fields back. */
+async function removeStale(
+  step: Step,
+  claim: Claim,
+  ledger: Ledger,
+  rendered: RenderedLab,
+  deps: LabDeps,
+  out: (line: string) => void,
+): Promise<void> {
+  if (!rendered.manifests.some((m) => m.id === step.id)) return;
+  const intent = intentOf(step, rendered).objects;
+  const stale = minus(claim.previous?.objects, intent);
+  const returned = minus(claim.previous?.borrowed, intent);
+  if (stale.length > 0) {
+    out(`removing what ${step.id} no longer has: ${stale.map(describeObject).join(', ')}`);
+    const cmd = deleteObjectsCommand(ledger, stale);
+    await deps.exec(cmd.bin, cmd.args, { input: cmd.input, onLine: out });
+  }
+  if (returned.length > 0) {
+    const cmd = releaseFieldsCommand(ledger, returned);
+    await deps.exec(cmd.bin, cmd.args, { input: cmd.input, onLine: out });
+  }
+  claim.borrowed = claim.borrowed.filter((o) => hasRef(intent, o));
+}
+
+/**
+ * Right after the cluster step: its identity (drift guard) and, on a cluster egress-lab did not create, the
+ * namespaces already there; a helm release of a lab release's name that egress-lab did not install stops up here.
+ */
+async function afterCluster(ledger: Ledger, rendered: RenderedLab, deps: LabDeps): Promise<void> {
   await recordIdentity(deps.exec, ledger);
   if (ledger.cluster.createdByEgressLab) return;
-  const names = async (resource: string) => {
-    const { stdout } = await deps.exec('kubectl', [...kubeAccess(ledger), 'get', resource, '-o', 'name']);
-    return stdout
-      .split('\n')
-      .map((l) => l.trim().replace(/^[^/]*\//, ''))
-      .filter(Boolean);
-  };
-  ledger.preexistingNamespaces = await names('namespaces');
-  ledger.preexistingCrds = await names('customresourcedefinitions');
+  const found = await Promise.all(
+    rendered.releases
+      .filter((r) => !releaseIsOurs(ledger, r.name, r.release.namespace))
+      .map(async (r) => {
+        const info = await findRelease(deps.exec, ledger, r.name, r.release.namespace);
+        return info && { name: r.name, namespace: r.release.namespace, ...info };
+      }),
+  );
+  refuseForeignReleases(found.filter((f) => f !== undefined));
+  const [namespaces, crds] = await Promise.all([
+    deps.exec('kubectl', [...kubeAccess(ledger), 'get', 'namespaces', '-o', 'name']),
+    listCrds(deps.exec, ledger),
+  ]);
+  ledger.preexistingNamespaces = namespaces.stdout
+    .split('\n')
+    .map((l) => l.trim().replace(/^namespace\//, ''))
+    .filter(Boolean);
+  ledger.preexistingCrds = crds.map((c) => c.metadata.name);
 }

@@ -4,7 +4,8 @@ import type { Command, Step } from '../plan/plan.ts';
 import { kubeAccess } from '../plan/plan.ts';
 import { deleteClusterCommand } from '../platform/cluster.ts';
 import { type RendererName, runGraph } from '../run/runner.ts';
-import type { Ledger, ObjectRef } from '../state/ledger.ts';
+import type { Ledger, LedgerStep, ObjectRef } from '../state/ledger.ts';
+import { commandTimeoutMs } from './timeouts.ts';
 
 const PROTECTED_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
 
@@ -44,6 +45,14 @@ export function deleteObjectsCommand(ledger: Ledger, objects: ObjectRef[]): Comm
   );
 }
 
+/**
+ * Gives back an object the lab applied onto but did not make: a server-side apply by egress-lab's field manager
+ * that names no field, so the fields only egress-lab set are removed and the object stays.
+ */
+export function releaseFieldsCommand(ledger: Ledger, objects: ObjectRef[]): Command {
+  return kubectl(ledger, ['apply', '--server-side', '--field-manager', 'egress-lab', '-f', '-'], refsAsYaml(objects));
+}
+
 export function clusterRemoval(ledger: Ledger): Removal {
   const title = `Delete the ${ledger.cluster.platform} cluster ${ledger.cluster.name}`;
   return {
@@ -61,45 +70,57 @@ export function clusterRemoval(ledger: Ledger): Removal {
   };
 }
 
+function helmUninstall(ledger: Ledger, r: { name: string; namespace: string }): Command {
+  return {
+    bin: 'helm',
+    args: [
+      'uninstall',
+      r.name,
+      '--namespace',
+      r.namespace,
+      '--kubeconfig',
+      ledger.kubeconfig,
+      '--kube-context',
+      ledger.context,
+      '--wait',
+    ],
+  };
+}
+
+/** One step's removal: its releases (helm keeps their CRDs), then what it made; what it borrowed gets its fields back. */
+function removalOf(ledger: Ledger, record: LedgerStep): { run: Command[]; what: string[] } {
+  const run: Command[] = [];
+  const what: string[] = [];
+  for (const r of record.releases ?? []) {
+    what.push(`helm release ${r.namespace}/${r.name}`);
+    run.push(helmUninstall(ledger, r));
+  }
+  if (record.objects?.length) {
+    what.push(...record.objects.map(describeObject));
+    run.push(deleteObjectsCommand(ledger, record.objects));
+  }
+  const borrowed = (record.borrowed ?? []).filter((o) => o.kind !== 'CustomResourceDefinition');
+  if (borrowed.length) {
+    what.push(...borrowed.map((o) => `the lab's fields on ${describeObject(o)} (there before the lab: kept)`));
+    run.push(releaseFieldsCommand(ledger, borrowed));
+  }
+  return { run, what };
+}
+
 /**
  * Removal of the given ledger steps, in the order given (callers pass reverse build order: workloads and
- * policies first, CRDs last), one after another; with `namespaces`, then the namespaces helm made.
+ * policies first, CRDs last), one after another; with `namespaces`, then the namespaces the lab's releases made.
+ * Nothing the ledger lists as borrowed is deleted, nor any system namespace.
  */
 export function stepRemovals(ledger: Ledger, ids: string[], namespaces: boolean): Removal[] {
   const out: Removal[] = [];
   const chain = () => (out.length ? [out.at(-1)!.step.id] : []);
-  const releaseNamespaces = new Set<string>();
+  const madeNamespaces = new Set<string>();
   for (const id of ids) {
     const record = ledger.steps[id];
     if (!record) continue;
-    const run: Command[] = [];
-    const what: string[] = [];
-    // A namespace that was there before the lab stays, with whatever else is in it.
-    const objects = (record.objects ?? []).filter(
-      (o) => !(o.kind === 'Namespace' && ledger.preexistingNamespaces.includes(o.name)),
-    );
-    if (objects.length) {
-      what.push(...objects.map(describeObject));
-      run.push(deleteObjectsCommand(ledger, objects));
-    }
-    for (const r of record.releases ?? []) {
-      what.push(`helm release ${r.namespace}/${r.name}`);
-      run.push({
-        bin: 'helm',
-        args: [
-          'uninstall',
-          r.name,
-          '--namespace',
-          r.namespace,
-          '--kubeconfig',
-          ledger.kubeconfig,
-          '--kube-context',
-          ledger.context,
-          '--wait',
-        ],
-      });
-      releaseNamespaces.add(r.namespace);
-    }
+    for (const r of record.releases ?? []) madeNamespaces.add(r.namespace);
+    const { run, what } = removalOf(ledger, record);
     if (run.length)
       out.push({
         step: {
@@ -113,7 +134,7 @@ export function stepRemovals(ledger: Ledger, ids: string[], namespaces: boolean)
         what,
       });
   }
-  const made = [...releaseNamespaces]
+  const made = [...madeNamespaces]
     .filter((ns) => namespaces && !ledger.preexistingNamespaces.includes(ns) && !PROTECTED_NAMESPACES.has(ns))
     .sort();
   if (made.length) {
@@ -131,9 +152,19 @@ export function stepRemovals(ledger: Ledger, ids: string[], namespaces: boolean)
 }
 
 /** Runs one removal command; a helm release someone already removed is what removal wants. */
-export async function runRemovalCommand(exec: Exec, cmd: Command, out: (line: string) => void): Promise<void> {
+export async function runRemovalCommand(
+  exec: Exec,
+  cmd: Command,
+  out: (line: string) => void,
+  stepTimeoutSeconds?: number,
+): Promise<void> {
   try {
-    await exec(cmd.bin, cmd.args, { input: cmd.input, env: cmd.env, onLine: out });
+    await exec(cmd.bin, cmd.args, {
+      input: cmd.input,
+      env: cmd.env,
+      onLine: out,
+      timeoutMs: commandTimeoutMs(cmd, stepTimeoutSeconds),
+    });
   } catch (err) {
     if (!(err instanceof CommandError && cmd.bin === 'helm' && /release: not found/.test(err.stderr))) throw err;
     out(`${cmd.args[1]}: already gone`);
@@ -145,11 +176,12 @@ export async function runRemovals(
   exec: Exec,
   renderer: RendererName,
   signal?: AbortSignal,
+  stepTimeoutSeconds?: number,
 ): Promise<void> {
   await runGraph(
     removals.map((r) => r.step),
     async (step, out) => {
-      for (const cmd of step.run) await runRemovalCommand(exec, cmd, out);
+      for (const cmd of step.run) await runRemovalCommand(exec, cmd, out, stepTimeoutSeconds);
     },
     { renderer, ...(signal ? { signal } : {}) },
   );

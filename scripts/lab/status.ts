@@ -127,7 +127,8 @@ export async function labStatus(exec: Exec, ledger: Ledger): Promise<LabStatus> 
   for (const [id, record] of Object.entries(ledger.steps)) {
     if (id === 'cluster') continue;
     for (const r of record.releases ?? []) add(record.component, releaseCheck(exec, ledger, r.name, r.namespace));
-    const objects = (record.objects ?? []).filter((o) => o.kind !== 'CustomResourceDefinition' || id !== 'gateway-api');
+    // CRDs (the Gateway API's, those a chart installed) are checked through what uses them.
+    const objects = (record.objects ?? []).filter((o) => o.kind !== 'CustomResourceDefinition');
     for (const o of objects) add(record.component, objectCheck(exec, k, o));
     if (id === 'gateway-api')
       add(

@@ -20,6 +20,7 @@ import { guardCluster } from './guard.ts';
 import { installSteps, startLedger } from './install.ts';
 import { checkHost, type PrepareOptions, resolveLicences, resolveProfile } from './prepare.ts';
 import { clusterRemoval, runRemovals, stepRemovals } from './removal.ts';
+import { stepTimeoutSeconds } from './timeouts.ts';
 
 export interface UpOptions extends PrepareOptions {
   name?: string;
@@ -29,6 +30,10 @@ export interface UpOptions extends PrepareOptions {
   json?: boolean;
   /** Install into a cluster of the lab's name that egress-lab did not create (down then leaves it). */
   adopt?: boolean;
+  /** --step-timeout: seconds any one step command may run (instead of the default for its kind). */
+  stepTimeout?: string | number;
+  /** Apply the pinned Gateway API CRDs over ones another field manager installed (down still leaves them). */
+  takeOverCrds?: boolean;
   /** false (--no-verify): skip proving the path at the end. */
   verify?: boolean;
   /** Rebuild the lab when the platform, stack or cluster changes (down, then up). */
@@ -99,6 +104,7 @@ function rebuildReason(previous: Ledger, loaded: LoadedProfile, target: ClusterT
 /** `egress-lab up`: from nothing, a partial lab or another profile, to the profile's lab, touching only what differs. */
 export async function up(opts: UpOptions, deps: LabDeps): Promise<void> {
   const lab = labName(opts.name);
+  stepTimeoutSeconds(opts.stepTimeout);
   const loaded = await resolveProfile(opts, deps.prompter, deps.env);
   const rendered = renderLab(loaded, lab);
   const files = renderFiles(rendered, loaded.name, deps.env);
@@ -141,7 +147,7 @@ export async function up(opts: UpOptions, deps: LabDeps): Promise<void> {
       );
       return;
     }
-    if (previous && rebuild) await rebuildFrom(previous, deps);
+    if (previous && rebuild) await rebuildFrom(previous, deps, stepTimeoutSeconds(opts.stepTimeout));
     if (ledger && diff) {
       await confirm(
         `Switch the lab "${lab}" to ${loaded.name}`,
@@ -151,7 +157,13 @@ export async function up(opts: UpOptions, deps: LabDeps): Promise<void> {
         opts,
         deps,
       );
-      await runRemovals(stepRemovals(ledger, diff.remove, false), deps.exec, deps.renderer, deps.signal);
+      await runRemovals(
+        stepRemovals(ledger, diff.remove, false),
+        deps.exec,
+        deps.renderer,
+        deps.signal,
+        stepTimeoutSeconds(opts.stepTimeout),
+      );
       for (const id of diff.remove) delete ledger.steps[id];
       writeLedger(ledger, deps.env);
     } else {
@@ -207,13 +219,13 @@ async function resumeClusterStep(
 }
 
 /** --recreate: remove the old lab (its cluster when egress-lab made it, else its objects), keeping the lock. */
-async function rebuildFrom(previous: Ledger, deps: LabDeps): Promise<void> {
+async function rebuildFrom(previous: Ledger, deps: LabDeps, timeout: number | undefined): Promise<void> {
   const identity = await guardCluster(deps.exec, previous, 'up --recreate', deps.env);
   if (identity.state === 'gone') return;
   const removals = previous.cluster.createdByEgressLab
     ? [clusterRemoval(previous)]
     : stepRemovals(previous, Object.keys(previous.steps).reverse(), true);
-  await runRemovals(removals, deps.exec, deps.renderer, deps.signal);
+  await runRemovals(removals, deps.exec, deps.renderer, deps.signal, timeout);
 }
 
 /** up ends by proving the path; a broken hop fails up with verify's hint. */

@@ -8,6 +8,13 @@ const refine = (check: (v: string) => string | undefined) =>
   });
 
 export const dnsLabel = refine(checkDnsLabel);
+/** Namespaces the cluster or Istio own: never a lab component's namespace (down would remove it). */
+export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'istio-system'];
+const labNamespace = refine(
+  (v) =>
+    checkDnsLabel(v) ??
+    (SYSTEM_NAMESPACES.includes(v) ? `"${v}" is a system namespace; the lab's components need their own` : undefined),
+);
 const host = refine(checkHost);
 const cidr = refine(checkCidr);
 const hostPort = refine(checkHostPort);
@@ -48,7 +55,7 @@ const gkePlatform = z.strictObject({
 const squid = z.strictObject({
   mode: z.enum(squidModes),
   external: hostPort.optional(),
-  namespace: dnsLabel,
+  namespace: labNamespace,
   port,
   image,
   allowedClients: z.array(cidr).min(1),
@@ -61,7 +68,7 @@ const extAuth = z.strictObject({
 });
 
 const sample = z.strictObject({
-  namespace: dnsLabel,
+  namespace: labNamespace,
   image,
 });
 

@@ -1,7 +1,18 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { ActionableError } from '../errors.ts';
 import type { Profile } from '../profile/schema.ts';
+import { LEDGER_VERSION, ledgerSchema } from './ledger-schema.ts';
 import { labDir } from './paths.ts';
 
 export interface ObjectRef {
@@ -18,7 +29,10 @@ export interface LedgerStep {
   finishedAt: string;
   durationMs: number;
   releases?: { name: string; namespace: string }[];
+  /** What this step made (it was not there before): down deletes it. For a release, the CRDs helm keeps. */
   objects?: ObjectRef[];
+  /** What this step applied onto an object that was there before: down gives back the lab's fields, never deletes it. */
+  borrowed?: ObjectRef[];
 }
 
 export interface LedgerCluster {
@@ -57,15 +71,56 @@ export interface Ledger {
 
 const ledgerFile = (lab: string, env: NodeJS.ProcessEnv) => join(labDir(lab, env), 'state.json');
 
+/** The first problem zod found, with its path: `cluster.platform: Invalid option…`. */
+function firstIssue(error: { issues: { path: PropertyKey[]; message: string }[] }): string {
+  const issue = error.issues[0];
+  if (!issue) return 'not a ledger';
+  return issue.path.length ? `${issue.path.map(String).join('.')}: ${issue.message}` : issue.message;
+}
+
+/**
+ * The lab's ledger, checked: a file that is not this egress-lab's ledger for this lab (damaged, emptied,
+ * another lab's, from a newer egress-lab) is an error naming the file and what to do, never acted on.
+ */
 export function readLedger(lab: string, env: NodeJS.ProcessEnv = process.env): Ledger | undefined {
   const file = ledgerFile(lab, env);
   if (!existsSync(file)) return undefined;
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Ledger;
-  } catch (err) {
-    throw new ActionableError(
-      `the lab's state file ${file} cannot be read (${(err as Error).message}); move it away to start over`,
+  const damaged = (why: string) =>
+    new ActionableError(
+      `the lab's state file ${file} ${why}; egress-lab will not act on the lab "${lab}" without it. Restore the file if you have a copy; otherwise remove what the lab made yourself (its cluster, if egress-lab created one: kind delete cluster --name ${lab}, or gcloud container clusters delete), then move the file away`,
     );
+  let data: unknown;
+  try {
+    data = JSON.parse(readBounded(file));
+  } catch (err) {
+    throw damaged(`cannot be read (${(err as Error).message})`);
+  }
+  const version = (data as { version?: unknown } | null)?.version;
+  if (typeof version === 'number' && version > LEDGER_VERSION)
+    throw new ActionableError(
+      `the lab's state file ${file} was written by a newer egress-lab (ledger version ${version}; this one reads ${LEDGER_VERSION}): use that egress-lab for the lab "${lab}"`,
+    );
+  const parsed = ledgerSchema.safeParse(data);
+  if (!parsed.success) throw damaged(`is not an egress-lab ledger (${firstIssue(parsed.error)})`);
+  if (parsed.data.lab !== lab)
+    throw new ActionableError(
+      `the lab's state file ${file} belongs to the lab "${parsed.data.lab}", not "${lab}" (a folder was copied or renamed); egress-lab will not act on it: move it back to ${labDir(parsed.data.lab, env)}`,
+    );
+  return parsed.data as Ledger;
+}
+
+/** A ledger is small: a bigger or endless file (a FIFO, /dev/zero) is not read into memory. */
+function readBounded(file: string): string {
+  const LIMIT = 4 * 1024 * 1024;
+  if (!statSync(file).isFile()) throw new Error('not a regular file');
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(LIMIT + 1);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    if (n > LIMIT) throw new Error(`larger than ${LIMIT} bytes`);
+    return buf.subarray(0, n).toString('utf8');
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -84,33 +139,5 @@ export function removeLabDir(lab: string, env: NodeJS.ProcessEnv = process.env):
   rmSync(labDir(lab, env), { recursive: true, force: true });
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** One run per lab: a lock file holding the PID. A lock whose process is gone is taken over. */
-export function acquireLock(lab: string, env: NodeJS.ProcessEnv = process.env): () => void {
-  mkdirSync(labDir(lab, env), { recursive: true, mode: 0o700 });
-  const file = join(labDir(lab, env), 'lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(file, String(process.pid), { flag: 'wx' });
-      return () => rmSync(file, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const holder = Number(readFileSync(file, 'utf8').trim());
-      if (Number.isInteger(holder) && holder > 0 && pidAlive(holder)) {
-        throw new ActionableError(
-          `the lab "${lab}" is in use by another egress-lab run (PID ${holder}); wait for it, or stop it`,
-        );
-      }
-      rmSync(file, { force: true });
-    }
-  }
-  throw new ActionableError(`cannot take the lock of the lab "${lab}"`);
-}
+/** One run per lab (state/lock.ts). */
+export { acquireLock } from './lock.ts';

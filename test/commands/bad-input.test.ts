@@ -185,6 +185,29 @@ const cases: [string, () => UpOptions, RegExp][] = [
     () => ({ profile: 'kind-enterprise', licenseFile: licenceFile('AWS_SECRET=1\n') }),
     /AWS_SECRET is not a licence variable/,
   ],
+  // Reliability: system namespaces are never a lab component's namespace (down would remove them).
+  [
+    'sample in kube-system',
+    () => file('sys1.yaml', 'description: x\ncomponents:\n  sample:\n    namespace: kube-system\n'),
+    /components\.sample\.namespace: "kube-system" is a system namespace/,
+  ],
+  [
+    'squid in default',
+    () => file('sys2.yaml', 'description: x\ncomponents:\n  squid:\n    namespace: default\n'),
+    /components\.squid\.namespace: "default" is a system namespace/,
+  ],
+  [
+    'sample in istio-system',
+    () => file('sys3.yaml', 'description: x\ncomponents:\n  sample:\n    namespace: istio-system\n'),
+    /"istio-system" is a system namespace/,
+  ],
+  [
+    'squid in kube-public',
+    () => file('sys4.yaml', 'description: x\ncomponents:\n  squid:\n    namespace: kube-public\n'),
+    /"kube-public" is a system namespace/,
+  ],
+  ['--step-timeout 0', () => ({ stepTimeout: '0' }), /^--step-timeout: "0" is not a number of seconds/],
+  ['--step-timeout not a number', () => ({ stepTimeout: '5m' }), /^--step-timeout: "5m" is not a number of seconds/],
 ];
 
 describe('bad input: exit 2, one clear message, no program run, nothing written', () => {

@@ -62,6 +62,19 @@ describe('Ctrl-C and SIGTERM', () => {
     });
   }
 
+  it('SIGHUP (terminal closed) is handled like SIGTERM: children ended, lock released, exit 129', async () => {
+    // kind create takes long enough that the signal lands while it runs.
+    fakes.update((s) => (s.delays = [{ match: '^kind create', ms: 4000 }]));
+    const r = await interrupted(['up', '--profile', 'kind', '--yes', '--no-verify'], 300, 'SIGHUP');
+    expect(r.code, r.stderr).toBe(129);
+    expect(leftovers()).toEqual([]);
+    // The kind client it started was ended, not orphaned: the fakes saw it go before it acted.
+    for (let i = 0; i < 150 && !fakes.calls().some((c) => c.bin === 'kind' && c.argv[0] === 'create'); i++)
+      await new Promise((ok) => setTimeout(ok, 50));
+    expect(fakes.calls().find((c) => c.bin === 'kind' && c.argv[0] === 'create')?.exitCode).toBe(143);
+    expect(fakes.state().clusters).toEqual({});
+  });
+
   it('down interrupted: exit 130, and the next down finishes', async () => {
     expect((await cli(['up', '--profile', 'kind', '--yes', '--no-verify'], { env: fakes.env })).code).toBe(0);
     const r = await interrupted(['down', '--yes'], 200, 'SIGINT');

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFakes, type Fakes } from '../fakes/fakes.ts';
@@ -123,13 +123,22 @@ describe('egress-lab up / status / down, spawned against the fakes', () => {
     expect(fakes.state().clusters).toEqual({});
   });
 
-  it('one run per lab: a live lock holder is named; a stale lock is taken over', async () => {
+  it('one run per lab: a live lock holder is named; a stale lock, or a live PID that is not the run, is taken over', async () => {
     const lockDir = join(fakes.home, 'egress-lab');
     mkdirSync(lockDir, { recursive: true });
-    writeFileSync(join(lockDir, 'lock'), String(process.pid));
+    // A run that holds the lock: its PID, and the start time the system gives for that PID.
+    const stat = readFileSync(`/proc/${process.pid}/stat`, 'utf8');
+    const started = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    writeFileSync(join(lockDir, 'lock'), JSON.stringify({ pid: process.pid, started }));
     const busy = await cli(['up', '--profile', 'kind', '--yes'], { env: fakes.env });
     expect(busy.code).toBe(1);
     expect(busy.stderr).toMatch(new RegExp(`in use by another egress-lab run \\(PID ${process.pid}\\)`));
+    // The same PID, now another program (the PID was reused): not a run of egress-lab.
+    writeFileSync(join(lockDir, 'lock'), JSON.stringify({ pid: process.pid, started: '1' }));
+    expect((await cli(['up', '--profile', 'kind', '--yes', '--no-verify'], { env: fakes.env })).code).toBe(0);
+    // A lock of an older egress-lab (a bare PID) held by a live process that is not egress-lab (PID 1).
+    writeFileSync(join(lockDir, 'lock'), '1');
+    expect((await cli(['up', '--profile', 'kind', '--yes', '--no-verify'], { env: fakes.env })).code).toBe(0);
     writeFileSync(join(lockDir, 'lock'), '999999');
     expect((await cli(['up', '--profile', 'kind', '--yes'], { env: fakes.env })).code).toBe(0);
   });

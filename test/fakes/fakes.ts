@@ -81,23 +81,54 @@ export interface FakeCluster {
   networkConfig?: { datapathProvider?: string };
   networkPolicy?: { enabled?: boolean; provider?: string };
   addonsConfig?: { networkPolicyConfig?: { disabled?: boolean } };
-  crds: Record<string, { group: string; kind: string }>;
+  /** A CRD: the kind it serves, the release that installed it, and the object as the API server holds it. */
+  crds: Record<string, { group: string; kind: string; release?: string; object?: Record<string, unknown> }>;
   objects: Record<
     string,
     {
       apiVersion: string;
       kind: string;
-      metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+      metadata: {
+        name: string;
+        namespace?: string;
+        labels?: Record<string, string>;
+        managedFields?: { manager: string; operation: string; fields: string[] }[];
+      };
     }
   >;
-  releases: Record<string, { name: string; namespace: string; chart: string; version: string; values: unknown }>;
+  releases: Record<
+    string,
+    {
+      name: string;
+      namespace: string;
+      chart: string;
+      chartName?: string;
+      version: string;
+      values: unknown;
+      revision?: number;
+      /** helm's word: deployed, pending-install, pending-upgrade… */
+      status?: string;
+    }
+  >;
   namespaces: string[];
 }
 
 export interface FakeState {
   docker: boolean;
   clusters: Record<string, FakeCluster>;
-  faults: { match: string; nth?: number; exitCode?: number; stderr?: string; hang?: boolean }[];
+  /**
+   * `afterObjects`: a kubectl apply that applies that many objects, then fails (a dropped connection);
+   * `leavePending`: a helm upgrade killed half-way, its release left pending-install or pending-upgrade.
+   */
+  faults: {
+    match: string;
+    nth?: number;
+    exitCode?: number;
+    stderr?: string;
+    hang?: boolean;
+    afterObjects?: number;
+    leavePending?: boolean;
+  }[];
   delays: { match: string; ms: number }[];
   /** What `helm version` and `kubectl version` answer (defaults: v3.20.0, v1.35.0). */
   versions?: { helm?: string; kubectl?: string };

@@ -21,9 +21,11 @@ import { reconcileIstio, serviceWaypoint } from './istio.mjs';
 import { extAuthzLogLine, gatewayLogLine, otherClientLines, squidLogLine, stripsQuery } from './logs.mjs';
 
 class Fail extends Error {
-  constructor(message, code = 1) {
+  /** `stdout`: what the program printed before it failed (kubectl apply prints each object it applied). */
+  constructor(message, code = 1, stdout = '') {
     super(message);
     this.code = code;
+    this.stdout = stdout;
   }
 }
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -57,11 +59,25 @@ const GATEWAY_API_CRDS = [
   ['xmeshes', 'gateway.networking.x-k8s.io', 'XMesh'],
 ];
 const CHARTS = {
+  // istio 1.30.3 base: templates/crds.yaml renders files/crd-all.gen.yaml, each CRD with helm.sh/resource-policy: keep.
   base: {
+    keepCrds: true,
     crds: [
-      ['serviceentries', 'networking.istio.io', 'ServiceEntry'],
+      ['trafficextensions', 'extensions.istio.io', 'TrafficExtension'],
+      ['wasmplugins', 'extensions.istio.io', 'WasmPlugin'],
       ['destinationrules', 'networking.istio.io', 'DestinationRule'],
+      ['envoyfilters', 'networking.istio.io', 'EnvoyFilter'],
+      ['gateways', 'networking.istio.io', 'Gateway'],
+      ['proxyconfigs', 'networking.istio.io', 'ProxyConfig'],
+      ['serviceentries', 'networking.istio.io', 'ServiceEntry'],
+      ['sidecars', 'networking.istio.io', 'Sidecar'],
+      ['virtualservices', 'networking.istio.io', 'VirtualService'],
+      ['workloadentries', 'networking.istio.io', 'WorkloadEntry'],
+      ['workloadgroups', 'networking.istio.io', 'WorkloadGroup'],
       ['authorizationpolicies', 'security.istio.io', 'AuthorizationPolicy'],
+      ['peerauthentications', 'security.istio.io', 'PeerAuthentication'],
+      ['requestauthentications', 'security.istio.io', 'RequestAuthentication'],
+      ['telemetries', 'telemetry.istio.io', 'Telemetry'],
     ],
   },
   istiod: { workloads: [['Deployment', 'istiod']] },
@@ -215,6 +231,80 @@ function kindKnown(cluster, apiVersion, kind) {
   return Object.values(cluster.crds).some((c) => c.group === group && c.kind === kind);
 }
 
+// ---- server-side apply: field managers (kubernetes.io/docs/reference/using-api/server-side-apply) ----------
+// Each object keeps metadata.managedFields: [{ manager, operation, fields }], fields as JSON-encoded key paths.
+// An apply by one manager conflicts on a field another manager owns with a different value (409, unless
+// --force-conflicts); fields equal in value are shared; a field the applier owned before, no longer applies and
+// nobody else owns is removed. Lists are treated as atomic leaves.
+const isMap = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const IDENTITY = new Set(['["apiVersion"]', '["kind"]', '["metadata","name"]', '["metadata","namespace"]']);
+function leafPaths(obj, prefix = []) {
+  const out = [];
+  for (const [k, v] of Object.entries(obj ?? {})) {
+    const path = [...prefix, k];
+    if (prefix.length === 0 && ['status', 'ownedBy'].includes(k)) continue;
+    if (prefix.length === 1 && prefix[0] === 'metadata' && ['managedFields', 'uid', 'resourceVersion'].includes(k))
+      continue;
+    if (isMap(v) && Object.keys(v).length > 0) out.push(...leafPaths(v, path));
+    else if (!IDENTITY.has(JSON.stringify(path))) out.push([JSON.stringify(path), v]);
+  }
+  return out;
+}
+const getPath = (obj, path) => JSON.parse(path).reduce((o, k) => (isMap(o) ? o[k] : undefined), obj);
+function setPath(obj, path, value) {
+  const keys = JSON.parse(path);
+  let o = obj;
+  for (const k of keys.slice(0, -1)) {
+    if (!isMap(o[k])) o[k] = {};
+    o = o[k];
+  }
+  o[keys.at(-1)] = structuredClone(value);
+}
+function unsetPath(obj, path) {
+  const keys = JSON.parse(path);
+  const chain = [obj];
+  for (const k of keys.slice(0, -1)) chain.push(chain.at(-1)?.[k]);
+  if (!isMap(chain.at(-1))) return;
+  delete chain.at(-1)[keys.at(-1)];
+  for (let i = chain.length - 1; i > 0; i--)
+    if (isMap(chain[i]) && Object.keys(chain[i]).length === 0) delete chain[i - 1][keys[i - 1]];
+}
+const sameValue = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+const showPath = (path) => `.${JSON.parse(path).join('.')}`;
+
+/** The object after `manager` applies `applied` onto `existing` (undefined: a new object); throws on conflicts. */
+function serverSideApply(existing, applied, manager, force) {
+  const fields = leafPaths(applied);
+  const managed = existing?.metadata?.managedFields ?? [];
+  const conflicts = [];
+  for (const [path, value] of fields)
+    for (const m of managed)
+      if (m.manager !== manager && m.fields.includes(path) && !sameValue(getPath(existing, path), value))
+        conflicts.push({ manager: m.manager, path });
+  if (conflicts.length > 0 && !force) {
+    const list = conflicts.map((c) => `conflict with "${c.manager}" using ${applied.apiVersion}: ${showPath(c.path)}`);
+    throw new Fail(
+      `error: Apply failed with ${conflicts.length} conflict${conflicts.length > 1 ? 's' : ''}: ${list.join('\n')}\nPlease review the fields above--they currently have other managers.`,
+    );
+  }
+  const result = existing
+    ? structuredClone(existing)
+    : { apiVersion: applied.apiVersion, kind: applied.kind, metadata: { name: applied.metadata.name } };
+  if (!existing && applied.metadata.namespace) result.metadata.namespace = applied.metadata.namespace;
+  const paths = fields.map(([p]) => p);
+  const others = managed
+    .filter((m) => m.manager !== manager)
+    .map((m) => ({ ...m, fields: force ? m.fields.filter((p) => !conflicts.some((c) => c.path === p)) : m.fields }))
+    .filter((m) => m.fields.length > 0);
+  const mine = managed.find((m) => m.manager === manager)?.fields ?? [];
+  for (const p of mine) if (!paths.includes(p) && !others.some((m) => m.fields.includes(p))) unsetPath(result, p);
+  for (const [p, v] of fields) setPath(result, p, v);
+  const entry =
+    paths.length > 0 ? [{ manager, operation: 'Apply', apiVersion: applied.apiVersion, fields: paths }] : [];
+  result.metadata.managedFields = [...others, ...entry];
+  return result;
+}
+
 // ---- programs --------------------------------------------------------------------------------------------
 function docker(state, args) {
   if (!state.docker)
@@ -278,6 +368,20 @@ function kind(state, args, ctx) {
     writeKubeconfig(kubeconfig, `kind-${name}`, state.clusters[name].server);
     return `Creating cluster "${name}" ...\n`;
   }
+  if (args[0] === 'get' && args[1] === 'kubeconfig') {
+    // kind v0.32.0 pkg/cmd/kind/get/kubeconfig: prints the cluster's kubeconfig (context kind-NAME).
+    if (state.clusters[name]?.platform !== 'kind')
+      throw new Fail(`ERROR: could not locate any control plane nodes for cluster named '${name}'`);
+    const context = `kind-${name}`;
+    return `${stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: context, cluster: { server: state.clusters[name].server } }],
+      contexts: [{ name: context, context: { cluster: context, user: context } }],
+      'current-context': context,
+      users: [{ name: context, user: { token: 'fake-token' } }],
+    })}\n`;
+  }
   if (args[0] === 'export' && args[1] === 'kubeconfig') {
     if (!state.clusters[name])
       throw new Fail(`ERROR: could not locate any control plane nodes for cluster named '${name}'`);
@@ -335,6 +439,14 @@ function gcloud(state, args, ctx) {
     writeKubeconfig(gcloudKubeconfig(ctx), `gke_${project}_${location}_${name}`, state.clusters[key].server);
     return `Creating cluster ${name} in ${location}...done.\nkubeconfig entry generated for ${name}.\n`;
   }
+  if (verb === 'describe') {
+    take(args, '--format');
+    if (!state.clusters[key])
+      throw new Fail(
+        `ERROR: (gcloud.container.clusters.describe) ResponseError: code=404, message=Not found: projects/${project}/locations/${location}/clusters/${name}.`,
+      );
+    return `${name}\n`;
+  }
   if (verb === 'get-credentials') {
     if (!state.clusters[key])
       throw new Fail(
@@ -363,14 +475,64 @@ function gcloud(state, args, ctx) {
   throw new Fail(`fake gcloud: unsupported ${args.join(' ')}`);
 }
 
+/** helm uninstall: what the release made goes, except resources annotated helm.sh/resource-policy: keep (helm v3.17.3 pkg/action/resource_policy.go). */
 function removeRelease(cluster, id) {
   const rel = cluster.releases[id];
   const effects = CHARTS[rel.chartName] ?? {};
-  for (const [, , kind] of effects.crds ?? [])
-    for (const [n, c] of Object.entries(cluster.crds)) if (c.kind === kind && c.release === id) delete cluster.crds[n];
+  const kept = [];
+  for (const [n, c] of Object.entries(cluster.crds)) {
+    if (c.release !== id) continue;
+    if (c.object?.metadata?.annotations?.['helm.sh/resource-policy'] === 'keep') kept.push(n);
+    else delete cluster.crds[n];
+  }
   for (const [kind, name] of effects.workloads ?? []) delete cluster.objects[objKey(kind, rel.namespace, name)];
   for (const cls of effects.classes ?? []) delete cluster.objects[objKey('GatewayClass', '', cls)];
   delete cluster.releases[id];
+  return kept;
+}
+
+/** A CRD as helm installs it from a chart's templates: helm's ownership label and annotations. */
+function helmCrd(plural, group, kind, name, namespace, keep) {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: {
+      name: `${plural}.${group}`,
+      labels: { 'app.kubernetes.io/managed-by': 'Helm' },
+      annotations: {
+        'meta.helm.sh/release-name': name,
+        'meta.helm.sh/release-namespace': namespace,
+        ...(keep ? { 'helm.sh/resource-policy': 'keep' } : {}),
+      },
+      managedFields: [{ manager: 'helm', operation: 'Update', fields: [] }],
+    },
+    spec: { group, names: { kind, plural }, scope: 'Namespaced' },
+  };
+}
+
+/** helm install refuses a resource that exists without its ownership metadata (helm v3.17.3 pkg/action/validate.go). */
+function checkOwnership(cluster, effects, name, namespace) {
+  for (const [plural, group] of effects.crds ?? []) {
+    const crd = cluster.crds[`${plural}.${group}`];
+    if (!crd) continue;
+    const labels = crd.object?.metadata?.labels ?? {};
+    const annos = crd.object?.metadata?.annotations ?? {};
+    const need = (map, k, v) =>
+      map[k] === undefined
+        ? `missing key "${k}": must be set to "${v}"`
+        : map[k] !== v
+          ? `key "${k}" must equal "${v}": current value is "${map[k]}"`
+          : undefined;
+    const errs = [
+      ['label', need(labels, 'app.kubernetes.io/managed-by', 'Helm')],
+      ['annotation', need(annos, 'meta.helm.sh/release-name', name)],
+      ['annotation', need(annos, 'meta.helm.sh/release-namespace', namespace)],
+    ].filter(([, e]) => e);
+    if (errs.length)
+      throw new Fail(
+        `Error: Unable to continue with install: CustomResourceDefinition "${plural}.${group}" in namespace "" exists and cannot be imported into the current release: invalid ownership metadata${errs.map(([w, e]) => `; ${w} validation error: ${e}`).join('')}`,
+      );
+  }
 }
 
 function helm(state, args, ctx) {
@@ -397,8 +559,19 @@ function helm(state, args, ctx) {
     }
     const id = `${namespace}/${name}`;
     const effects = CHARTS[chartName];
+    const previous = cluster.releases[id];
+    // upgrade --install on a release with history is an upgrade; a pending one is locked (helm v3.17.3
+    // cmd/helm/upgrade.go, pkg/action/upgrade.go errPending).
+    if (previous && ['pending-install', 'pending-upgrade', 'pending-rollback'].includes(previous.status))
+      throw new Fail('Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress');
+    if (!previous) checkOwnership(cluster, effects, name, namespace);
     for (const [plural, group, kind] of effects.crds ?? [])
-      cluster.crds[`${plural}.${group}`] = { group, kind, release: id };
+      cluster.crds[`${plural}.${group}`] = {
+        group,
+        kind,
+        release: id,
+        object: helmCrd(plural, group, kind, name, namespace, effects.keepCrds),
+      };
     for (const [kind, wname, priorityClassName] of effects.workloads ?? [])
       cluster.objects[objKey(kind, namespace, wname)] = {
         apiVersion: 'apps/v1',
@@ -413,64 +586,167 @@ function helm(state, args, ctx) {
         kind: 'GatewayClass',
         metadata: { name: cls },
       };
-    const revision = (cluster.releases[id]?.revision ?? 0) + 1;
-    cluster.releases[id] = { name, namespace, chart, chartName, repo, version, values: parsedValues, revision };
+    const revision = (previous?.revision ?? 0) + 1;
+    const history = [...(previous?.history ?? []), ...(previous ? [{ ...previous, history: undefined }] : [])];
+    cluster.releases[id] = {
+      name,
+      namespace,
+      chart,
+      chartName,
+      repo,
+      version,
+      values: parsedValues,
+      revision,
+      status: 'deployed',
+      history,
+    };
     return `Release "${name}" has been ${revision > 1 ? 'upgraded' : 'installed'}. Happy Helming!\n`;
   }
   if (args[0] === 'uninstall') {
     const id = `${namespace}/${args[1]}`;
     if (!cluster.releases[id]) throw new Fail(`Error: uninstall: Release not loaded: ${args[1]}: release: not found`);
-    removeRelease(cluster, id);
-    return `release "${args[1]}" uninstalled\n`;
+    const kept = removeRelease(cluster, id);
+    const note = kept.length
+      ? `These resources were kept due to the resource policy:\n${kept.map((n) => `[CustomResourceDefinition] ${n}\n`).join('')}\n`
+      : '';
+    return `${note}release "${args[1]}" uninstalled\n`;
   }
   if (args[0] === 'status') {
     const rel = cluster.releases[`${namespace}/${args[1]}`];
     if (!rel) throw new Fail('Error: release: not found');
-    return `${JSON.stringify({ name: rel.name, info: { status: 'deployed' }, version: rel.revision })}\n`;
+    return `${JSON.stringify({ name: rel.name, namespace: rel.namespace, info: { status: rel.status ?? 'deployed' }, chart: { metadata: { name: rel.chartName, version: rel.version } }, version: rel.revision })}\n`;
+  }
+  if (args[0] === 'rollback') {
+    // helm v3.17.3 pkg/action/rollback.go: without a revision, the one before the current; it must exist.
+    flag(args, '--wait');
+    const id = `${namespace}/${args[1]}`;
+    const rel = cluster.releases[id];
+    if (!rel) throw new Fail('Error: release: not found');
+    const target = Number(args[2] ?? rel.revision - 1);
+    const previous = (rel.history ?? []).find((h) => h.revision === target);
+    if (!previous) throw new Fail(`Error: release has no ${target} version`);
+    cluster.releases[id] = {
+      ...previous,
+      revision: rel.revision + 1,
+      status: 'deployed',
+      history: [...(rel.history ?? []), { ...rel, history: undefined }],
+    };
+    return 'Rollback was a success! Happy Helming!\n';
   }
   throw new Fail(`fake helm: unsupported ${args.join(' ')}`);
 }
 
-function applyDocs(cluster, docs, output) {
+/**
+ * kubectl apply --server-side of several objects: each one is applied on its own; one that fails does not stop
+ * the others, and the errors come at the end (kubectl pkg/cmd/apply/apply.go: errs collected, then aggregated).
+ * `cut`: an injected fault that lets the first N objects through, then fails the call (a dropped connection).
+ */
+function applyDocs(cluster, docs, output, opts) {
   const lines = [];
-  for (const o of docs) {
-    const { apiVersion, kind, metadata = {} } = o;
-    if (!kindKnown(cluster, apiVersion, kind))
-      throw new Fail(
-        `error: resource mapping not found for name: "${metadata.name}" namespace: "${metadata.namespace ?? ''}" from "STDIN": no matches for kind "${kind}" in version "${apiVersion}"\nensure CRDs are installed first`,
-      );
-    const ns = CLUSTER_SCOPED.has(kind) ? undefined : (metadata.namespace ?? 'default');
-    if (ns && !cluster.namespaces.includes(ns))
-      throw new Fail(`Error from server (NotFound): error when creating "STDIN": namespaces "${ns}" not found`);
-    if (kind === 'Namespace' && !cluster.namespaces.includes(metadata.name)) cluster.namespaces.push(metadata.name);
-    const stored = structuredClone(o);
-    if (kind === 'Deployment') stored.status = { readyReplicas: o.spec?.replicas ?? 1 };
-    if (kind === 'Gateway') {
-      const classKnown = Boolean(cluster.objects[objKey('GatewayClass', '', o.spec.gatewayClassName)]);
-      stored.status = { conditions: [{ type: 'Programmed', status: classKnown ? 'True' : 'Unknown' }] };
-      // The controller publishes the address once a proxy runs; istiod only treats the Gateway as a waypoint then.
-      if (classKnown)
-        stored.status.addresses = [{ type: 'Hostname', value: `${metadata.name}.${ns}.svc.cluster.local` }];
-      cluster.objects[objKey('Deployment', ns, metadata.name)] = {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: metadata.name, namespace: ns },
-        spec: { replicas: 1 },
-        status: { readyReplicas: classKnown ? 1 : 0 },
-        ownedBy: 'Gateway',
-      };
+  const errors = [];
+  for (const [i, o] of docs.entries()) {
+    if (opts.cut && i >= opts.cut.after) {
+      errors.push(opts.cut.stderr ?? 'error: the server was unable to return a response in the time allotted');
+      break;
     }
-    cluster.objects[objKey(kind, ns, metadata.name)] = stored;
-    lines.push(
-      output === 'name'
-        ? `${kind.toLowerCase()}/${metadata.name}`
-        : `${kind.toLowerCase()}/${metadata.name} serverside-applied`,
-    );
+    try {
+      applyOne(cluster, o, opts);
+      const { kind, metadata } = o;
+      const ref =
+        kind === 'CustomResourceDefinition' ? 'customresourcedefinition.apiextensions.k8s.io' : kind.toLowerCase();
+      lines.push(output === 'name' ? `${ref}/${metadata.name}` : `${ref}/${metadata.name} serverside-applied`);
+    } catch (e) {
+      if (!(e instanceof Fail)) throw e;
+      errors.push(e.message);
+    }
   }
-  return `${lines.join('\n')}\n`;
+  const stdout = lines.length ? `${lines.join('\n')}\n` : '';
+  if (errors.length) throw new Fail(errors.join('\n'), 1, stdout);
+  return stdout;
+}
+
+function applyOne(cluster, o, opts) {
+  const { apiVersion, kind, metadata = {} } = o;
+  if (kind === 'CustomResourceDefinition') {
+    const existing = cluster.crds[metadata.name]?.object;
+    const object = serverSideApply(existing, o, opts.manager, opts.force);
+    cluster.crds[metadata.name] = {
+      ...cluster.crds[metadata.name],
+      group: o.spec.group,
+      kind: o.spec.names.kind,
+      object,
+    };
+    return;
+  }
+  if (!kindKnown(cluster, apiVersion, kind))
+    throw new Fail(
+      `error: resource mapping not found for name: "${metadata.name}" namespace: "${metadata.namespace ?? ''}" from "STDIN": no matches for kind "${kind}" in version "${apiVersion}"\nensure CRDs are installed first`,
+    );
+  const ns = CLUSTER_SCOPED.has(kind) ? undefined : (metadata.namespace ?? 'default');
+  if (ns && !cluster.namespaces.includes(ns))
+    throw new Fail(`Error from server (NotFound): error when creating "STDIN": namespaces "${ns}" not found`);
+  const key = objKey(kind, ns, metadata.name);
+  const existing =
+    cluster.objects[key] ??
+    (kind === 'Namespace' && cluster.namespaces.includes(metadata.name)
+      ? { apiVersion: 'v1', kind: 'Namespace', metadata: { name: metadata.name } }
+      : undefined);
+  const stored = serverSideApply(existing, o, opts.manager, opts.force);
+  if (kind === 'Namespace' && !cluster.namespaces.includes(metadata.name)) cluster.namespaces.push(metadata.name);
+  if (kind === 'Deployment') stored.status = { readyReplicas: o.spec?.replicas ?? 1 };
+  if (kind === 'Gateway') {
+    const classKnown = Boolean(cluster.objects[objKey('GatewayClass', '', o.spec.gatewayClassName)]);
+    stored.status = { conditions: [{ type: 'Programmed', status: classKnown ? 'True' : 'Unknown' }] };
+    // The controller publishes the address once a proxy runs; istiod only treats the Gateway as a waypoint then.
+    if (classKnown) stored.status.addresses = [{ type: 'Hostname', value: `${metadata.name}.${ns}.svc.cluster.local` }];
+    cluster.objects[objKey('Deployment', ns, metadata.name)] = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: metadata.name, namespace: ns },
+      spec: { replicas: 1 },
+      status: { readyReplicas: classKnown ? 1 : 0 },
+      ownedBy: 'Gateway',
+    };
+  }
+  cluster.objects[key] = stored;
+}
+
+/** The Gateway API release file: its CRDs, as that release ships them (bundle-version and channel annotations). */
+function gatewayApiCrds(version) {
+  return GATEWAY_API_CRDS.map(([plural, group, kind]) => ({
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: {
+      name: `${plural}.${group}`,
+      annotations: {
+        'gateway.networking.k8s.io/bundle-version': version,
+        'gateway.networking.k8s.io/channel': 'experimental',
+      },
+    },
+    spec: { group, names: { kind, plural }, scope: 'Namespaced' },
+  }));
+}
+
+/** A CRD as the API server returns it. */
+function crdObject(cluster, name) {
+  const c = cluster.crds[name];
+  return (
+    c.object ?? {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name },
+      spec: { group: c.group, names: { kind: c.kind } },
+    }
+  );
 }
 
 function deleteObject(cluster, kind, ns, name) {
+  // Deleting a CRD deletes every object of its kind.
+  if (kind === 'CustomResourceDefinition' && cluster.crds[name]) {
+    const { group, kind: served } = cluster.crds[name];
+    for (const [k, o] of Object.entries(cluster.objects))
+      if (o.kind === served && o.apiVersion.split('/')[0] === group) delete cluster.objects[k];
+  }
   if (kind === 'Namespace') {
     cluster.namespaces = cluster.namespaces.filter((n) => n !== name);
     for (const k of Object.keys(cluster.objects)) if (k.split('|')[1] === name) delete cluster.objects[k];
@@ -496,6 +772,12 @@ function findByResource(cluster, resource, ns, name) {
   }[resource];
   if (kind) return cluster.objects[objKey(kind, ns, name)];
   if (resource === 'crd') return cluster.crds[name];
+  if (resource === 'namespace' || resource === 'ns')
+    return cluster.namespaces.includes(name)
+      ? (cluster.objects[objKey('Namespace', '', name)] ?? { apiVersion: 'v1', kind: 'Namespace', metadata: { name } })
+      : undefined;
+  if (resource === 'customresourcedefinition' || resource === 'customresourcedefinition.apiextensions.k8s.io')
+    return cluster.crds[name] && crdObject(cluster, name);
   return Object.values(cluster.objects).find((o) => {
     const names = [o.kind.toLowerCase(), `${o.kind.toLowerCase()}.${o.apiVersion.split('/')[0]}`];
     if (!names.includes(resource) || o.metadata.name !== name) return false;
@@ -689,8 +971,9 @@ function kubectl(state, args, ctx) {
         'The CustomResourceDefinition "httproutes.gateway.networking.k8s.io" is invalid: metadata.annotations: Too long: may not be more than 262144 bytes',
       );
     if (!serverSide) throw new Fail('fake kubectl: apply without --server-side');
-    if (take(args, '--field-manager') !== 'egress-lab')
-      throw new Fail('fake kubectl: apply without --field-manager egress-lab');
+    const manager = take(args, '--field-manager');
+    if (manager !== 'egress-lab') throw new Fail('fake kubectl: apply without --field-manager egress-lab');
+    const opts = { manager, force: flag(args, '--force-conflicts'), cut: ctx.cut };
     const file = take(args, '-f', '--filename');
     if (file === '-')
       return applyDocs(
@@ -699,18 +982,12 @@ function kubectl(state, args, ctx) {
           .map((d) => d.toJS())
           .filter(Boolean),
         output,
+        opts,
       );
-    if (
-      /^https:\/\/github\.com\/kubernetes-sigs\/gateway-api\/releases\/download\/v[\d.]+\/experimental-install\.yaml$/.test(
-        file,
-      )
-    ) {
-      for (const [plural, group, kind] of GATEWAY_API_CRDS) cluster.crds[`${plural}.${group}`] = { group, kind };
-      return `${GATEWAY_API_CRDS.map(
-        ([p, g]) =>
-          `customresourcedefinition.apiextensions.k8s.io/${p}.${g}${output === 'name' ? '' : ' serverside-applied'}`,
-      ).join('\n')}\n`;
-    }
+    const release = file.match(
+      /^https:\/\/github\.com\/kubernetes-sigs\/gateway-api\/releases\/download\/(v[\d.]+)\/experimental-install\.yaml$/,
+    );
+    if (release) return applyDocs(cluster, gatewayApiCrds(release[1]), output, opts);
     throw new Fail(`fake kubectl: cannot fetch ${file}`);
   }
   if (verb === 'wait') {
@@ -749,26 +1026,30 @@ function kubectl(state, args, ctx) {
     const ignore = flag(args, '--ignore-not-found');
     const file = take(args, '-f');
     if (file === '-') {
-      return parseAllDocuments(ctx.stdin)
+      const found = [];
+      for (const o of parseAllDocuments(ctx.stdin)
         .map((d) => d.toJS())
-        .filter(Boolean)
-        .filter(
-          (o) =>
-            findByResource(cluster, o.kind.toLowerCase(), o.metadata.namespace ?? 'default', o.metadata.name) ||
-            (!ignore &&
-              (() => {
-                throw notFound(o.kind.toLowerCase(), o.metadata.name);
-              })()),
-        )
-        .map((o) => `${o.kind.toLowerCase()}/${o.metadata.name}\n`)
-        .join('');
+        .filter(Boolean)) {
+        const obj = findByResource(cluster, o.kind.toLowerCase(), o.metadata.namespace ?? 'default', o.metadata.name);
+        if (obj) found.push(obj);
+        else if (!ignore) throw notFound(o.kind.toLowerCase(), o.metadata.name);
+      }
+      if (output === 'json')
+        return found.length === 0
+          ? ''
+          : `${JSON.stringify(found.length === 1 ? found[0] : { apiVersion: 'v1', kind: 'List', items: found })}\n`;
+      return found.map((o) => `${o.kind.toLowerCase()}/${o.metadata.name}\n`).join('');
     }
     if (args[1] === 'namespaces') return `${cluster.namespaces.map((n) => `namespace/${n}`).join('\n')}\n`;
-    if (args[1] === 'customresourcedefinitions' && !args[2])
+    if (['crd', 'crds', 'customresourcedefinitions'].includes(args[1]) && args[2] === undefined) {
+      if (output === 'json')
+        return `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: Object.keys(cluster.crds).map((n) => crdObject(cluster, n)) })}\n`;
       return Object.keys(cluster.crds)
         .map((n) => `customresourcedefinition.apiextensions.k8s.io/${n}\n`)
         .join('');
+    }
     const obj = findByResource(cluster, args[1], ns, args[2]);
+    if (!obj && ignore) return '';
     if (!obj) throw notFound(args[1], args[2]);
     if (output === 'name') return `${args[1]}/${args[2]}\n`;
     if (output?.startsWith('jsonpath=')) {
@@ -845,18 +1126,31 @@ export async function handle(dir, req) {
     });
     if (delayMs) await sleep(delayMs);
     if (req.killed?.()) throw new Fail('killed before it acted', 143);
-    if (fault?.hang) await new Promise(() => undefined);
-    if (fault) throw new Fail(fault.stderr ?? `fake ${bin}: injected failure`, fault.exitCode ?? 1);
+    // A hung program answers nothing until it is killed (its client's connection closes).
+    if (fault?.hang) while (!req.killed?.()) await sleep(50);
+    if (fault?.hang) throw new Fail('killed while it hung', 143);
+    if (fault && fault.afterObjects === undefined && !fault.leavePending)
+      throw new Fail(fault.stderr ?? `fake ${bin}: injected failure`, fault.exitCode ?? 1);
+    const cut = fault?.afterObjects !== undefined ? { after: fault.afterObjects, stderr: fault.stderr } : undefined;
     stdout = withState(dir, (state) => {
       try {
-        return PROGRAMS[bin](state, [...argv], req);
+        return PROGRAMS[bin](state, [...argv], { ...req, cut });
       } finally {
         // istiod writes status after every change it sees.
         for (const cluster of Object.values(state.clusters)) reconcileIstio(cluster);
       }
     });
+    // helm killed in the middle of an install or upgrade: the release stays pending-install or pending-upgrade.
+    if (fault?.leavePending)
+      withState(dir, (state) => {
+        for (const c of Object.values(state.clusters))
+          for (const r of Object.values(c.releases))
+            if (r.name === argv[2]) r.status = r.revision > 1 ? 'pending-upgrade' : 'pending-install';
+      });
+    if (fault?.leavePending) throw new Fail(fault.stderr ?? 'Killed', fault.exitCode ?? 143);
   } catch (e) {
     code = e instanceof Fail ? e.code : 1;
+    stdout = e instanceof Fail ? e.stdout : '';
     stderr = `${e instanceof Fail ? e.message : String(e.stack ?? e)}\n`;
   }
   appendFileSync(
