@@ -35,8 +35,9 @@ describe('warm images for kind', () => {
     fakes.update(
       (s) =>
         (s.delays = [
+          // kind create lasts far longer than a pull, so the overlap shows even on a loaded machine.
           { match: '^docker pull', ms: 300 },
-          { match: '^kind create', ms: 600 },
+          { match: '^kind create', ms: 5000 },
         ]),
     );
     await upKind();

@@ -5,7 +5,7 @@ import { up } from '../../scripts/lab/up.ts';
 import { loadProfile } from '../../scripts/profile/load.ts';
 import { renderLab } from '../../scripts/render/render.ts';
 import { readLedger } from '../../scripts/state/ledger.ts';
-import { type Call, createFakes, type Fakes } from '../fakes/fakes.ts';
+import { type Call, createFakes, existingGkeCluster, type Fakes } from '../fakes/fakes.ts';
 import { cmdline, fakeDeps } from '../helpers/lab.ts';
 
 /** Calls that change something: everything else is a read. */
@@ -164,21 +164,7 @@ describe('a failure at every changing step of up', () => {
   }, 600_000);
 
   it('existing GKE cluster: down after a failure at any step removes what was made and keeps what was there', async () => {
-    const seed = (f: Fakes) =>
-      f.update((s) => {
-        s.clusters['gke/demo-project-1/europe-west1-b/shared'] = {
-          platform: 'gke',
-          name: 'shared',
-          project: 'demo-project-1',
-          location: 'europe-west1-b',
-          server: 'https://127.0.0.1:39999',
-          networkConfig: { datapathProvider: 'ADVANCED_DATAPATH' },
-          crds: {},
-          objects: {},
-          releases: {},
-          namespaces: ['default', 'kube-system', 'team-apps'],
-        };
-      });
+    const seed = (f: Fakes) => existingGkeCluster(f, 'shared', { namespaces: ['default', 'kube-system', 'team-apps'] });
     const opts = { gkeProject: 'demo-project-1', gkeLocation: 'europe-west1-b', gkeCluster: 'shared' };
     seed(fakes);
     const total = await countChanging(() => upQuiet('gke-full', opts));

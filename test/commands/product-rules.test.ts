@@ -45,6 +45,12 @@ const helmValues = (chart: string, change: (v: Record<string, unknown>) => void)
 const run = () =>
   verifyLab(readLedger('egress-lab', fakes.env)!, { exec: fakeDeps(fakes).exec, sleep: async () => undefined });
 const status = (r: VerifyReport) => Object.fromEntries(r.hops.map((h) => [h.hop, h.status]));
+/** The path breaks before the gateway proves anything: ztunnel's hop (or the gateway's) is the first broken one. */
+const brokenBeforeGateway = (r: VerifyReport) => {
+  expect(r.ok).toBe(false);
+  expect(['ztunnel', 'gateway']).toContain(r.firstBroken);
+  expect(['failed', 'not-reached']).toContain(status(r).gateway);
+};
 
 describe('upstream rules, enforced by the fakes', () => {
   it('the experimental Gateway API CRDs install only server-side: the HTTPRoute CRD is too large for client-side apply', async () => {
@@ -66,8 +72,7 @@ describe('upstream rules, enforced by the fakes', () => {
   it('istio-cni enrols only pods of a namespace labelled istio.io/dataplane-mode=ambient: unlabelled, nothing reaches the gateway', async () => {
     edit('Namespace', undefined, 'ns1', (o) => delete o.metadata.labels?.['istio.io/dataplane-mode']);
     const r = await run();
-    expect(r.ok).toBe(false);
-    expect(status(r).gateway).toBe('failed');
+    brokenBeforeGateway(r);
     expect(r.requests.find((q) => q.name === 'allowed')?.status).toBe(0);
   });
 
@@ -76,29 +81,27 @@ describe('upstream rules, enforced by the fakes', () => {
       const template = (o.spec as { template: { metadata: { labels: Record<string, string> } } }).template;
       template.metadata.labels['istio.io/dataplane-mode'] = 'none';
     });
-    expect(status(await run()).gateway).toBe('failed');
+    brokenBeforeGateway(await run());
   });
 
   it('ambient is on only with profile: ambient on istiod (PILOT_ENABLE_AMBIENT)', async () => {
     helmValues('istiod', (v) => delete v['profile']);
-    expect(status(await run()).gateway).toBe('failed');
+    brokenBeforeGateway(await run());
   });
 
   it('ambient is on only with profile: ambient on istio-cni (ambient.enabled)', async () => {
     helmValues('cni', (v) => delete v['profile']);
-    expect(status(await run()).gateway).toBe('failed');
+    brokenBeforeGateway(await run());
   });
 
   it('a ServiceEntry host is captured only through DNS capture (istio-cni ambient.dnsCapture)', async () => {
     helmValues('cni', (v) => (v['ambient'] = { dnsCapture: false }));
-    expect(status(await run()).gateway).toBe('failed');
+    brokenBeforeGateway(await run());
   });
 
   it('open-source agentgateway terminates HBONE only with Istio integration on (AgentgatewayParameters spec.istio)', async () => {
     edit('AgentgatewayParameters', 'common-infrastructure', 'egress-gateway', (o) => delete o.spec?.['istio']);
-    const r = await run();
-    expect(r.ok).toBe(false);
-    expect(status(r).gateway).toBe('failed');
+    brokenBeforeGateway(await run());
   });
 
   it('an AgentgatewayPolicy attaches only to the Gateway its targetRef names in its own namespace: ext-authz is skipped otherwise', async () => {

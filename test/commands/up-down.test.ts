@@ -8,7 +8,7 @@ import { up } from '../../scripts/lab/up.ts';
 import { builtinProfileNames, loadProfile } from '../../scripts/profile/load.ts';
 import { renderLab } from '../../scripts/render/render.ts';
 import { readLedger } from '../../scripts/state/ledger.ts';
-import { type Call, createFakes, type Fakes } from '../fakes/fakes.ts';
+import { type Call, createFakes, existingGkeCluster, type Fakes } from '../fakes/fakes.ts';
 import { cmdline, fakeDeps } from '../helpers/lab.ts';
 
 const CANARY = 'CANARY-licence-0b5e7d';
@@ -155,25 +155,15 @@ describe('GKE', () => {
   });
 
   it('uses an existing cluster (--gke-cluster), and down removes only the lab from it', async () => {
-    fakes.update((s) => {
-      s.clusters['gke/demo-project-1/europe-west1-b/shared'] = {
-        platform: 'gke',
-        name: 'shared',
-        project: 'demo-project-1',
-        location: 'europe-west1-b',
-        server: 'https://127.0.0.1:39999',
-        networkConfig: { datapathProvider: 'ADVANCED_DATAPATH' },
-        crds: {},
-        objects: {
-          'Deployment|team-apps|billing': {
-            apiVersion: 'apps/v1',
-            kind: 'Deployment',
-            metadata: { name: 'billing', namespace: 'team-apps' },
-          },
+    existingGkeCluster(fakes, 'shared', {
+      objects: {
+        'Deployment|team-apps|billing': {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'billing', namespace: 'team-apps' },
         },
-        releases: {},
-        namespaces: ['default', 'kube-system', 'team-apps'],
-      };
+      },
+      namespaces: ['default', 'kube-system', 'team-apps'],
     });
     const deps = fakeDeps(fakes);
     await up({ ...gke, gkeCluster: 'shared' }, deps);

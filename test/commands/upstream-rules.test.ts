@@ -6,7 +6,13 @@ import { down } from '../../scripts/lab/down.ts';
 import { up } from '../../scripts/lab/up.ts';
 import { readLedger } from '../../scripts/state/ledger.ts';
 import { verifyLab } from '../../scripts/verify/verify.ts';
-import { createFakes, type FakeCluster, type Fakes } from '../fakes/fakes.ts';
+import {
+  createFakes,
+  existingGkeCluster,
+  type FakeCluster,
+  type Fakes,
+  GKE_PROJECT_LOCATION as GKE_KEY,
+} from '../fakes/fakes.ts';
 import { cli } from '../helpers/cli.ts';
 import { cmdline, fakeDeps } from '../helpers/lab.ts';
 import { scratch } from '../helpers/temp.ts';
@@ -20,7 +26,6 @@ afterEach(() => fakes.cleanup());
 
 const sleep = async () => undefined;
 const gkeOpts = { profile: 'gke-full', gkeProject: 'demo-project-1', gkeLocation: 'europe-west1-b', yes: true };
-const GKE_KEY = 'gke/demo-project-1/europe-west1-b';
 
 /** The ServiceEntry as `kubectl get -o json` shows it, through the lab's kubeconfig. */
 async function serviceEntry(name: string, ns: string) {
@@ -43,22 +48,7 @@ async function serviceEntry(name: string, ns: string) {
 const waypointBound = (se: Awaited<ReturnType<typeof serviceEntry>>) =>
   se.status?.conditions?.find((c) => c.type === 'istio.io/WaypointBound');
 
-function seedGke(name: string, networking: Partial<FakeCluster>) {
-  fakes.update((s) => {
-    s.clusters[`${GKE_KEY}/${name}`] = {
-      platform: 'gke',
-      name,
-      project: 'demo-project-1',
-      location: 'europe-west1-b',
-      server: 'https://127.0.0.1:39998',
-      crds: {},
-      objects: {},
-      releases: {},
-      namespaces: ['default', 'kube-system'],
-      ...networking,
-    };
-  });
-}
+const seedGke = (name: string, networking: Partial<FakeCluster>) => existingGkeCluster(fakes, name, networking);
 
 describe('Istio waypoint admission (allowedRoutes of the HBONE listener)', () => {
   it('oss: the waypoint admits the client namespace, istiod binds its ServiceEntry, and verify proves the path', async () => {

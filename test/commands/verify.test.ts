@@ -301,18 +301,17 @@ describe('verify hints', () => {
   });
 
   it("a ServiceEntry istiod refused: the hint shows istiod's WaypointBound verdict, and status shows it too", async () => {
-    // istiod's condition as pilot/pkg/model/service.go and ambient/status.go (istio 1.30.3) write it.
-    const denied = {
-      type: 'istio.io/WaypointBound',
-      status: 'False',
-      reason: 'AttachmentDenied',
-      message:
-        'we are not permitted to attach to waypoint "common-infrastructure/egress-gateway" (missing allowedRoutes?)',
-    };
-    const se = (s: ReturnType<Fakes['state']>) =>
-      s.clusters['egress-lab']!.objects['ServiceEntry|ns1|httpbingo-org'] as unknown as { status?: object };
-    fakes.update((s) => (se(s).status = { conditions: [denied] }));
-    scenario({ bypassGateway: true });
+    // Take away what the waypoint admits (the client namespace's egress-client label): istiod then refuses
+    // the ServiceEntry with AttachmentDenied (istio 1.30.3 pilot/pkg/serviceregistry/ambient/waypoints.go,
+    // status.go; the fakes' istio.mjs decides it the same way).
+    type Labelled = { metadata: { labels: Record<string, string> } };
+    const ns1 = (s: ReturnType<Fakes['state']>) =>
+      s.clusters['egress-lab']!.objects['Namespace||ns1'] as unknown as Labelled;
+    let admitted = '';
+    fakes.update((s) => {
+      admitted = ns1(s).metadata.labels['egress-lab.dev/egress-client']!;
+      delete ns1(s).metadata.labels['egress-lab.dev/egress-client'];
+    });
     try {
       const r = await run();
       const said =
@@ -332,7 +331,7 @@ describe('verify hints', () => {
       });
       expect(st.healthy).toBe(false);
     } finally {
-      fakes.update((s) => delete se(s).status);
+      fakes.update((s) => (ns1(s).metadata.labels['egress-lab.dev/egress-client'] = admitted));
     }
   });
 

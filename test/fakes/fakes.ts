@@ -204,3 +204,24 @@ export async function createFakes() {
 }
 
 export type Fakes = Awaited<ReturnType<typeof createFakes>>;
+
+export const GKE_PROJECT_LOCATION = 'gke/demo-project-1/europe-west1-b';
+
+/** A GKE cluster that exists before the lab (for --gke-cluster), with Dataplane V2 unless `extra` says otherwise. */
+export function existingGkeCluster(fakes: Fakes, name: string, extra: Partial<FakeCluster> = {}): void {
+  fakes.update((s) => {
+    s.clusters[`${GKE_PROJECT_LOCATION}/${name}`] = {
+      platform: 'gke',
+      name,
+      project: 'demo-project-1',
+      location: 'europe-west1-b',
+      server: 'https://127.0.0.1:39999',
+      networkConfig: { datapathProvider: 'ADVANCED_DATAPATH' },
+      crds: {},
+      objects: {},
+      releases: {},
+      namespaces: ['default', 'kube-system'],
+      ...extra,
+    };
+  });
+}
