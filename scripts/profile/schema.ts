@@ -10,10 +10,13 @@ const refine = (check: (v: string) => string | undefined) =>
 export const dnsLabel = refine(checkDnsLabel);
 /** Namespaces the cluster or Istio own: never a lab component's namespace (down would remove it). */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'istio-system'];
-const labNamespace = refine(
-  (v) =>
-    checkDnsLabel(v) ??
-    (SYSTEM_NAMESPACES.includes(v) ? `"${v}" is a system namespace; the lab's components need their own` : undefined),
+const systemNamespace = (names: string[]) => (v: string) =>
+  checkDnsLabel(v) ??
+  (names.includes(v) ? `"${v}" is a system namespace; the lab's components need their own` : undefined);
+const labNamespace = refine(systemNamespace(SYSTEM_NAMESPACES));
+/** The sample's namespace: kube-system and Istio's namespace are refused by the profile rules, which say why and cite the source. */
+const clientNamespace = refine(
+  systemNamespace(SYSTEM_NAMESPACES.filter((n) => n !== 'kube-system' && n !== 'istio-system')),
 );
 const host = refine(checkHost);
 const cidr = refine(checkCidr);
@@ -68,7 +71,7 @@ const extAuth = z.strictObject({
 });
 
 const sample = z.strictObject({
-  namespace: labNamespace,
+  namespace: clientNamespace,
   image,
 });
 

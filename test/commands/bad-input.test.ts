@@ -189,7 +189,7 @@ const cases: [string, () => UpOptions, RegExp][] = [
   [
     'sample in kube-system',
     () => file('sys1.yaml', 'description: x\ncomponents:\n  sample:\n    namespace: kube-system\n'),
-    /components\.sample\.namespace: "kube-system" is a system namespace/,
+    /components\.sample\.namespace: kube-system is never in the ambient mesh/,
   ],
   [
     'squid in default',
@@ -199,7 +199,12 @@ const cases: [string, () => UpOptions, RegExp][] = [
   [
     'sample in istio-system',
     () => file('sys3.yaml', 'description: x\ncomponents:\n  sample:\n    namespace: istio-system\n'),
-    /"istio-system" is a system namespace/,
+    /"istio-system" is Istio's namespace/,
+  ],
+  [
+    'sample in default',
+    () => file('sys5.yaml', 'description: x\ncomponents:\n  sample:\n    namespace: default\n'),
+    /components\.sample\.namespace: "default" is a system namespace/,
   ],
   [
     'squid in kube-public',

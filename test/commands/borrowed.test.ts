@@ -18,14 +18,23 @@ const GKE = {
   verify: false,
 };
 const GKE_KEY = 'gke/demo-project-1/europe-west1-b/shared';
-const gkeCluster = { platform: 'gke' as const, name: 'shared', project: 'demo-project-1', location: 'europe-west1-b' };
+const gkeCluster = {
+  platform: 'gke' as const,
+  name: 'shared',
+  project: 'demo-project-1',
+  location: 'europe-west1-b',
+  // Dataplane V2: the cluster enforces NetworkPolicy, which the lab requires of an existing GKE cluster.
+  networkConfig: { datapathProvider: 'ADVANCED_DATAPATH' },
+};
 const cluster = (key: string) => fakes.state().clusters[key]!;
 const labLabelled = (c: FakeCluster) =>
   Object.entries(c.objects)
     .filter(([, o]) => o.metadata.labels?.['app.kubernetes.io/managed-by'] === 'egress-lab')
     .map(([k]) => k);
 const istioCrds = (c: FakeCluster) => Object.keys(c.crds).filter((n) => n.endsWith('.istio.io'));
-const gatewayCrds = (c: FakeCluster) => Object.keys(c.crds).filter((n) => n.endsWith('.k8s.io'));
+/** The Gateway API CRDs: standard (gateway.networking.k8s.io) and experimental (gateway.networking.x-k8s.io) groups. */
+const gatewayCrds = (c: FakeCluster) =>
+  Object.keys(c.crds).filter((n) => /\.gateway\.networking\.(x-)?k8s\.io$/.test(n));
 /** Each test runs up and down against the fakes: seconds each, far more on a loaded machine. */
 const SLOW = 900_000;
 

@@ -204,7 +204,7 @@ describe('drift guard', () => {
       s.clusters['egress-lab']!.server = 'https://127.0.0.1:45555';
     });
     await expect(down({ yes: true }, fakeDeps(fakes))).rejects.toThrow(
-      /yet kind lists a cluster named "egress-lab": it was made again outside egress-lab/,
+      /kind.s cluster "egress-lab" now answers at https:\/\/127\.0\.0\.1:45555: it was made again outside egress-lab/,
     );
     expect(fakes.state().clusters['egress-lab']).toBeDefined();
   });

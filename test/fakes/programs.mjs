@@ -439,14 +439,6 @@ function gcloud(state, args, ctx) {
     writeKubeconfig(gcloudKubeconfig(ctx), `gke_${project}_${location}_${name}`, state.clusters[key].server);
     return `Creating cluster ${name} in ${location}...done.\nkubeconfig entry generated for ${name}.\n`;
   }
-  if (verb === 'describe') {
-    take(args, '--format');
-    if (!state.clusters[key])
-      throw new Fail(
-        `ERROR: (gcloud.container.clusters.describe) ResponseError: code=404, message=Not found: projects/${project}/locations/${location}/clusters/${name}.`,
-      );
-    return `${name}\n`;
-  }
   if (verb === 'get-credentials') {
     if (!state.clusters[key])
       throw new Fail(
@@ -468,7 +460,10 @@ function gcloud(state, args, ctx) {
       throw new Fail(
         `ERROR: (gcloud.container.clusters.describe) ResponseError: code=404, message=Not found: projects/${project}/locations/${location}/clusters/${name}.`,
       );
-    if (take(args, '--format') !== 'json') throw new Fail('fake gcloud: describe is emulated with --format json only');
+    // gcloud's --format projections: `value(name)` prints the bare field, `json` the whole resource.
+    const format = take(args, '--format');
+    if (format === 'value(name)') return `${name}\n`;
+    if (format !== 'json') throw new Fail('fake gcloud: describe is emulated with --format json or value(name) only');
     const { networkConfig = {}, networkPolicy, addonsConfig = {} } = c;
     return `${JSON.stringify({ name, location, status: 'RUNNING', networkConfig, ...(networkPolicy ? { networkPolicy } : {}), addonsConfig }, null, 2)}\n`;
   }
