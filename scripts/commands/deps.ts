@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createExec } from '../exec/exec.ts';
 import type { LabDeps } from '../lab/up.ts';
 import { isInteractive, nonInteractivePrompter, type Streams } from '../ui/prompter.ts';
@@ -20,6 +21,8 @@ export async function labDeps(opts: { yes?: boolean; json?: boolean }, streams: 
  */
 function interruptSignal(): AbortSignal {
   const controller = new AbortController();
+  // Every running command links to this signal until it ends; a lab runs a few dozen at once at most.
+  setMaxListeners(100, controller.signal);
   const onSignal = (name: NodeJS.Signals) => {
     if (controller.signal.aborted) process.exit(130);
     process.stderr.write(`\negress-lab: ${name}: stopping (no new steps; running commands are ended)\n`);

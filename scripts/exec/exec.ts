@@ -75,6 +75,17 @@ export function createExec(
   const secrets = base.secrets ?? (() => []);
   return async (bin, args, opts = {}) => {
     const argv = bin === 'gcloud' && !args.includes('--quiet') ? [...args, '--quiet'] : [...args];
+    // zx never removes its abort listener: each call gets its own signal, unlinked from the run's when it ends
+    // (one shared signal would collect a listener per command: MaxListenersExceededWarning).
+    const own = base.signal ? linkedSignal(base.signal) : undefined;
+    try {
+      return await run(bin, argv, opts, own?.signal);
+    } finally {
+      own?.unlink();
+    }
+  };
+
+  async function run(bin: string, argv: string[], opts: ExecOptions, signal: AbortSignal | undefined) {
     const proc = $({
       env: { ...(base.env ?? process.env), ...opts.env },
       cwd: opts.cwd,
@@ -82,7 +93,7 @@ export function createExec(
       verbose: false,
       nothrow: true,
       timeout: opts.timeoutMs,
-      ...(base.signal ? { signal: base.signal } : {}),
+      ...(signal ? { signal } : {}),
       input: opts.input,
       stdio: opts.input === undefined ? ['ignore', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
     })`${bin} ${argv}`;
@@ -100,5 +111,14 @@ export function createExec(
     if (result.exitCode === 127) throw new MissingProgramError(bin);
     if (result.exitCode !== 0) throw new CommandError(bin, argv, result.exitCode, result.stderr, secrets());
     return { stdout: result.stdout, stderr: result.stderr };
-  };
+  }
+}
+
+/** A signal aborted with `parent`, whose link to it is removed by unlink(). */
+function linkedSignal(parent: AbortSignal): { signal: AbortSignal; unlink: () => void } {
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  if (parent.aborted) controller.abort();
+  else parent.addEventListener('abort', abort, { once: true });
+  return { signal: controller.signal, unlink: () => parent.removeEventListener('abort', abort) };
 }

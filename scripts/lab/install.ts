@@ -7,12 +7,13 @@ import { kubeAccess } from '../plan/plan.ts';
 import { adoptCommands, clusterExists } from '../platform/cluster.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 import type { RenderedLab } from '../render/render.ts';
-import { type RunEvent, runGraph } from '../run/runner.ts';
+import { type RunEvent, runGraph, type StepExecutor } from '../run/runner.ts';
 import { rememberPulled } from '../state/image-cache.ts';
 import { type Ledger, type LedgerStep, type ObjectRef, writeLedger } from '../state/ledger.ts';
 import { labDir } from '../state/paths.ts';
 import { runLog } from '../state/run-log.ts';
 import { stepExecutor } from './execute.ts';
+import { explainFailure } from './failure.ts';
 import { recordIdentity } from './identity.ts';
 import type { Licences } from './licences.ts';
 import { deleteObjectsCommand, describeObject } from './removal.ts';
@@ -118,7 +119,7 @@ export interface InstallInput {
  * A changed manifest step then deletes the objects it no longer has.
  */
 export async function installSteps(input: InstallInput, deps: LabDeps, opts: UpOptions): Promise<void> {
-  const { steps, rendered, files, hashes, ledger, licences, keep } = input;
+  const { rendered, files, hashes, ledger, licences } = input;
   const renderDir = join(labDir(ledger.lab, deps.env), 'render');
   writeRenderFolder(renderDir, files);
   const log = runLog(ledger.lab, 'up', deps.env);
@@ -164,7 +165,24 @@ export async function installSteps(input: InstallInput, deps: LabDeps, opts: UpO
       writeLedger(ledger, deps.env);
     },
   );
-  await runGraph(
+  try {
+    await runSteps(input, deps, opts, execute, log, started, before);
+  } catch (err) {
+    throw explainFailure(err, ledger.lab, log.file);
+  }
+}
+
+function runSteps(
+  input: InstallInput,
+  deps: LabDeps,
+  opts: UpOptions,
+  execute: StepExecutor,
+  log: (e: RunEvent) => void,
+  started: Map<string, number>,
+  before: Map<string, ObjectRef[]>,
+) {
+  const { steps, rendered, ledger, keep } = input;
+  return runGraph(
     steps,
     async (step, out) => {
       started.set(step.id, Date.now());

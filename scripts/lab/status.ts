@@ -2,8 +2,8 @@ import { labName } from '../commands/render.ts';
 import { ActionableError } from '../errors.ts';
 import type { Exec } from '../exec/exec.ts';
 import { kubeAccess } from '../plan/plan.ts';
+import { labNames, noLabMessage } from '../state/labs.ts';
 import { type Ledger, type ObjectRef, readLedger } from '../state/ledger.ts';
-import { stateRoot } from '../state/paths.ts';
 import { guardCluster } from './guard.ts';
 
 export interface Check {
@@ -178,7 +178,12 @@ export async function status(
 ): Promise<void> {
   const lab = labName(opts.name);
   const ledger = readLedger(lab, deps.env);
-  if (!ledger) throw new ActionableError(`no lab "${lab}" in ${stateRoot(deps.env)}; egress-lab up creates one`);
+  if (!ledger) {
+    const message = noLabMessage(lab, deps.env);
+    if (opts.json)
+      deps.stdout.write(`${JSON.stringify({ lab, found: false, labs: labNames(deps.env), message }, null, 2)}\n`);
+    throw new ActionableError(message);
+  }
   await guardCluster(deps.exec, ledger, 'report on it', deps.env);
   const s = await labStatus(deps.exec, ledger);
   deps.stdout.write(opts.json ? `${JSON.stringify(s, null, 2)}\n` : formatStatus(s));

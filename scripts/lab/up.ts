@@ -10,7 +10,7 @@ import { renderLab } from '../render/render.ts';
 import type { RendererName } from '../run/runner.ts';
 import { acquireLock, type Ledger, readLedger, writeLedger } from '../state/ledger.ts';
 import type { Prompter } from '../ui/prompter.ts';
-import { testCommands, trafficDiagram } from '../ui/summary.ts';
+import { exportKubeconfig, testCommands, trafficDiagram } from '../ui/summary.ts';
 import { formatReport } from '../verify/report.ts';
 import { type VerifyReport, verifyLab } from '../verify/verify.ts';
 import { describeDiff, liveDiff, nothingToDo, type PlanDiff } from './converge.ts';
@@ -95,8 +95,27 @@ function rebuildReason(previous: Ledger, loaded: LoadedProfile, target: ClusterT
   return undefined;
 }
 
-/** `egress-lab up`: from nothing, a partial lab or another profile, to the profile's lab, touching only what differs. */
+/** `egress-lab up`; with --json a failure too ends with a `result` event. */
 export async function up(opts: UpOptions, deps: LabDeps): Promise<void> {
+  try {
+    await converge(opts, deps);
+  } catch (err) {
+    if (opts.json && !(err as { resultWritten?: boolean }).resultWritten) {
+      const {
+        exitCode = 1,
+        message = String(err),
+        steps,
+      } = err as { exitCode?: number; message?: string; steps?: string[] };
+      deps.stdout.write(
+        `${JSON.stringify({ type: 'result', ok: false, lab: opts.name ?? 'egress-lab', exitCode, error: message, ...(steps ? { failedSteps: steps } : {}) })}\n`,
+      );
+    }
+    throw err;
+  }
+}
+
+/** From nothing, a partial lab or another profile, to the profile's lab, touching only what differs. */
+async function converge(opts: UpOptions, deps: LabDeps): Promise<void> {
   const lab = labName(opts.name);
   const loaded = await resolveProfile(opts, deps.prompter, deps.env);
   const rendered = renderLab(loaded, lab);
@@ -225,8 +244,11 @@ async function finish(
   const report = opts.verify === false ? undefined : await verifyLab(ledger, deps);
   printSummary(ledger, loaded, target, deps, opts, report);
   if (report && !report.ok)
-    throw new ActionableError(
-      `the lab is up, but verify could not prove the ${report.firstBroken} hop${report.hint ? `: ${report.hint}` : ''}`,
+    throw Object.assign(
+      new ActionableError(
+        `the lab is up, but verify could not prove the ${report.firstBroken} hop${report.hint ? `: ${report.hint}` : ''}`,
+      ),
+      { resultWritten: Boolean(opts.json) },
     );
 }
 
@@ -253,6 +275,9 @@ function printSummary(
       '',
       `The lab "${ledger.lab}" is up: ${loaded.profile.platform} cluster "${ledger.cluster.name}", stack ${loaded.profile.stack}.`,
       `kubeconfig: ${target.kubeconfig} (context ${target.context})`,
+      `For kubectl, helm and k9s in this shell:`,
+      `  ${exportKubeconfig(target.kubeconfig)}`,
+      `  (later: eval "$(egress-lab env${ledger.lab === 'egress-lab' ? '' : ` --name ${ledger.lab}`})")`,
       '',
       'Steps:',
       ...durations,

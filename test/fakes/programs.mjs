@@ -548,12 +548,44 @@ function emulateCurl(state, cluster, ns, args) {
   return reply(200, path.startsWith('/headers') ? echo(checked) : '<html>through the gateway</html>');
 }
 
+// The DaemonSets' pod labels and container names, as the istio charts set them (ztunnel and istio-cni
+// templates/daemonset.yaml); one pod per node (kind: a control plane and two workers).
+const DAEMONSET_PODS = {
+  'app=ztunnel': { name: 'ztunnel', container: 'istio-proxy' },
+  'k8s-app=istio-cni-node': { name: 'istio-cni-node', container: 'install-cni' },
+};
+const NODE_SUFFIXES = ['4xk2p', 'b7n9q', 'r2m8d'];
+
+/** kubectl logs -l SELECTOR: every matching pod; with --prefix each line starts [pod/NAME/CONTAINER]. */
+/** --since=5m as an RFC 3339 time to compare the stored lines with. */
+function sinceDuration(d) {
+  if (!d) return undefined;
+  const m = /^(\d+)(s|m|h)$/.exec(d);
+  if (!m) throw new Fail(`error: invalid argument "${d}" for "--since" flag: time: unknown unit`);
+  const ms = Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[m[2]];
+  return new Date(Date.now() - ms).toISOString();
+}
+
+function selectorLogs(cluster, ns, selector, prefix, since) {
+  const ds = DAEMONSET_PODS[selector];
+  if (!ds || !cluster.objects[objKey('DaemonSet', ns, ds.name)]) return `No resources found in ${ns} namespace.\n`;
+  const lines = (cluster.logs?.[`${ns}/${ds.name}`] ?? []).filter((l) => !since || l.at >= since);
+  const pods = NODE_SUFFIXES.map((s) => `${ds.name}-${s}`);
+  const out = [];
+  for (const [p, pod] of pods.entries())
+    for (const l of lines.filter((_l, i) => i % pods.length === p))
+      out.push(`${prefix ? `[pod/${pod}/${ds.container}] ` : ''}${l.line}`);
+  return out.length ? `${out.join('\n')}\n` : '';
+}
+
 function workloadLogs(cluster, ns, workload, since) {
   const name = workload.split('/')[1];
   const kind = workload.startsWith('ds/') ? 'DaemonSet' : 'Deployment';
   if (!cluster.objects[objKey(kind, ns, name)])
     throw notFound(kind === 'DaemonSet' ? 'daemonsets.apps' : 'deployments.apps', name);
-  const lines = (cluster.logs?.[`${ns}/${name}`] ?? []).filter((l) => !since || l.at >= since).map((l) => l.line);
+  const all = (cluster.logs?.[`${ns}/${name}`] ?? []).filter((l) => !since || l.at >= since).map((l) => l.line);
+  // As kubectl does: logs of ds/NAME are one pod's ("Found 3 pods, using pod/…"), not the DaemonSet's.
+  const lines = kind === 'DaemonSet' ? all.filter((_l, i) => i % NODE_SUFFIXES.length === 0) : all;
   return lines.length ? `${lines.join('\n')}\n` : '';
 }
 
@@ -657,9 +689,13 @@ function kubectl(state, args, ctx) {
     return emulateCurl(state, cluster, ns, args.slice(dash + 2));
   }
   if (verb === 'logs') {
-    const since = take(args, '--since-time');
+    const since = take(args, '--since-time') ?? sinceDuration(take(args, '--since'));
     take(args, '--tail');
+    take(args, '--max-log-requests');
     flag(args, '--follow');
+    const prefix = flag(args, '--prefix');
+    const selector = take(args, '-l');
+    if (selector) return selectorLogs(cluster, ns, selector, prefix, since);
     return workloadLogs(cluster, ns, args[1], since);
   }
   if (verb === 'delete') {
