@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { freemem } from 'node:os';
-import { CommandError, type Exec } from '../exec/exec.ts';
+import { CommandError, type Exec, whatToDo } from '../exec/exec.ts';
+import { gkeFindings } from './gke.ts';
 
 export type Level = 'ok' | 'warn' | 'blocker';
 
@@ -16,6 +17,8 @@ export interface DoctorInput {
   stack: string;
   /** Licence variables the stack needs, and whether each has a value (from the environment or --license-file). */
   licenses: { name: string; present: boolean }[];
+  /** GKE: the project whose Kubernetes Engine API must be enabled. */
+  project?: string;
 }
 
 /** How the host is read: the real files and memory by default. */
@@ -53,8 +56,7 @@ function versionAtLeast(found: string, min: string): boolean {
 }
 
 /** The program's own last words: the last stderr line of a failed command. */
-const lastLine = (err: unknown) =>
-  (err instanceof CommandError ? (err.stderr.trim().split('\n').at(-1) ?? '') : (err as Error).message).trim();
+const lastLine = (err: unknown) => (err instanceof CommandError ? whatToDo(err.stderr) : (err as Error).message).trim();
 const missingProgram = (err: unknown) => (err as Error).name === 'MissingProgramError';
 
 async function programVersion(
@@ -201,7 +203,10 @@ export async function runDoctor(exec: Exec, input: DoctorInput, host: HostReader
     );
   }
   const host_ = input.platform === 'kind' ? [inotifyCheck(host), memoryCheck(host), proxyCheck(host)] : [];
-  return [...(await Promise.all(programs)), ...licenceFindings(input), ...host_];
+  const found = await Promise.all(programs);
+  const gcloudRuns = found.some((f) => f.check === 'gcloud' && f.level !== 'blocker');
+  const gke = input.platform === 'gke' && gcloudRuns ? await gkeFindings(exec, input.project) : [];
+  return [...found, ...gke, ...licenceFindings(input), ...host_];
 }
 
 export const blockers = (findings: Finding[]) => findings.filter((f) => f.level === 'blocker');

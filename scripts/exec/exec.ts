@@ -23,7 +23,25 @@ export function redact(text: string, secrets: readonly string[]): string {
   return secrets.filter((s) => s.length >= 4).reduce((t, s) => t.split(s).join('***'), text);
 }
 
-/** An external program failed: names the command and its last stderr line (secrets redacted). */
+/**
+ * What a program's error output says, on one line: from its last error line (`ERROR:`, `Error:`, `error:`)
+ * to the end, so advice after the error ("Please run: $ gcloud auth login …") is kept; else the last line.
+ */
+export function whatToDo(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  let from = lines.length - 1;
+  for (let i = lines.length - 1; i >= 0; i--)
+    if (/^(ERROR|Error|error)\b/.test(lines[i]!)) {
+      from = i;
+      break;
+    }
+  return lines.slice(Math.max(from, lines.length - 12)).join(' ');
+}
+
+/** An external program failed: names the command and what its error output says (secrets redacted). */
 export class CommandError extends Error {
   readonly exitCode = 1;
   constructor(
@@ -33,7 +51,7 @@ export class CommandError extends Error {
     readonly stderr: string,
     secrets: readonly string[] = [],
   ) {
-    const last = stderr.trim().split('\n').at(-1)?.trim() || '(no error output)';
+    const last = whatToDo(stderr) || '(no error output)';
     const status = code === null ? 'was stopped (timeout or signal)' : `failed (exit ${code})`;
     super(redact(`${bin} ${args.join(' ')} ${status}: ${last}`, secrets));
     this.name = 'CommandError';

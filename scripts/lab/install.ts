@@ -141,6 +141,7 @@ export async function installSteps(input: InstallInput, deps: LabDeps, opts: UpO
       onCommand,
       onRan,
       ...(deps.signal ? { signal: deps.signal } : {}),
+      ...(deps.progressEveryMs ? { progressEveryMs: deps.progressEveryMs } : {}),
     },
     async (step, stdout, out) => {
       // The archives were only the way into the nodes: the host's Docker keeps the images.

@@ -191,6 +191,25 @@ export function loadProfile(flags: ProfileFlags): LoadedProfile {
   checkCombinations(profile, stack, (path) =>
     locate({ code: 'custom', path, message: '', input: undefined } as Issue, layers, origins),
   );
-  const overrides = describeFlags(flags);
-  return { name: overrides ? `${ref} ${overrides}` : ref, profile, stack };
+  return { name: profileLabel(ref, flags, profile), profile, stack };
+}
+
+/**
+ * The name a lab's profile is shown by: where GKE runs it (project, location, cluster) is not part of it,
+ * and flags that make a built-in profile (the wizard's kind + Squid + ext-authz) give its name (kind-full;
+ * descriptions aside).
+ */
+function profileLabel(ref: string, flags: ProfileFlags, profile: Profile): string {
+  const { gkeProject: _p, gkeLocation: _l, gkeCluster: _c, profile: _ref, ...what } = flags;
+  const overrides = describeFlags(what);
+  if (!overrides) return ref;
+  const where = (p: Profile) =>
+    JSON.stringify({ ...p, description: '', gke: { ...p.gke, project: '', location: '', cluster: '' } });
+  const same = builtinProfileNames().find((name) => where(loadProfile({ profile: name }).profile) === where(profile));
+  return same ?? `${ref} ${overrides}`;
+}
+
+/** A profile already resolved (a lab's ledger keeps one) with its stack, to render or plan it again. */
+export function resolvedProfile(profile: Profile, name: string): LoadedProfile {
+  return { name, profile, stack: loadStack(profile, [], new Map()) };
 }

@@ -47,7 +47,7 @@ function serve(dir: string, socket: Socket): void {
     if (!socket.destroyed) socket.end(`${res.code}\n${b64(res.stdout)}\n${b64(res.stderr)}\n`);
   });
 }
-export const PROGRAMS = ['kind', 'kubectl', 'helm', 'gcloud', 'docker'] as const;
+export const PROGRAMS = ['kind', 'kubectl', 'helm', 'gcloud', 'docker', 'gke-gcloud-auth-plugin'] as const;
 
 export interface Call {
   bin: string;
@@ -82,6 +82,8 @@ export interface FakeCluster {
 
 export interface FakeState {
   docker: boolean;
+  /** The fake gcloud's login, default project, disabled APIs and whether gke-gcloud-auth-plugin is installed. */
+  gcloud?: { account?: string; project?: string; projects?: string[]; disabledApis?: string[]; plugin?: boolean };
   clusters: Record<string, FakeCluster>;
   faults: { match: string; nth?: number; exitCode?: number; stderr?: string; hang?: boolean }[];
   delays: { match: string; ms: number }[];
