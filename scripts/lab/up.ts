@@ -147,7 +147,7 @@ async function converge(opts: UpOptions, deps: LabDeps): Promise<void> {
   const lab = labName(opts.name);
   const loaded = await resolveProfile(opts, lab, deps);
   const rendered = renderLab(loaded, lab);
-  const files = renderFiles(rendered, loaded.name, deps.env);
+  const files = renderFiles(rendered, loaded.name);
   const steps = buildPlan(rendered, deps.env);
   const target = clusterTarget(rendered, deps.env);
   const hashes = new Map(steps.map((s) => [s.id, stepHash(s, files)]));
