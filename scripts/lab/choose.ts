@@ -16,6 +16,7 @@ export interface ChooseDeps {
   host?: HostReader;
 }
 
+const GKE_PROFILE = 'gke-full';
 const PLATFORM_CHECKS = { kind: ['docker', 'kind'], gke: ['gcloud', 'gcloud-login', 'gke-gcloud-auth-plugin'] };
 
 /**
@@ -79,8 +80,14 @@ export async function chooseProfile(opts: ProfileFlags, lab: string, deps: Choos
       `${platform} cannot run here yet (${found.map((f) => f.check).join(', ')}); nothing was created`,
     );
   };
+  // Enter answers as the default profile does; once GKE is chosen, as the built-in GKE profile does.
+  const baseFor = (platform: 'kind' | 'gke') =>
+    previous || platform !== 'gke'
+      ? { defaults }
+      : { profile: GKE_PROFILE, defaults: loadProfile({ profile: GKE_PROFILE }).profile };
   const flags = await askProfileFlags(opts, deps.prompter, deps.env, {
     defaults,
+    baseFor,
     unavailable,
     check,
     gke: gkeLookup(deps.exec),

@@ -15,6 +15,8 @@ const STACK_LICENCES: Record<string, readonly string[]> = {
 export interface WizardContext {
   /** Enter answers as this profile is: the default profile, or the lab's current one when it is changed. */
   defaults: Profile;
+  /** The profile the questions after the platform start from (GKE's own built-in profile for GKE). */
+  baseFor: (platform: 'kind' | 'gke') => { profile?: string; defaults: Profile };
   /** Why a platform cannot run here (a missing program), shown beside it. */
   unavailable: Partial<Record<'kind' | 'gke', string>>;
   /** Called right after the platform is chosen: stops here (throws) when that platform cannot run. */
@@ -46,13 +48,15 @@ export async function askProfileFlags(
     initial: defaults.platform,
   });
   ctx.check(out.platform as 'kind' | 'gke');
-  if (out.platform === 'gke') await askGke(out, prompter, ctx.gke, defaults);
-  out.stack ??= await askStack(prompter, env, defaults.stack);
-  if (out.squid === undefined && out.squidExternal === undefined) await askSquid(out, prompter, defaults);
+  const base = ctx.baseFor(out.platform as 'kind' | 'gke');
+  if (base.profile !== undefined) out.profile = base.profile;
+  if (out.platform === 'gke') await askGke(out, prompter, ctx.gke, base.defaults);
+  out.stack ??= await askStack(prompter, env, base.defaults.stack);
+  if (out.squid === undefined && out.squidExternal === undefined) await askSquid(out, prompter, base.defaults);
   out.extAuth ??= await prompter.confirm({
     message: "Check every request with ext-authz (it sees the caller's SPIFFE identity)?",
     flag: '--ext-auth or --no-ext-auth',
-    initial: defaults.components.extAuth.enabled,
+    initial: base.defaults.components.extAuth.enabled,
   });
   return out;
 }

@@ -116,5 +116,7 @@ describe('the wizard', () => {
       'team',
     ]);
     expect(chosen.profile.gke).toMatchObject({ project: 'my-proj', location: 'us-central1', cluster: 'team' });
+    // After GKE is chosen, Enter answers as the built-in GKE profile does, and the lab is shown by its name.
+    expect(chosen.name).toBe('gke-full');
   });
 });
