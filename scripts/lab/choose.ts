@@ -1,8 +1,8 @@
 import { blockers, type Finding, formatFindings, type HostReader, runDoctor } from '../doctor/checks.ts';
-import { ActionableError } from '../errors.ts';
+import { ActionableError, InputError } from '../errors.ts';
 import type { Exec } from '../exec/exec.ts';
 import { gkeLookup } from '../platform/gke-lookup.ts';
-import type { ProfileFlags } from '../profile/flags.ts';
+import { describeFlags, type ProfileFlags } from '../profile/flags.ts';
 import { type LoadedProfile, loadProfile, resolvedProfile } from '../profile/load.ts';
 import { readLedger } from '../state/ledger.ts';
 import type { Prompter } from '../ui/prompter.ts';
@@ -92,5 +92,20 @@ export async function chooseProfile(opts: ProfileFlags, lab: string, deps: Choos
     check,
     gke: gkeLookup(deps.exec),
   });
-  return loadProfile(flags);
+  return loadAnswers(flags, opts);
+}
+
+/** Loads the wizard's answers; an error names a flag only when the user typed it, else "your answer". */
+function loadAnswers(flags: ProfileFlags, typed: ProfileFlags): LoadedProfile {
+  try {
+    return loadProfile(flags);
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    const typedFlags = describeFlags(typed);
+    throw new InputError(
+      err.message.replace(/ \(from (--[a-z-]+)\)/, (m, flag: string) =>
+        typedFlags.split(' ').includes(flag) ? m : ' (your answer)',
+      ),
+    );
+  }
 }

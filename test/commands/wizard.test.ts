@@ -52,6 +52,18 @@ describe('the wizard', () => {
     );
   });
 
+  it('an error never blames a flag the user did not type', async () => {
+    const w = choose([
+      ['--platform', ENTER],
+      ['--stack', 'seed'],
+      ['--squid', 'none'],
+      ['--ext-auth', ENTER],
+    ]);
+    const err = await w.run().catch((e: Error) => e);
+    expect(err).toMatchObject({ exitCode: 2, message: expect.stringMatching(/needs Squid .* \(your answer\)$/) });
+    expect((err as Error).message).not.toMatch(/--no-squid/);
+  });
+
   it("on a lab that exists, offers to keep it or change it, with the lab's choices as defaults", async () => {
     await up({ profile: 'kind-full', yes: true, verify: false }, fakeDeps(fakes));
     const keep = choose([['--profile NAME', ENTER]]);
