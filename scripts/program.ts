@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import { DOWN_HELP, ENV_HELP, LOGS_HELP, PROGRAM_HELP, UP_HELP } from './help.ts';
 
 /** Only commander is loaded up front: each command imports its own code when it runs (`--help` stays fast). */
 
@@ -10,7 +11,7 @@ function packageVersion(): string {
 
 function addProfileFlags(cmd: Command): Command {
   return cmd
-    .option('--profile <name|path>', 'a built-in profile (see `egress-lab profiles`) or a YAML file', undefined)
+    .option('--profile <name|path>', 'a built-in profile (see `egress-lab profiles`) or a YAML file (default: kind)')
     .option('--platform <kind|gke>', 'where the lab runs')
     .option(
       '--stack <seed|enterprise|oss>',
@@ -25,43 +26,36 @@ function addProfileFlags(cmd: Command): Command {
     .option('--gke-cluster <name>', 'use this existing GKE cluster instead of creating one');
 }
 
+const NAME_HELP = 'lab name; several labs can live side by side (default: egress-lab)';
+
 interface Io {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream;
 }
 
-export function buildProgram(io: Io): Command {
-  const program = new Command('egress-lab')
-    .description(
-      'Stand up, prove, switch and tear down an Istio ambient egress lab: agentgateway egress waypoint, ext-authz, Squid.',
-    )
-    .version(packageVersion(), '--version')
-    .showHelpAfterError()
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
-
+/** The lab's lifecycle, in the order a user meets it: doctor, up, status, verify, logs, env, down. */
+function addLabCommands(program: Command, io: Io): void {
+  const lab = () => import('./commands/lab-commands.ts');
   addProfileFlags(
     program
-      .command('render')
-      .description('write every helm values file, manifest, the kind config and plan.md that up would apply'),
+      .command('doctor')
+      .description('check the host for what up needs: programs, Docker, gcloud login, licence keys, inotify, memory'),
   )
-    .requiredOption('--out <dir>', 'folder to write (must be absent or empty)')
-    .option('--force', 'write into a folder that is not empty (replacing an earlier render)')
-    .option('--name <lab>', 'lab name', undefined)
-    .action(async (opts) => (await import('./commands/render.ts')).render(opts, io));
+    .option('--license-file <path>', 'licence keys as NAME=value lines')
+    .option('--json', 'print JSON')
+    .action(async (opts) => (await lab()).doctor(opts, io));
 
-  const lab = () => import('./commands/lab-commands.ts');
   addProfileFlags(
     program.command('up').description('create the cluster and install the lab, or finish or update an existing one'),
   )
-    .option('--name <lab>', 'lab name (several labs can live side by side)')
+    .option('--name <lab>', NAME_HELP)
     .option('--squid-external <host:port>', 'tunnel through a proxy outside the cluster instead of an in-cluster Squid')
     .option('--license-file <path>', 'licence keys as NAME=value lines (instead of the environment)')
     .option('--yes', 'no questions: flags and the profile answer everything')
     .option('--dry-run', 'print the plan and its commands; change nothing')
     .option('--no-verify', 'do not prove the egress path at the end')
-    .option('--recreate', 'rebuild the lab when the platform, stack or cluster changes (removes the old one first)')
+    .option('--recreate', 'rebuild the lab (removes the old one first), also when nothing changed')
     .option('--adopt', 'install into an existing cluster of the lab name that egress-lab did not create')
     .option(
       '--take-over-crds',
@@ -73,51 +67,76 @@ export function buildProgram(io: Io): Command {
     )
     .option('--verbose', 'show every command')
     .option('--json', 'one JSON event per line instead of the task list')
+    .addHelpText('after', UP_HELP)
     .action(async (opts) => (await lab()).up(opts, io));
 
   program
-    .command('down')
-    .description("remove exactly what the lab's ledger lists, then the lab's folder")
-    .option('--name <lab>', 'lab name')
-    .option('--yes', 'no confirmation (GKE asks for one)')
-    .option('--keep-cluster', 'remove the lab from the cluster but keep the cluster')
-    .option('--purge-cache', 'also remove the images egress-lab pulled into Docker for kind (kept by default)')
-    .option('--dry-run', 'print what would be removed; change nothing')
-    .option('--step-timeout <seconds>', 'end any removal command that runs longer (default: per kind of command)')
-    .option('--json', 'no task list (for scripts)')
-    .action(async (opts) => (await lab()).down(opts, io));
-
-  program
     .command('status')
-    .description("the lab's profile, cluster and each component's live health")
-    .option('--name <lab>', 'lab name')
+    .description("the lab's profile, cluster and each component's live health, against what the profile needs")
+    .option('--name <lab>', NAME_HELP)
     .option('--json', 'print JSON')
     .action(async (opts) => (await lab()).status(opts, io));
 
   program
     .command('verify')
     .description('prove the egress path hop by hop from the sample pod, with log lines as evidence')
-    .option('--name <lab>', 'lab name')
+    .option('--name <lab>', NAME_HELP)
     .option('--json', 'print the report as JSON')
     .action(async (opts) => (await lab()).verify(opts, io));
 
   program
     .command('logs')
-    .description("print a component's log: gateway, squid, ext-authz, ztunnel or istiod")
-    .argument('<component>', 'gateway | squid | ext-authz | ztunnel | istiod')
-    .option('--name <lab>', 'lab name')
+    .description("print a component's log: gateway, squid, ext-authz, sample, ztunnel, istio-cni or istiod")
+    .argument('<component>', 'gateway | waypoint | squid | ext-authz | sample | ztunnel | istio-cni | istiod')
+    .option('--name <lab>', NAME_HELP)
     .option('--follow', 'keep streaming')
-    .option('--tail <lines>', 'how many recent lines', '200')
+    .option('--tail <lines>', 'how many recent lines (per pod)', '200')
+    .option('--since <duration>', 'only lines newer than this, such as 30s, 5m or 2h')
+    .addHelpText('after', LOGS_HELP)
     .action(async (component, opts) => (await lab()).logs(component, opts, io));
+
+  program
+    .command('env')
+    .description("print `export KUBECONFIG=…` for the lab's kubeconfig, so kubectl and k9s reach it")
+    .option('--name <lab>', NAME_HELP)
+    .addHelpText('after', ENV_HELP)
+    .action(async (opts) => (await lab()).env(opts, io));
+
+  program
+    .command('down')
+    .description("remove exactly what the lab's ledger lists, then the lab's folder")
+    .option('--name <lab>', NAME_HELP)
+    .option('--yes', 'no confirmation (GKE asks for one)')
+    .option('--keep-cluster', 'remove the lab from the cluster but keep the cluster')
+    .option('--purge-cache', 'also remove the images egress-lab pulled into Docker for kind (kept by default)')
+    .option('--dry-run', 'print what would be removed; change nothing')
+    .option('--step-timeout <seconds>', 'end any removal command that runs longer (default: per kind of command)')
+    .option('--json', 'print the result as JSON (no task list)')
+    .addHelpText('after', DOWN_HELP)
+    .action(async (opts) => (await lab()).down(opts, io));
+}
+
+export function buildProgram(io: Io): Command {
+  const program = new Command('egress-lab')
+    .description(
+      'Stand up, prove, switch and tear down an Istio ambient egress lab: agentgateway egress waypoint, ext-authz, Squid.',
+    )
+    .version(packageVersion(), '-V, --version', 'print the version (also -v and `egress-lab version`)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .addHelpText('after', PROGRAM_HELP);
+
+  addLabCommands(program, io);
 
   addProfileFlags(
     program
-      .command('doctor')
-      .description('check the host for what up needs: programs, Docker, licence keys, inotify limits, memory, proxy'),
+      .command('render')
+      .description('write every helm values file, manifest, the kind config and plan.md that up would apply'),
   )
-    .option('--license-file <path>', 'licence keys as NAME=value lines')
-    .option('--json', 'print JSON')
-    .action(async (opts) => (await lab()).doctor(opts, io));
+    .requiredOption('--out <dir>', 'folder to write (must be absent or empty)')
+    .option('--force', 'write into a folder that is not empty (replacing an earlier render)')
+    .option('--name <lab>', NAME_HELP)
+    .action(async (opts) => (await import('./commands/render.ts')).render(opts, io));
 
   program
     .command('profiles')
@@ -125,7 +144,38 @@ export function buildProgram(io: Io): Command {
     .option('--json', 'print JSON')
     .action(async (opts) => (await import('./commands/profiles.ts')).profiles(opts, io));
 
+  program
+    .command('version')
+    .description('print the version')
+    .action(() => void io.stdout.write(`${packageVersion()}\n`));
+
+  for (const cmd of [program, ...program.commands]) oneLineUsageErrors(cmd, io);
   return program;
+}
+
+/** A usage error is one line and where to read more, not the whole help. */
+function oneLineUsageErrors(cmd: Command, io: Io): void {
+  const where = cmd.parent ? `egress-lab ${cmd.name()} --help` : 'egress-lab --help';
+  cmd.configureOutput({
+    writeOut: (s) => io.stdout.write(s),
+    writeErr: (s) => io.stderr.write(s),
+    outputError: (s, write) =>
+      write(
+        `egress-lab: ${s
+          .trim()
+          .replace(/^error: /, '')
+          .replace(/\s*\n\s*/g, ' ')}\nsee ${where}\n`,
+      ),
+  });
+}
+
+/** Writing to a closed pipe (`egress-lab profiles | head -1`) ends the run quietly. */
+function quietOnClosedPipe(io: Io): void {
+  for (const stream of [io.stdout, io.stderr])
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
 }
 
 /** The one place that prints an error and decides the exit code (DESIGN.md §2). */
@@ -133,8 +183,19 @@ export async function main(
   argv: string[],
   io: Io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
 ): Promise<number> {
+  quietOnClosedPipe(io);
+  const args = argv.slice(2);
   try {
-    await buildProgram(io).parseAsync(argv);
+    const program = buildProgram(io);
+    if (args.length === 0) {
+      program.outputHelp();
+      return 0;
+    }
+    if (args.length === 1 && args[0] === '-v') {
+      io.stdout.write(`${packageVersion()}\n`);
+      return 0;
+    }
+    await program.parseAsync(argv);
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) {
@@ -144,7 +205,7 @@ export async function main(
     }
     const errors = err instanceof AggregateError ? err.errors : [err];
     const codes = errors.map((e) => (e as { exitCode?: unknown }).exitCode);
-    if (codes.every((c) => c === 1 || c === 2 || c === 129 || c === 130)) {
+    if (codes.every((c) => c === 1 || c === 2 || c === 130)) {
       for (const e of errors) io.stderr.write(`egress-lab: ${(e as Error).message}\n`);
       return Math.max(...(codes as number[]));
     }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createExec } from '../exec/exec.ts';
 import type { LabDeps } from '../lab/up.ts';
 import { releaseAllLocks } from '../state/lock.ts';
@@ -25,6 +26,8 @@ export const interruptExitCode = (signal: AbortSignal | undefined) => (signal?.r
  */
 function interruptSignal(): AbortSignal {
   const controller = new AbortController();
+  // Every running command links to this signal until it ends; a lab runs a few dozen at once at most.
+  setMaxListeners(100, controller.signal);
   const onSignal = (name: NodeJS.Signals) => {
     if (controller.signal.aborted) {
       releaseAllLocks();

@@ -49,7 +49,7 @@ export async function verify(opts: { name?: string; json?: boolean }, streams: S
 
 export async function logs(
   component: string,
-  opts: { name?: string; follow?: boolean; tail?: string },
+  opts: { name?: string; follow?: boolean; tail?: string; since?: string },
   streams: Streams,
 ): Promise<void> {
   await (await import('./verify.ts')).logs(component, opts, {
@@ -57,6 +57,10 @@ export async function logs(
     stdout: streams.stdout,
     env: process.env,
   });
+}
+
+export async function env(opts: { name?: string }, streams: Streams): Promise<void> {
+  (await import('./verify.ts')).env(opts, { stdout: streams.stdout, env: process.env });
 }
 
 export async function status(opts: { name?: string; json?: boolean }, streams: Streams): Promise<void> {

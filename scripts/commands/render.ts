@@ -2,7 +2,6 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError } from '../errors.ts';
 import { planMarkdown } from '../plan/markdown.ts';
-import { buildPlan } from '../plan/plan.ts';
 import type { ProfileFlags } from '../profile/flags.ts';
 import { loadProfile } from '../profile/load.ts';
 import { checkDnsLabel } from '../profile/names.ts';
@@ -26,16 +25,12 @@ export function labName(name: string | undefined): string {
 }
 
 /** Every file of a render, by name: kind config, helm values per release, one manifest per applied unit, plan.md. */
-export function renderFiles(
-  rendered: RenderedLab,
-  profileName: string,
-  env: NodeJS.ProcessEnv = process.env,
-): Map<string, string> {
+export function renderFiles(rendered: RenderedLab, profileName: string): Map<string, string> {
   const files = new Map<string, string>();
   if (rendered.kindConfig) files.set(rendered.kindConfig.file, rendered.kindConfig.text);
   for (const r of rendered.releases) files.set(r.file, r.text);
   for (const m of rendered.manifests) files.set(m.file, m.text);
-  files.set('plan.md', planMarkdown(rendered, buildPlan(rendered, env), profileName, env));
+  files.set('plan.md', planMarkdown(rendered, profileName));
   return files;
 }
 

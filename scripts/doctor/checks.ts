@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { freemem } from 'node:os';
-import { CommandError, type Exec } from '../exec/exec.ts';
+import { CommandError, type Exec, whatToDo } from '../exec/exec.ts';
 import { helmSupports, kubectlSupports, SUPPORT_MATRIX_FILE, supportMatrix, within } from '../profile/support.ts';
+import { gkeFindings } from './gke.ts';
 
 export type Level = 'ok' | 'warn' | 'blocker';
 
@@ -19,6 +20,8 @@ export interface DoctorInput {
   licenses: { name: string; present: boolean }[];
   /** The cluster's Kubernetes minor when known before it exists (the kind node image's), e.g. "1.35". */
   kubernetes?: string;
+  /** GKE: the project whose Kubernetes Engine API must be enabled. */
+  project?: string;
 }
 
 /** How the host is read: the real files and memory by default. */
@@ -56,9 +59,9 @@ function versionAtLeast(found: string, min: string): boolean {
 }
 
 /** The program's own last words: the last stderr line of a failed command. */
-/** The reason a check failed: the program's last stderr line, else the error itself (never empty). */
+/** The reason a check failed: what the program's error output says, else the error itself (never empty). */
 const lastLine = (err: unknown) =>
-  (err instanceof CommandError ? err.stderr.trim().split('\n').at(-1)?.trim() : undefined) || (err as Error).message;
+  ((err instanceof CommandError ? whatToDo(err.stderr) : '') || (err as Error).message).trim();
 /** A Docker Desktop waking from sleep takes seconds to answer; only a Docker that stays silent is down. */
 export const DOCKER_INFO_TIMEOUT_MS = 30_000;
 const missingProgram = (err: unknown) => (err as Error).name === 'MissingProgramError';
@@ -246,7 +249,10 @@ export async function runDoctor(exec: Exec, input: DoctorInput, host: HostReader
     );
   }
   const host_ = input.platform === 'kind' ? [inotifyCheck(host), memoryCheck(host), proxyCheck(host)] : [];
-  return [...(await Promise.all(programs)), ...licenceFindings(input), ...host_];
+  const found = await Promise.all(programs);
+  const gcloudRuns = found.some((f) => f.check === 'gcloud' && f.level !== 'blocker');
+  const gke = input.platform === 'gke' && gcloudRuns ? await gkeFindings(exec, input.project) : [];
+  return [...found, ...gke, ...licenceFindings(input), ...host_];
 }
 
 export const blockers = (findings: Finding[]) => findings.filter((f) => f.level === 'blocker');

@@ -23,7 +23,25 @@ export function redact(text: string, secrets: readonly string[]): string {
   return secrets.filter((s) => s.length >= 4).reduce((t, s) => t.split(s).join('***'), text);
 }
 
-/** An external program failed: names the command and its last stderr line (secrets redacted). */
+/**
+ * What a program's error output says, on one line: from its last error line (`ERROR:`, `Error:`, `error:`)
+ * to the end, so advice after the error ("Please run: $ gcloud auth login …") is kept; else the last line.
+ */
+export function whatToDo(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  let from = lines.length - 1;
+  for (let i = lines.length - 1; i >= 0; i--)
+    if (/^(ERROR|Error|error)\b/.test(lines[i]!)) {
+      from = i;
+      break;
+    }
+  return lines.slice(Math.max(from, lines.length - 12)).join(' ');
+}
+
+/** An external program failed: names the command and what its error output says (secrets redacted). */
 export class CommandError extends Error {
   readonly exitCode = 1;
   constructor(
@@ -35,7 +53,7 @@ export class CommandError extends Error {
     /** What the program printed before it failed (kubectl apply lists each object it did apply). */
     readonly stdout = '',
   ) {
-    const last = stderr.trim().split('\n').at(-1)?.trim() || '(no error output)';
+    const last = whatToDo(stderr) || '(no error output)';
     const status = code === null ? 'was stopped (timeout or signal)' : `failed (exit ${code})`;
     super(redact(`${bin} ${args.join(' ')} ${status}: ${last}`, secrets));
     this.name = 'CommandError';
@@ -91,13 +109,25 @@ export function createExec(
   const secrets = base.secrets ?? (() => []);
   return async (bin, args, opts = {}) => {
     const argv = bin === 'gcloud' && !args.includes('--quiet') ? [...args, '--quiet'] : [...args];
+    // zx never removes its abort listener: each call gets its own signal, unlinked from the run's when it ends
+    // (one shared signal would collect a listener per command: MaxListenersExceededWarning).
+    const own = base.signal ? linkedSignal(base.signal) : undefined;
+    try {
+      return await run(bin, argv, opts, own?.signal);
+    } finally {
+      own?.unlink();
+    }
+  };
+
+  async function run(bin: string, argv: string[], opts: ExecOptions, signal: AbortSignal | undefined) {
     const proc = $({
       env: { ...(base.env ?? process.env), ...opts.env },
       cwd: opts.cwd,
       quiet: true,
       verbose: false,
       nothrow: true,
-      ...(base.signal ? { signal: base.signal } : {}),
+      // The timeout is egress-lab's own (endAfter below): it tells a timed-out program from a failed one.
+      ...(signal ? { signal } : {}),
       input: opts.input,
       stdio: opts.input === undefined ? ['ignore', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
     })`${bin} ${argv}`;
@@ -118,7 +148,16 @@ export function createExec(
     if (result.exitCode !== 0)
       throw new CommandError(bin, argv, result.exitCode, result.stderr, secrets(), result.stdout);
     return { stdout: result.stdout, stderr: result.stderr };
-  };
+  }
+}
+
+/** A signal aborted with `parent`, whose link to it is removed by unlink(). */
+function linkedSignal(parent: AbortSignal): { signal: AbortSignal; unlink: () => void } {
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  if (parent.aborted) controller.abort();
+  else parent.addEventListener('abort', abort, { once: true });
+  return { signal: controller.signal, unlink: () => parent.removeEventListener('abort', abort) };
 }
 
 /** Ends a program (and its children) that runs longer than `ms`: SIGTERM, then SIGKILL 5 s later. */

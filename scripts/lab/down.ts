@@ -1,7 +1,8 @@
 import { labName } from '../commands/render.ts';
-import { CancelledError, InputError } from '../errors.ts';
+import { ActionableError, CancelledError, InputError } from '../errors.ts';
 import { commandLine } from '../plan/markdown.ts';
 import { forgetPulled, pulledImages } from '../state/image-cache.ts';
+import { labNames, noLabMessage } from '../state/labs.ts';
 import { acquireLock, type Ledger, readLedger, removeLabDir } from '../state/ledger.ts';
 import { labDir, stateRoot } from '../state/paths.ts';
 import { guardCluster } from './guard.ts';
@@ -18,19 +19,29 @@ export interface DownOptions {
   purgeCache?: boolean;
   /** --step-timeout: seconds any one removal command may run (instead of the default for its kind). */
   stepTimeout?: string | number;
+  /** One JSON object on stdout instead of text. */
+  json?: boolean;
 }
 
-async function purgeImages(deps: LabDeps, dryRun: boolean): Promise<void> {
+/** Removes (or lists, on a dry run) the images egress-lab pulled; returns them. */
+async function purgeImages(deps: LabDeps, dryRun: boolean, json: boolean): Promise<string[]> {
   const images = pulledImages(deps.env);
+  const say = (text: string) => (json ? undefined : deps.stdout.write(text));
   if (dryRun) {
-    deps.stdout.write(
+    say(
       `--purge-cache would remove ${images.length} image${images.length === 1 ? '' : 's'} egress-lab pulled: ${images.join(', ') || 'none'}\n`,
     );
-    return;
+    return images;
   }
   for (const image of images) await deps.exec('docker', ['image', 'rm', image]).catch(() => undefined);
   forgetPulled(deps.env);
-  deps.stdout.write(`Removed ${images.length} cached image${images.length === 1 ? '' : 's'} from the host's Docker.\n`);
+  say(`Removed ${images.length} cached image${images.length === 1 ? '' : 's'} from the host's Docker.\n`);
+  return images;
+}
+
+/** --json: one object that says what down did (or would do). */
+function jsonResult(deps: LabDeps, result: Record<string, unknown>): void {
+  deps.stdout.write(`${JSON.stringify({ type: 'result', ...result })}\n`);
 }
 
 /** A cluster egress-lab created goes whole; otherwise the lab's steps, newest first, then helm's namespaces. */
@@ -58,14 +69,25 @@ async function confirmRemoval(ledger: Ledger, opts: DownOptions, deps: LabDeps):
 export async function down(opts: DownOptions, deps: LabDeps): Promise<void> {
   const lab = labName(opts.name);
   const timeout = stepTimeoutSeconds(opts.stepTimeout);
+  const json = Boolean(opts.json);
   const ledger = readLedger(lab, deps.env);
   if (!ledger) {
-    deps.stdout.write(`nothing to remove: no lab "${lab}" in ${stateRoot(deps.env)}\n`);
-    if (opts.purgeCache) await purgeImages(deps, Boolean(opts.dryRun));
+    // A --name that matches no lab while others exist is most likely a typo: say so, exit 1.
+    if (opts.name !== undefined && labNames(deps.env).length > 0)
+      throw new ActionableError(noLabMessage(lab, deps.env));
+    if (!json) deps.stdout.write(`nothing to remove: no lab "${lab}" in ${stateRoot(deps.env)}\n`);
+    const purged = opts.purgeCache ? await purgeImages(deps, Boolean(opts.dryRun), json) : [];
+    if (json) jsonResult(deps, { ok: true, lab, found: false, removed: false, purgedImages: purged });
     return;
   }
   const removals = removalSteps(ledger, Boolean(opts.keepCluster));
   if (opts.dryRun) {
+    const purged = opts.purgeCache ? await purgeImages(deps, true, true) : [];
+    if (json) {
+      const steps = removals.map(({ step, what }) => ({ step: step.id, what, commands: step.run.map(commandLine) }));
+      jsonResult(deps, { ok: true, lab, found: true, dryRun: true, removals: steps, purgedImages: purged });
+      return;
+    }
     const lines = removals.flatMap(({ step, what }) => [
       `${step.id}:`,
       ...what.map((w) => `  - ${w}`),
@@ -74,22 +96,37 @@ export async function down(opts: DownOptions, deps: LabDeps): Promise<void> {
     deps.stdout.write(
       `down would remove, in this order (nothing was changed):\n${lines.join('\n')}\nthen the lab folder ${labDir(lab, deps.env)}\n`,
     );
-    if (opts.purgeCache) await purgeImages(deps, true);
+    if (opts.purgeCache) await purgeImages(deps, true, false);
     return;
   }
   await confirmRemoval(ledger, opts, deps);
   const release = acquireLock(lab, deps.env);
+  let gone = false;
   try {
-    const gone = (await guardCluster(deps.exec, ledger, 'down', deps.env)).state === 'gone';
-    if (gone) deps.stdout.write(`The cluster "${ledger.cluster.name}" is gone already; removing the lab's records.\n`);
-    else await runRemovals(removals, deps.exec, deps.renderer, deps.signal, timeout);
+    gone = (await guardCluster(deps.exec, ledger, 'down', deps.env)).state === 'gone';
+    if (gone && !json)
+      deps.stdout.write(`The cluster "${ledger.cluster.name}" is gone already; removing the lab's records.\n`);
+    if (!gone) await runRemovals(removals, deps.exec, deps.renderer, deps.signal, timeout);
   } finally {
     release();
     // biome-ignore lint/correctness/noUnsafeFinally: an interrupt replaces whatever the removals threw
     if (deps.signal?.aborted) throw new CancelledError('interrupted: run down again to finish removing the lab');
   }
   removeLabDir(lab, deps.env);
-  if (opts.purgeCache) await purgeImages(deps, false);
+  const purged = opts.purgeCache ? await purgeImages(deps, false, json) : [];
+  const clusterKept = !ledger.cluster.createdByEgressLab || Boolean(opts.keepCluster);
+  if (json) {
+    jsonResult(deps, {
+      ok: true,
+      lab,
+      found: true,
+      removed: true,
+      clusterGone: gone,
+      clusterKept,
+      purgedImages: purged,
+    });
+    return;
+  }
   const access =
     ledger.cluster.platform === 'kind' ? ` (kubeconfig: kind export kubeconfig --name ${ledger.cluster.name})` : '';
   const kept =

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Exec } from '../exec/exec.ts';
 import { commandLine } from '../plan/markdown.ts';
 import type { Command, Step } from '../plan/plan.ts';
+import { waitingFor } from '../platform/cluster.ts';
 import type { StepExecutor } from '../run/runner.ts';
 import { fillLicences, type Licences } from './licences.ts';
 import { commandTimeoutMs } from './timeouts.ts';
@@ -20,6 +21,29 @@ export interface ExecuteContext {
   signal?: AbortSignal;
   /** --step-timeout: the limit of every command, in seconds, instead of the default for its kind. */
   stepTimeoutSeconds?: number;
+  /** How often a long command (waitingFor) tells its elapsed time; 30 s by default. */
+  progressEveryMs?: number;
+}
+
+const minutes = (ms: number) =>
+  `${Math.floor(ms / 60_000)}m${String(Math.floor((ms % 60_000) / 1000)).padStart(2, '0')}s`;
+
+/** Runs `run`, telling what it waits for at once and then its elapsed time every `every` ms. */
+async function withProgress<T>(
+  what: string | undefined,
+  every: number,
+  out: (l: string) => void,
+  run: () => Promise<T>,
+) {
+  if (!what) return run();
+  const start = Date.now();
+  out(`${what}…`);
+  const timer = setInterval(() => out(`${minutes(Date.now() - start)} elapsed: ${what}`), every);
+  try {
+    return await run();
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 /** What a step's stdin gets: the rendered file, with licence markers filled for helm values. */
@@ -61,13 +85,15 @@ export function stepExecutor(
       ctx.onCommand?.(step, `$ ${commandLine(cmd)}`);
       if (ctx.verbose) out(`$ ${commandLine(cmd)}`);
       try {
-        const result = await ctx.exec(cmd.bin, cmd.args, {
-          input: stdinFor(cmd, ctx),
-          cwd: ctx.cwd,
-          env: cmd.env,
-          onLine: out,
-          timeoutMs: commandTimeoutMs(cmd, ctx.stepTimeoutSeconds),
-        });
+        const result = await withProgress(waitingFor(cmd), ctx.progressEveryMs ?? 30_000, out, () =>
+          ctx.exec(cmd.bin, cmd.args, {
+            input: stdinFor(cmd, ctx),
+            cwd: ctx.cwd,
+            env: cmd.env,
+            onLine: out,
+            timeoutMs: commandTimeoutMs(cmd, ctx.stepTimeoutSeconds),
+          }),
+        );
         ctx.onRan?.(step, cmd);
         return result.stdout;
       } catch (err) {

@@ -14,6 +14,7 @@ import { labDir } from '../state/paths.ts';
 import { runLog } from '../state/run-log.ts';
 import { type Claim, claimStep, failedApplyOutput, recordReleaseCrds } from './claim.ts';
 import { stepExecutor } from './execute.ts';
+import { explainFailure } from './failure.ts';
 import { recordIdentity } from './identity.ts';
 import type { Licences } from './licences.ts';
 import { findRelease, hasRef, listCrds, refuseForeignReleases, releaseIsOurs } from './ownership.ts';
@@ -134,6 +135,7 @@ export async function installSteps(input: InstallInput, deps: LabDeps, opts: UpO
       onRan,
       ...(deps.signal ? { signal: deps.signal } : {}),
       ...(opts.stepTimeout === undefined ? {} : { stepTimeoutSeconds: stepTimeoutSeconds(opts.stepTimeout) }),
+      ...(deps.progressEveryMs ? { progressEveryMs: deps.progressEveryMs } : {}),
     },
     async (step, stdout, out) => {
       // The archives were only the way into the nodes: the host's Docker keeps the images.
@@ -194,6 +196,8 @@ export async function installSteps(input: InstallInput, deps: LabDeps, opts: UpO
         if (opts.json) deps.stdout.write(`${JSON.stringify(e)}\n`);
       },
     });
+  } catch (err) {
+    throw explainFailure(err, ledger.lab, log.file);
   } finally {
     // Whether all steps ran or some failed: the CRDs the lab's releases installed, so down can remove them.
     if (!deps.signal?.aborted && ledger.cluster.uid) {

@@ -8,11 +8,13 @@ import {
 } from '../doctor/checks.ts';
 import { ActionableError, InputError } from '../errors.ts';
 import type { Exec } from '../exec/exec.ts';
+import type { Step } from '../plan/plan.ts';
 import type { ProfileFlags } from '../profile/flags.ts';
 import { type LoadedProfile, loadProfile } from '../profile/load.ts';
 import { kindNodeKubernetes } from '../profile/support.ts';
 import type { Prompter } from '../ui/prompter.ts';
-import { askProfileFlags } from '../ui/wizard.ts';
+import { type ChooseDeps, chooseProfile } from './choose.ts';
+import type { PlanDiff } from './converge.ts';
 import { collectLicences, type Licences } from './licences.ts';
 
 export interface PrepareOptions extends ProfileFlags {
@@ -21,13 +23,15 @@ export interface PrepareOptions extends ProfileFlags {
 
 /** Flags, then the wizard's answers when interactive without --profile, then the GKE target: a loaded profile. */
 export async function resolveProfile(
-  opts: PrepareOptions,
-  prompter: Prompter,
-  env: NodeJS.ProcessEnv,
+  opts: PrepareOptions & { json?: boolean },
+  lab: string,
+  deps: ChooseDeps,
 ): Promise<LoadedProfile> {
-  const flags =
-    prompter.interactive && opts.profile === undefined ? await askProfileFlags(opts, prompter, env) : { ...opts };
+  const { prompter } = deps;
+  if (prompter.interactive && opts.profile === undefined) return chooseProfile(opts, lab, deps);
+  const flags = { ...opts };
   let loaded = loadProfile(flags);
+  if (opts.profile === undefined && !opts.json) deps.stdout.write(`${announceDefault(loaded)}\n`);
   if (loaded.profile.platform === 'gke' && (!loaded.profile.gke.project || !loaded.profile.gke.location)) {
     flags.gkeProject ??=
       loaded.profile.gke.project ?? (await prompter.text({ message: 'GCP project ID', flag: '--gke-project ID' }));
@@ -37,6 +41,14 @@ export async function resolveProfile(
     loaded = loadProfile(flags);
   }
   return loaded;
+}
+
+/** Nothing is asked and no --profile was given: say what gets built, and how to pick another. */
+function announceDefault(loaded: LoadedProfile): string {
+  const { platform, stack, components } = loaded.profile;
+  const squid = components.squid.mode === 'none' ? 'no Squid' : `Squid ${components.squid.mode}`;
+  const extAuth = components.extAuth.enabled ? 'ext-authz' : 'no ext-authz';
+  return `No --profile and no questions here: building the profile ${loaded.name} (${platform}, stack ${stack}, ${squid}, ${extAuth}). Pick another with --profile NAME (egress-lab profiles lists them), or run up in a terminal to choose.`;
 }
 
 /** The stack's licence keys from the environment or --license-file; a missing one can be typed (masked) when interactive. */
@@ -66,6 +78,7 @@ export function doctorInput(loaded: LoadedProfile, licences: Licences): DoctorIn
     stack: loaded.profile.stack,
     licenses: loaded.stack.licenses.map((name) => ({ name, present: licences.has(name) })),
     ...(loaded.profile.platform === 'kind' ? { kubernetes: kindNodeKubernetes(loaded.profile.kind.nodeImage) } : {}),
+    ...(loaded.profile.gke.project ? { project: loaded.profile.gke.project } : {}),
   };
 }
 
@@ -92,4 +105,37 @@ export async function checkHost(
     if (warnings.length > 0) out.write(formatFindings(warnings));
   }
   return findings;
+}
+
+/** The profile as doctor should check it when the licence keys are checked later, by the steps that need them. */
+export function withoutLicences(loaded: LoadedProfile): LoadedProfile {
+  return { ...loaded, stack: { ...loaded.stack, licenses: [] } };
+}
+
+/** Whether a step that will run feeds helm a values file with a licence marker. */
+export function needsLicences(
+  steps: Step[],
+  files: ReadonlyMap<string, string>,
+  diff: Pick<PlanDiff, 'add' | 'change' | 'missing'>,
+): boolean {
+  const runs = new Set([...diff.add, ...diff.change, ...diff.missing]);
+  return steps.some(
+    (s) => runs.has(s.id) && s.run.some((c) => c.bin === 'helm' && c.stdin && files.get(c.stdin)?.includes('<from ')),
+  );
+}
+
+/** The stack's licence keys for steps that need them (asked for when interactive); missing ones stop up. */
+export async function requireLicences(
+  loaded: LoadedProfile,
+  opts: PrepareOptions,
+  deps: { prompter: Prompter; env: NodeJS.ProcessEnv; secrets: string[] },
+): Promise<Licences> {
+  const licences = await resolveLicences(loaded, opts, deps.prompter, deps.env);
+  deps.secrets.push(...licences.values());
+  const missing = loaded.stack.licenses.filter((name) => !licences.has(name));
+  if (missing.length > 0)
+    throw new ActionableError(
+      `the steps to run install the ${loaded.profile.stack} stack's charts, which need ${missing.join(', ')}: export ${missing.length > 1 ? 'them' : 'it'}, or pass --license-file FILE (NAME=value lines); nothing was changed`,
+    );
+  return licences;
 }

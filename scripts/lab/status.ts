@@ -1,9 +1,11 @@
 import { labName } from '../commands/render.ts';
 import { ActionableError } from '../errors.ts';
 import type { Exec } from '../exec/exec.ts';
-import { kubeAccess } from '../plan/plan.ts';
+import { buildPlan, kubeAccess, type Step } from '../plan/plan.ts';
+import { resolvedProfile } from '../profile/load.ts';
+import { renderLab } from '../render/render.ts';
+import { labNames, noLabMessage } from '../state/labs.ts';
 import { type Ledger, type ObjectRef, readLedger } from '../state/ledger.ts';
-import { stateRoot } from '../state/paths.ts';
 import { hasVerdict, type LiveObject, verdictOf } from '../verify/verdicts.ts';
 import { guardCluster } from './guard.ts';
 
@@ -111,7 +113,30 @@ async function releaseCheck(exec: Exec, ledger: Ledger, name: string, namespace:
   }
 }
 
-/** Live health of each component the ledger lists. */
+/**
+ * The steps the lab's profile needs that never ran or never finished (an up that failed or was
+ * interrupted): not installed, whatever else is healthy.
+ */
+function unfinishedSteps(ledger: Ledger): { component: string; check: Check }[] {
+  let steps: Step[];
+  try {
+    steps = buildPlan(renderLab(resolvedProfile(ledger.profile, ledger.profileName), ledger.lab));
+  } catch {
+    return [];
+  }
+  return steps
+    .filter((s) => s.component !== 'images' && (ledger.steps[s.id]?.hash ?? '') === '')
+    .map((s) => ({
+      component: s.component,
+      check: {
+        what: `${s.id} (${s.title})`,
+        ok: false,
+        detail: ledger.steps[s.id] ? 'started, never finished' : 'not installed',
+      },
+    }));
+}
+
+/** Live health of each component the lab's profile needs: what the ledger lists, and the steps that never finished. */
 export async function labStatus(exec: Exec, ledger: Ledger): Promise<LabStatus> {
   const k = kubeAccess(ledger);
   const byComponent = new Map<string, Promise<Check>[]>();
@@ -139,6 +164,7 @@ export async function labStatus(exec: Exec, ledger: Ledger): Promise<LabStatus> 
         })),
       );
   }
+  for (const step of unfinishedSteps(ledger)) add(step.component, Promise.resolve(step.check));
   const components: ComponentHealth[] = [];
   for (const [name, checks] of byComponent) {
     const done = await Promise.all(checks);
@@ -178,15 +204,24 @@ export async function status(
 ): Promise<void> {
   const lab = labName(opts.name);
   const ledger = readLedger(lab, deps.env);
-  if (!ledger) throw new ActionableError(`no lab "${lab}" in ${stateRoot(deps.env)}; egress-lab up creates one`);
+  if (!ledger) {
+    const message = noLabMessage(lab, deps.env);
+    if (opts.json)
+      deps.stdout.write(`${JSON.stringify({ lab, found: false, labs: labNames(deps.env), message }, null, 2)}\n`);
+    throw new ActionableError(message);
+  }
   await guardCluster(deps.exec, ledger, 'report on it', deps.env);
   const s = await labStatus(deps.exec, ledger);
   deps.stdout.write(opts.json ? `${JSON.stringify(s, null, 2)}\n` : formatStatus(s));
-  if (!s.healthy)
+  if (!s.healthy) {
+    const unfinished = s.components.some((c) => c.checks.some((k) => /not installed|never finished/.test(k.detail)));
     throw new ActionableError(
       `the lab "${lab}" is not healthy: ${s.components
         .filter((c) => !c.healthy)
         .map((c) => c.name)
-        .join(', ')}`,
+        .join(
+          ', ',
+        )}${unfinished ? `; egress-lab up${lab === 'egress-lab' ? '' : ` --name ${lab}`} installs what is missing` : ''}`,
     );
+  }
 }

@@ -7,18 +7,28 @@ import { buildPlan, type ClusterTarget, clusterTarget, type Step } from '../plan
 import { clusterExists, deleteClusterCommand } from '../platform/cluster.ts';
 import { checkPolicyEnforcement } from '../platform/gke.ts';
 import type { LoadedProfile } from '../profile/load.ts';
+import { checkGkeClusterName } from '../profile/names.ts';
 import { renderLab } from '../render/render.ts';
 import type { RendererName } from '../run/runner.ts';
 import { acquireLock, type Ledger, readLedger, writeLedger } from '../state/ledger.ts';
 import type { Prompter } from '../ui/prompter.ts';
-import { testCommands, trafficDiagram } from '../ui/summary.ts';
+import { exportKubeconfig, testCommands, trafficDiagram } from '../ui/summary.ts';
 import { formatReport } from '../verify/report.ts';
 import { type VerifyReport, verifyLab } from '../verify/verify.ts';
 import { describeDiff, liveDiff, nothingToDo, type PlanDiff } from './converge.ts';
 import { stepHash } from './execute.ts';
 import { guardCluster } from './guard.ts';
 import { installSteps, startLedger } from './install.ts';
-import { checkHost, type PrepareOptions, resolveLicences, resolveProfile } from './prepare.ts';
+import { collectLicences } from './licences.ts';
+import {
+  checkHost,
+  needsLicences,
+  type PrepareOptions,
+  requireLicences,
+  resolveLicences,
+  resolveProfile,
+  withoutLicences,
+} from './prepare.ts';
 import { clusterRemoval, runRemovals, stepRemovals } from './removal.ts';
 import { stepTimeoutSeconds } from './timeouts.ts';
 
@@ -49,6 +59,8 @@ export interface LabDeps {
   env: NodeJS.ProcessEnv;
   renderer: RendererName;
   host?: HostReader;
+  /** How often a long command tells its elapsed time (default 30 s). */
+  progressEveryMs?: number;
   /** Waits between verify's warm-up retries (tests pass a fast one). */
   sleep?: (ms: number) => Promise<void>;
   /** Aborted on Ctrl-C or SIGTERM: no new step starts, running commands are ended. */
@@ -101,25 +113,73 @@ function rebuildReason(previous: Ledger, loaded: LoadedProfile, target: ClusterT
   return undefined;
 }
 
-/** `egress-lab up`: from nothing, a partial lab or another profile, to the profile's lab, touching only what differs. */
+/** On GKE the lab's name is the name of the cluster egress-lab creates: GKE's rule applies. */
+function checkClusterName(loaded: LoadedProfile, target: ClusterTarget): void {
+  if (loaded.profile.platform !== 'gke' || !target.create) return;
+  const problem = checkGkeClusterName(target.cluster);
+  if (problem) throw new InputError(`--name: ${problem} (on GKE the lab's name is its cluster's name)`);
+}
+
+/** Same profile, nothing to remove, and every change a step that never finished: an interrupted up. */
+function resuming(ledger: Ledger, diff: PlanDiff, loaded: LoadedProfile): boolean {
+  return (
+    diff.remove.length === 0 &&
+    diff.change.every((id) => ledger.steps[id]?.hash === '') &&
+    JSON.stringify(ledger.profile) === JSON.stringify(loaded.profile)
+  );
+}
+
+/** `egress-lab up`; with --json a failure too ends with a `result` event. */
 export async function up(opts: UpOptions, deps: LabDeps): Promise<void> {
+  try {
+    await converge(opts, deps);
+  } catch (err) {
+    if (opts.json && !(err as { resultWritten?: boolean }).resultWritten) {
+      const {
+        exitCode = 1,
+        message = String(err),
+        steps,
+      } = err as { exitCode?: number; message?: string; steps?: string[] };
+      deps.stdout.write(
+        `${JSON.stringify({ type: 'result', ok: false, lab: opts.name ?? 'egress-lab', exitCode, error: message, ...(steps ? { failedSteps: steps } : {}) })}\n`,
+      );
+    }
+    throw err;
+  }
+}
+
+/** From nothing, a partial lab or another profile, to the profile's lab, touching only what differs. */
+async function converge(opts: UpOptions, deps: LabDeps): Promise<void> {
   const lab = labName(opts.name);
   stepTimeoutSeconds(opts.stepTimeout);
-  const loaded = await resolveProfile(opts, deps.prompter, deps.env);
+  const loaded = await resolveProfile(opts, lab, deps);
   const rendered = renderLab(loaded, lab);
-  const files = renderFiles(rendered, loaded.name, deps.env);
+  const files = renderFiles(rendered, loaded.name);
   const steps = buildPlan(rendered, deps.env);
   const target = clusterTarget(rendered, deps.env);
   const hashes = new Map(steps.map((s) => [s.id, stepHash(s, files)]));
+  checkClusterName(loaded, target);
   const previous = readLedger(lab, deps.env);
-  const rebuild = previous && rebuildReason(previous, loaded, target);
+  const rebuild =
+    previous && (rebuildReason(previous, loaded, target) ?? (opts.recreate ? 'rebuilt on request' : undefined));
   if (rebuild && !opts.recreate)
     throw new InputError(
       `the lab "${lab}" cannot switch in place: ${rebuild}; pass --recreate to rebuild it (its cluster and objects are removed first)`,
     );
-  const licences = await resolveLicences(loaded, opts, deps.prompter, deps.env);
+  // On a lab that exists, the licence keys are needed only when a step that reads them runs.
+  const deferLicences = Boolean(previous && !rebuild);
+  let licences = deferLicences
+    ? collectLicences(deps.env, opts.licenseFile)
+    : await resolveLicences(loaded, opts, deps.prompter, deps.env);
   deps.secrets.push(...licences.values());
-  await checkHost(deps.exec, loaded, licences, deps.host, deps.stdout, Boolean(opts.json));
+  await checkHost(
+    deps.exec,
+    deferLicences ? withoutLicences(loaded) : loaded,
+    licences,
+    deps.host,
+    deps.stdout,
+    Boolean(opts.json),
+  );
   if (!opts.dryRun) await checkPolicyEnforcement(deps.exec, loaded, target, Boolean(opts.adopt));
 
   const release = opts.dryRun ? () => undefined : acquireLock(lab, deps.env);
@@ -149,8 +209,11 @@ export async function up(opts: UpOptions, deps: LabDeps): Promise<void> {
     }
     if (previous && rebuild) await rebuildFrom(previous, deps, stepTimeoutSeconds(opts.stepTimeout));
     if (ledger && diff) {
+      if (needsLicences(steps, files, diff)) licences = await requireLicences(loaded, opts, deps);
       await confirm(
-        `Switch the lab "${lab}" to ${loaded.name}`,
+        resuming(ledger, diff, loaded)
+          ? `Resume the lab "${lab}" (${loaded.name})`
+          : `Switch the lab "${lab}" to ${loaded.name}`,
         describeDiff(diff, ledger),
         'Apply these changes?',
         undefined,
@@ -246,8 +309,11 @@ async function finish(
   const report = opts.verify === false ? undefined : await verifyLab(ledger, { ...deps, progress });
   printSummary(ledger, loaded, target, deps, opts, report);
   if (report && !report.ok)
-    throw new ActionableError(
-      `the lab is up, but verify could not prove the ${report.firstBroken} hop${report.hint ? `: ${report.hint}` : ''}`,
+    throw Object.assign(
+      new ActionableError(
+        `the lab is up, but verify could not prove the ${report.firstBroken} hop${report.hint ? `: ${report.hint}` : ''}`,
+      ),
+      { resultWritten: Boolean(opts.json) },
     );
 }
 
@@ -274,6 +340,9 @@ function printSummary(
       '',
       `The lab "${ledger.lab}" is up: ${loaded.profile.platform} cluster "${ledger.cluster.name}", stack ${loaded.profile.stack}.`,
       `kubeconfig: ${target.kubeconfig} (context ${target.context})`,
+      `For kubectl, helm and k9s in this shell:`,
+      `  ${exportKubeconfig(target.kubeconfig)}`,
+      `  (later: eval "$(egress-lab env${ledger.lab === 'egress-lab' ? '' : ` --name ${ledger.lab}`})")`,
       '',
       'Steps:',
       ...durations,

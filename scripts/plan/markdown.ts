@@ -1,5 +1,6 @@
 import type { RenderedLab } from '../render/render.ts';
-import { type Command, clusterTarget, type Step } from './plan.ts';
+import { buildPlan, type Command, clusterTarget, type Step } from './plan.ts';
+import { runbookSections } from './runbook.ts';
 
 const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
 export const shellQuote = (arg: string) => (SAFE.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
@@ -46,18 +47,17 @@ function stepSection(step: Step, index: number): string {
   ].join('\n');
 }
 
-export function planMarkdown(
-  rendered: RenderedLab,
-  steps: Step[],
-  profileName: string,
-  env: NodeJS.ProcessEnv = process.env,
-): string {
+/** plan.md names the state root by its variable, never the rendering machine's path: commands render against this. */
+const STATE_ROOT_MARK = '/EGRESS_LAB_HOME.plan-md-mark';
+
+/** The lab's plan as a runbook: what it builds, before you start, the steps, licences, endpoints, verify, tear down. */
+export function planMarkdown(rendered: RenderedLab, profileName: string): string {
+  const env = { EGRESS_LAB_HOME: STATE_ROOT_MARK };
+  const steps = buildPlan(rendered, env);
   const { profile, stack } = rendered.loaded;
   const target = clusterTarget(rendered, env);
-  const licences = stack.licenses.length
-    ? `${stack.licenses.join(', ')}. These files hold only markers such as \`<from ${stack.licenses[0]}>\`; \`up\` reads the keys from the environment and passes them to helm on stdin, never in arguments or files.`
-    : 'none.';
-  return [
+  const licences = stack.licenses.length ? `${stack.licenses.join(', ')} (see Licence keys below).` : 'none.';
+  const text = [
     `# egress-lab plan: profile ${profileName}, lab ${rendered.lab}`,
     '',
     profile.description,
@@ -67,7 +67,16 @@ export function planMarkdown(
     `- Components: ${componentSummary(rendered).join(', ')}`,
     `- Allowed egress hosts: ${profile.egress.hosts.join(', ')}`,
     `- Licence keys: ${licences}`,
-    `- Cluster access: kubeconfig \`${target.kubeconfig}\`, context \`${target.context}\`. Every kubectl and helm call names both; your own KUBECONFIG is never read or changed.`,
+    `- Cluster access: kubeconfig \`$EGRESS_LAB_HOME/${rendered.lab}/kubeconfig\`, context \`${target.context}\`. Every kubectl and helm call names both; your own KUBECONFIG is never read or changed.`,
+    '',
+    '## Before you start',
+    '',
+    '`egress-lab up` runs all of this for you. To run it by hand, from the folder of this plan, with the state folder egress-lab uses:',
+    '',
+    '```sh',
+    'export EGRESS_LAB_HOME="${EGRESS_LAB_HOME:-${XDG_STATE_HOME:-$HOME/.local/state}/egress-lab}"',
+    `mkdir -p "$EGRESS_LAB_HOME/${rendered.lab}"`,
+    '```',
     '',
     '## Steps',
     '',
@@ -75,5 +84,7 @@ export function planMarkdown(
     'Run from this folder, the file names are the rendered files beside this plan.',
     '',
     ...steps.map(stepSection),
+    ...runbookSections(rendered, steps, target),
   ].join('\n');
+  return text.split(STATE_ROOT_MARK).join('"$EGRESS_LAB_HOME"');
 }

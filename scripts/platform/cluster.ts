@@ -78,3 +78,12 @@ export function deleteClusterCommand(
     env: { KUBECONFIG: kubeconfig },
   };
 }
+
+/** What a long cluster command waits for, told while it runs (GKE cluster creation takes minutes). */
+export function waitingFor(cmd: Command): string | undefined {
+  if (cmd.bin === 'gcloud' && cmd.args[0] === 'container' && cmd.args[2] === 'create')
+    return 'gcloud is creating the GKE cluster: first its control plane, then the node pool (usually 5 to 10 minutes)';
+  if (cmd.bin === 'kind' && cmd.args[0] === 'create')
+    return 'kind is creating the cluster: the node containers, then the control plane';
+  return undefined;
+}

@@ -196,6 +196,38 @@ export function loadProfile(flags: ProfileFlags): LoadedProfile {
     const { pos, flag } = at(path);
     throw new InputError(`${path.join('.')}: ${message}${flag ? ` (from ${flag})` : ''}`, pos);
   });
-  const overrides = describeFlags(flags);
-  return { name: overrides ? `${ref} ${overrides}` : ref, profile, stack };
+  return { name: profileLabel(ref, flags, profile), profile, stack };
+}
+
+/**
+ * The name a lab's profile is shown by: where GKE runs it (project, location, cluster) is not part of it,
+ * and flags that make a built-in profile (the wizard's kind + Squid + ext-authz) give its name (kind-full;
+ * descriptions aside).
+ */
+function profileLabel(ref: string, flags: ProfileFlags, profile: Profile): string {
+  const { gkeProject: _p, gkeLocation: _l, gkeCluster: _c, profile: _ref, ...what } = flags;
+  if (!describeFlags(what)) return ref;
+  const overrides = describeFlags(changedFrom(loadProfile({ profile: ref }).profile, what));
+  const where = (p: Profile) =>
+    JSON.stringify({ ...p, description: '', gke: { ...p.gke, project: '', location: '', cluster: '' } });
+  const same = builtinProfileNames().find((name) => where(loadProfile({ profile: name }).profile) === where(profile));
+  return same ?? (overrides ? `${ref} ${overrides}` : ref);
+}
+
+/** The flags that change something in the profile they are laid on (a wizard answers every question). */
+function changedFrom(base: Profile, flags: ProfileFlags): ProfileFlags {
+  const { squid, extAuth } = base.components;
+  const out: ProfileFlags = {};
+  if (flags.platform !== undefined && flags.platform !== base.platform) out.platform = flags.platform;
+  if (flags.stack !== undefined && flags.stack !== base.stack) out.stack = flags.stack;
+  if (flags.squid !== undefined && flags.squid !== (squid.mode !== 'none')) out.squid = flags.squid;
+  if (flags.squidExternal !== undefined && flags.squidExternal !== squid.external)
+    out.squidExternal = flags.squidExternal;
+  if (flags.extAuth !== undefined && flags.extAuth !== extAuth.enabled) out.extAuth = flags.extAuth;
+  return out;
+}
+
+/** A profile already resolved (a lab's ledger keeps one) with its stack, to render or plan it again. */
+export function resolvedProfile(profile: Profile, name: string): LoadedProfile {
+  return { name, profile, stack: loadStack(profile, [], new Map()) };
 }

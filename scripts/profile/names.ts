@@ -62,3 +62,28 @@ export function checkHostPort(value: string): string | undefined {
 export function checkPort(value: number): string | undefined {
   return Number.isInteger(value) && value >= 1 && value <= 65535 ? undefined : `${value} is not a port (1-65535)`;
 }
+
+/**
+ * A GKE cluster name as GKE takes it (the Cluster.name rule of the GKE API reference): at most 40
+ * characters, lower-case letters, digits and '-', starting with a letter and ending with a letter or digit.
+ */
+export function checkGkeClusterName(value: string): string | undefined {
+  if (value.length > 40) return `"${value}" is ${value.length} characters; a GKE cluster name has at most 40`;
+  if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(value))
+    return `"${value}" is not a GKE cluster name (lower-case letters, digits and '-', starting with a letter and ending with a letter or digit)`;
+  return undefined;
+}
+
+/** A GCP project ID: 6 to 30 lower-case letters, digits and '-', starting with a letter, not ending with '-'. */
+export function checkGcpProject(value: string): string | undefined {
+  if (!/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/.test(value.trim()))
+    return `"${value.trim()}" is not a GCP project ID (6 to 30 lower-case letters, digits and '-', starting with a letter)`;
+  return undefined;
+}
+
+/** A GCP zone (europe-west1-b) or region (europe-west1). */
+export function checkGkeLocation(value: string): string | undefined {
+  if (!/^[a-z]+-[a-z]+\d+(-[a-z])?$/.test(value.trim()))
+    return `"${value.trim()}" is not a GCP zone or region (such as europe-west1-b or us-central1)`;
+  return undefined;
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkCidr, checkDnsLabel, checkHost, checkHostPort, checkPort } from './names.ts';
+import { checkCidr, checkDnsLabel, checkGkeClusterName, checkHost, checkHostPort, checkPort } from './names.ts';
 
 const refine = (check: (v: string) => string | undefined) =>
   z.string().check((ctx) => {
@@ -50,7 +50,7 @@ const gkePlatform = z.strictObject({
     .string()
     .regex(/^[a-z]+-[a-z]+\d(-[a-z])?$/, 'not a GCP region or zone (such as europe-west1-b)')
     .optional(),
-  cluster: dnsLabel.optional(),
+  cluster: refine(checkGkeClusterName).optional(),
   machineType: z.string().regex(/^[a-z0-9]+-[a-z0-9-]+$/, 'not a machine type (such as e2-standard-4)'),
   numNodes: z.number().int().min(1).max(20),
 });

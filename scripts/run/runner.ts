@@ -7,7 +7,9 @@ export type RunEvent =
   | { type: 'started'; step: string; title: string; at: string }
   | { type: 'output'; step: string; line: string; at: string }
   | { type: 'done'; step: string; at: string; durationMs: number; skipped?: string }
-  | { type: 'failed'; step: string; at: string; error: string };
+  | { type: 'failed'; step: string; at: string; error: string }
+  /** Not started: a step it needs failed, or the run was interrupted. */
+  | { type: 'skipped'; step: string; at: string; reason: string };
 
 /** Runs one step; `out` streams its output lines. */
 export type StepExecutor = (step: Step, out: (line: string) => void) => Promise<void>;
@@ -76,11 +78,13 @@ export async function runGraph(
       } catch (err) {
         gate.reject(err as Error);
         outcomes.set(step.id, { status: 'skipped', durationMs: 0, reason: (err as Error).message });
+        emit({ type: 'skipped', step: step.id, at: now(), reason: (err as Error).message });
         t.skip(`${step.title}: not started, ${(err as Error).message}`);
         return;
       }
       if (opts.signal?.aborted) {
         gate.reject(new Error('interrupted'));
+        emit({ type: 'skipped', step: step.id, at: now(), reason: 'interrupted' });
         t.skip(`${step.title}: not started, interrupted`);
         return;
       }
@@ -96,7 +100,8 @@ export async function runGraph(
       emit({ type: 'started', step: step.id, title: step.title, at: now() });
       try {
         await execute(step, (line) => {
-          t.output = line;
+          // Plain output interleaves concurrent steps: each line says whose it is.
+          t.output = opts.renderer === 'simple' ? `${step.id} | ${line}` : line;
           emit({ type: 'output', step: step.id, line, at: now() });
         });
       } catch (err) {
@@ -105,7 +110,8 @@ export async function runGraph(
         outcomes.set(step.id, { status: 'failed', durationMs: Date.now() - start });
         emit({ type: 'failed', step: step.id, at: now(), error: (err as Error).message });
         gate.reject(new Error(`${step.id} failed`));
-        throw failure;
+        // The task list marks the step failed; the error itself is printed once, after the run.
+        throw new Error('see below');
       }
       const durationMs = Date.now() - start;
       outcomes.set(step.id, { status: 'done', durationMs });

@@ -7,11 +7,11 @@ import { labDir } from './paths.ts';
  * The lab's run log, `<lab>/logs/<verb>-<time>.log`: every step's start, output lines and end, so a
  * failure can be read after the terminal is gone. Output lines are already redacted by exec.
  */
-export function runLog(lab: string, verb: string, env: NodeJS.ProcessEnv): (e: RunEvent) => void {
+export function runLog(lab: string, verb: string, env: NodeJS.ProcessEnv): ((e: RunEvent) => void) & { file: string } {
   const dir = join(labDir(lab, env), 'logs');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, `${verb}-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
-  return (e) => {
+  const write = (e: RunEvent) => {
     const text =
       e.type === 'output'
         ? `${e.step} | ${e.line}`
@@ -19,7 +19,10 @@ export function runLog(lab: string, verb: string, env: NodeJS.ProcessEnv): (e: R
           ? `${e.step} started: ${e.title}`
           : e.type === 'done'
             ? `${e.step} ${e.skipped ? `skipped (${e.skipped})` : `done in ${e.durationMs} ms`}`
-            : `${e.step} FAILED: ${e.error}`;
-    appendFileSync(join(file), `${e.at} ${text}\n`, { mode: 0o600 });
+            : e.type === 'skipped'
+              ? `${e.step} not started (${e.reason})`
+              : `${e.step} FAILED: ${e.error}`;
+    appendFileSync(file, `${e.at} ${text}\n`, { mode: 0o600 });
   };
+  return Object.assign(write, { file });
 }

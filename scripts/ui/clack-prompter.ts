@@ -26,6 +26,7 @@ export function clackPrompter(streams: Streams): Prompter {
         await p.text({
           message: q.message,
           placeholder: q.placeholder,
+          initialValue: q.initial,
           validate: q.validate ? (v) => q.validate!(v ?? '') : undefined,
           ...io,
         }),

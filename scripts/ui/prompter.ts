@@ -15,6 +15,8 @@ export interface Prompter {
     message: string;
     flag: string;
     placeholder?: string;
+    /** What Enter answers (shown filled in). */
+    initial?: string;
     validate?: (v: string) => string | undefined;
   }): Promise<string>;
   /** Masked input; the answer is never stored or printed. */

@@ -3,6 +3,9 @@ import type { ClusterTarget } from '../plan/plan.ts';
 import type { Profile } from '../profile/schema.ts';
 import { WAYPOINT_NAMESPACE } from '../render/context.ts';
 
+/** The shell line that points kubectl, helm and k9s at a lab's kubeconfig. */
+export const exportKubeconfig = (kubeconfig: string) => `export KUBECONFIG=${shellQuote(kubeconfig)}`;
+
 /** The request path of this profile, drawn in ASCII. */
 export function trafficDiagram(profile: Profile): string {
   const { squid, extAuth, sample } = profile.components;

@@ -155,7 +155,7 @@ const cases: [string, () => UpOptions, RegExp][] = [
       gkeLocation: 'europe-west1-b',
       gkeCluster: 'My_Cluster',
     }),
-    /gke\.cluster: "My_Cluster" is not a DNS-1123 label/,
+    /gke\.cluster: "My_Cluster" is not a GKE cluster name .* \(from --gke-cluster\)/,
   ],
   ['--name invalid', () => ({ name: 'Lab 1' }), /--name: "Lab 1" is not a DNS-1123 label/],
   ['--name too long', () => ({ name: 'l'.repeat(64) }), /--name: .* longer than 63 characters/],

@@ -25,10 +25,10 @@ describe('warm images for kind', () => {
         'cr.agentgateway.dev/agentgateway:v1.4.1',
         'curlimages/curl:8.16.0',
         'gcr.io/istio-testing/ext-authz:1.25-dev',
-        'ubuntu/squid:latest',
+        'ubuntu/squid:6.6-24.04_beta',
       ]),
     );
-    expect(images('kind')).not.toContain('ubuntu/squid:latest');
+    expect(images('kind')).not.toContain('ubuntu/squid:6.6-24.04_beta');
   });
 
   it('pulls every image on the host in parallel while kind creates the cluster, and loads them before any workload starts', async () => {

@@ -210,7 +210,7 @@ describe('verify against the fakes', () => {
     await logs('squid', {}, { exec: out.exec, stdout: out.stdout, env: fakes.env });
     expect(out.output()).toMatch(/TCP_MISS\/200 \d+ GET http:\/\/httpbingo\.org\/headers/);
     await expect(logs('envoy', {}, { exec: out.exec, stdout: out.stdout, env: fakes.env })).rejects.toThrow(
-      /unknown component "envoy"; one of: gateway, squid, ext-authz, ztunnel, istiod/,
+      /unknown component "envoy"; one of: gateway, waypoint, squid, ext-authz, sample, ztunnel, istio-cni, istiod/,
     );
     const call = fakes
       .calls()

@@ -55,7 +55,7 @@ function serve(dir: string, socket: Socket): void {
     if (!socket.destroyed) socket.end(`${res.code}\n${b64(res.stdout)}\n${b64(res.stderr)}\n`);
   });
 }
-export const PROGRAMS = ['kind', 'kubectl', 'helm', 'gcloud', 'docker'] as const;
+export const PROGRAMS = ['kind', 'kubectl', 'helm', 'gcloud', 'docker', 'gke-gcloud-auth-plugin'] as const;
 
 export interface Call {
   bin: string;
@@ -115,6 +115,8 @@ export interface FakeCluster {
 
 export interface FakeState {
   docker: boolean;
+  /** The fake gcloud's login, default project, disabled APIs and whether gke-gcloud-auth-plugin is installed. */
+  gcloud?: { account?: string; project?: string; projects?: string[]; disabledApis?: string[]; plugin?: boolean };
   clusters: Record<string, FakeCluster>;
   /**
    * `afterObjects`: a kubectl apply that applies that many objects, then fails (a dropped connection);

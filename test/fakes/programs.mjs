@@ -402,20 +402,95 @@ function kind(state, args, ctx) {
   throw new Fail(`fake kind: unsupported ${args.join(' ')}`);
 }
 
+// What gcloud 528 prints with no active account (google-cloud-sdk, run here with an empty CLOUDSDK_CONFIG).
+const noAccount = (command) =>
+  new Fail(`ERROR: (gcloud.${command}) You do not currently have an active account selected.
+Please run:
+
+  $ gcloud auth login
+
+to obtain new credentials.
+
+If you have already logged in with a different account, run:
+
+  $ gcloud config set account ACCOUNT
+
+to select an already authenticated account to use.`);
+
+/** The account, project, enabled APIs and auth plugin of the fake gcloud (state.gcloud; a logged-in user by default). */
+const gcloudConfig = (state) => ({
+  account: 'dev@example.com',
+  project: undefined,
+  disabledApis: [],
+  plugin: true,
+  projects: ['my-proj', 'demo-project-7'],
+  ...(state.gcloud ?? {}),
+});
+
+function gcloudAccountCommands(state, args) {
+  const cfg = gcloudConfig(state);
+  if (args[0] === 'auth' && args[1] === 'list') {
+    const filter = take(args, '--filter');
+    const format = take(args, '--format');
+    if (filter !== 'status:ACTIVE' || format !== 'value(account)')
+      throw new Fail(`fake gcloud: unsupported auth list ${filter} ${format}`);
+    return cfg.account ? `${cfg.account}\n` : '';
+  }
+  if (args[0] === 'config' && args[1] === 'get-value' && args[2] === 'project')
+    return cfg.project ? `${cfg.project}\n` : '';
+  if (!cfg.account) throw noAccount(`${args[0]}.${args[1]}.${args[2] ?? ''}`.replace(/\.$/, ''));
+  if (args[0] === 'projects' && args[1] === 'describe') {
+    take(args, '--format');
+    // googlecloudsdk/api_lib/util/exceptions.py: a 403 reads "[ACCOUNT] does not have permission to access … (or it may not exist)".
+    if (!cfg.projects.includes(args[2]))
+      throw new Fail(
+        `ERROR: (gcloud.projects.describe) [${cfg.account}] does not have permission to access projects instance [${args[2]}] (or it may not exist): The caller does not have permission. This command is authenticated as ${cfg.account} which is the active account specified by the [core/account] property`,
+      );
+    return `${args[2]}\n`;
+  }
+  if (args[0] === 'services' && args[1] === 'list') {
+    const project = take(args, '--project');
+    const filter = take(args, '--filter')?.replace(/^config\.name=/, '');
+    flag(args, '--enabled');
+    take(args, '--format');
+    const enabled = ['compute.googleapis.com', 'container.googleapis.com'].filter((a) => !cfg.disabledApis.includes(a));
+    if (!project) throw new Fail('fake gcloud: services list without --project reads the default project');
+    return enabled
+      .filter((a) => !filter || a === filter)
+      .map((a) => `${a}\n`)
+      .join('');
+  }
+  return undefined;
+}
+
+function gkeAuthPlugin(state, args) {
+  // Not installed: bash answers 127, as for any program it cannot find.
+  if (!gcloudConfig(state).plugin) throw new Fail('bash: line 1: gke-gcloud-auth-plugin: command not found', 127);
+  if (args[0] === '--version') return 'Kubernetes v1.30.0+03fcd0f8cb9eac57e97a3ed59c702bad8c73be81\n';
+  throw new Fail(`fake gke-gcloud-auth-plugin: unsupported ${args.join(' ')}`);
+}
+
 function gcloud(state, args, ctx) {
   if (args[0] === '--version') return 'Google Cloud SDK 530.0.0\n';
   if (!flag(args, '--quiet')) throw new Fail('fake gcloud: called without --quiet (a prompt would hang)');
+  const answered = gcloudAccountCommands(state, args);
+  if (answered !== undefined) return answered;
   const project = take(args, '--project');
   const location = take(args, '--location');
   if (args[0] !== 'container' || args[1] !== 'clusters') throw new Fail(`fake gcloud: unsupported ${args.join(' ')}`);
   const verb = args[2];
   const name = args[3];
   const key = `gke/${project}/${location}/${name}`;
+  if (gcloudConfig(state).disabledApis.includes('container.googleapis.com'))
+    throw new Fail(
+      `ERROR: (gcloud.container.clusters.${verb}) ResponseError: code=403, message=Kubernetes Engine API has not been used in project ${project} before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/container.googleapis.com/overview?project=${project} then retry.`,
+    );
   if (verb === 'list') {
     const filter = take(args, '--filter')?.replace(/^name=/, '');
+    const format = take(args, '--format');
     return Object.entries(state.clusters)
       .filter(([_k, c]) => c.platform === 'gke' && c.project === project && (!filter || c.name === filter))
-      .map(([, c]) => `${c.name}\n`)
+      .map(([, c]) => (format === 'value(name,location)' ? `${c.name}\t${c.location}\n` : `${c.name}\n`))
       .join('');
   }
   if (verb === 'create') {
@@ -941,12 +1016,44 @@ function emulateCurl(state, cluster, ns, args) {
   return reply(200, path.startsWith('/headers') ? echo(checked) : '<html>through the gateway</html>');
 }
 
+// The DaemonSets' pod labels and container names, as the istio charts set them (ztunnel and istio-cni
+// templates/daemonset.yaml); one pod per node (kind: a control plane and two workers).
+const DAEMONSET_PODS = {
+  'app=ztunnel': { name: 'ztunnel', container: 'istio-proxy' },
+  'k8s-app=istio-cni-node': { name: 'istio-cni-node', container: 'install-cni' },
+};
+const NODE_SUFFIXES = ['4xk2p', 'b7n9q', 'r2m8d'];
+
+/** kubectl logs -l SELECTOR: every matching pod; with --prefix each line starts [pod/NAME/CONTAINER]. */
+/** --since=5m as an RFC 3339 time to compare the stored lines with. */
+function sinceDuration(d) {
+  if (!d) return undefined;
+  const m = /^(\d+)(s|m|h)$/.exec(d);
+  if (!m) throw new Fail(`error: invalid argument "${d}" for "--since" flag: time: unknown unit`);
+  const ms = Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[m[2]];
+  return new Date(Date.now() - ms).toISOString();
+}
+
+function selectorLogs(cluster, ns, selector, prefix, since) {
+  const ds = DAEMONSET_PODS[selector];
+  if (!ds || !cluster.objects[objKey('DaemonSet', ns, ds.name)]) return `No resources found in ${ns} namespace.\n`;
+  const lines = (cluster.logs?.[`${ns}/${ds.name}`] ?? []).filter((l) => !since || l.at >= since);
+  const pods = NODE_SUFFIXES.map((s) => `${ds.name}-${s}`);
+  const out = [];
+  for (const [p, pod] of pods.entries())
+    for (const l of lines.filter((_l, i) => i % pods.length === p))
+      out.push(`${prefix ? `[pod/${pod}/${ds.container}] ` : ''}${l.line}`);
+  return out.length ? `${out.join('\n')}\n` : '';
+}
+
 function workloadLogs(cluster, ns, workload, since) {
   const name = workload.split('/')[1];
   const kind = workload.startsWith('ds/') ? 'DaemonSet' : 'Deployment';
   if (!cluster.objects[objKey(kind, ns, name)])
     throw notFound(kind === 'DaemonSet' ? 'daemonsets.apps' : 'deployments.apps', name);
-  const lines = (cluster.logs?.[`${ns}/${name}`] ?? []).filter((l) => !since || l.at >= since).map((l) => l.line);
+  const all = (cluster.logs?.[`${ns}/${name}`] ?? []).filter((l) => !since || l.at >= since).map((l) => l.line);
+  // As kubectl does: logs of ds/NAME are one pod's ("Found 3 pods, using pod/…"), not the DaemonSet's.
+  const lines = kind === 'DaemonSet' ? all.filter((_l, i) => i % NODE_SUFFIXES.length === 0) : all;
   return lines.length ? `${lines.join('\n')}\n` : '';
 }
 
@@ -1064,9 +1171,13 @@ function kubectl(state, args, ctx) {
     return emulateCurl(state, cluster, ns, args.slice(dash + 2));
   }
   if (verb === 'logs') {
-    const since = take(args, '--since-time');
+    const since = take(args, '--since-time') ?? sinceDuration(take(args, '--since'));
     take(args, '--tail');
+    take(args, '--max-log-requests');
     flag(args, '--follow');
+    const prefix = flag(args, '--prefix');
+    const selector = take(args, '-l');
+    if (selector) return selectorLogs(cluster, ns, selector, prefix, since);
     return workloadLogs(cluster, ns, args[1], since);
   }
   if (verb === 'delete') {
@@ -1095,7 +1206,7 @@ function kubectl(state, args, ctx) {
 }
 
 // ---- one call --------------------------------------------------------------------------------------------
-const PROGRAMS = { docker, kind, gcloud, helm, kubectl };
+const PROGRAMS = { docker, kind, gcloud, helm, kubectl, 'gke-gcloud-auth-plugin': gkeAuthPlugin };
 
 /** Runs one call of a fake program: { bin, argv, stdin, cwd, kubeconfigEnv, home } in, { stdout, stderr, code } out. */
 export async function handle(dir, req) {

@@ -27,7 +27,8 @@ export function cli(
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    // A guard against a hang, not a time limit: generous, since a loaded machine runs a healthy up slowly.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
     child.on('close', (code) => {
       clearTimeout(timer);
       ok({ code, stdout, stderr });

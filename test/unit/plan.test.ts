@@ -8,7 +8,7 @@ import { renderLab } from '../../scripts/render/render.ts';
 const env = { EGRESS_LAB_HOME: '/labs', KUBECONFIG: '/home/me/.kube/config' };
 const plan = (profile: string, flags = {}) => {
   const rendered = renderLab(loadProfile({ profile, ...flags }), 'demo');
-  return { steps: buildPlan(rendered, env), files: renderFiles(rendered, profile, env) };
+  return { steps: buildPlan(rendered, env), files: renderFiles(rendered, profile) };
 };
 const ids = (steps: Step[]) => steps.map((s) => s.id);
 /** Everything a step transitively needs. */
@@ -120,10 +120,34 @@ describe('the install plan', () => {
     ]);
   });
 
+  it('plan.md is a runbook: before you start, verify, tear down, internet endpoints, licence markers, no machine path', () => {
+    const { files } = plan('kind-full');
+    const md = files.get('plan.md')!;
+    expect(md).not.toContain('/labs');
+    expect(md).not.toContain('/home/');
+    expect(md).toMatch(/## Before you start\n[\s\S]*export EGRESS_LAB_HOME="\$\{EGRESS_LAB_HOME:-/);
+    expect(md).toMatch(
+      /## Verify\n\n`egress-lab verify --name demo`[\s\S]*kubectl --kubeconfig "\$EGRESS_LAB_HOME"\/demo\/kubeconfig --context kind-demo exec deploy\/sleep/,
+    );
+    expect(md).toMatch(/## Tear down\n\n`egress-lab down --name demo`[\s\S]*kind delete cluster --name demo/);
+    expect(md).toMatch(
+      /## Internet endpoints\n\n- Helm charts: `istio-release\.storage\.googleapis\.com`, `cr\.agentgateway\.dev`/,
+    );
+    expect(md).toMatch(/- Images: .*`docker\.io`/);
+    expect(md).toMatch(/- What the lab lets out.*`httpbingo\.org`/);
+    const enterprise = plan('kind-enterprise').files.get('plan.md')!;
+    expect(enterprise).toMatch(
+      /## Licence keys\n[\s\S]*```sh\nsed -e "s\|<from GLOO_MESH_LICENSE_KEY>\|\$GLOO_MESH_LICENSE_KEY\|g" -e "s\|<from AGENTGATEWAY_LICENSE_KEY>\|\$AGENTGATEWAY_LICENSE_KEY\|g" \S+\.values\.yaml \| helm upgrade --install \S+ [^<\n]*--values -\n```/,
+    );
+  });
+
   it('plan.md lists every step with its exact commands', () => {
     const { steps, files } = plan('kind-full');
     const md = files.get('plan.md')!;
-    for (const s of steps) for (const c of [...s.run, ...s.waits]) expect(md).toContain(commandLine(c));
+    // plan.md names the state root by its variable: the commands are the plan's, with /labs as "$EGRESS_LAB_HOME".
+    for (const s of steps)
+      for (const c of [...s.run, ...s.waits])
+        expect(md).toContain(commandLine(c).split('/labs').join('"$EGRESS_LAB_HOME"'));
     expect(md).toContain('Licence keys: none.');
     expect(plan('gke-full').files.get('plan.md')).toContain(
       "--project '<set --gke-project>' --location '<set --gke-location>'",

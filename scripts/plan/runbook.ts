@@ -1,0 +1,90 @@
+import { deleteClusterCommand } from '../platform/cluster.ts';
+import type { RenderedLab } from '../render/render.ts';
+import { testCommands } from '../ui/summary.ts';
+import { labImages } from './images.ts';
+import { commandLine } from './markdown.ts';
+import type { ClusterTarget, Step } from './plan.ts';
+
+/** The registry an image reference pulls from (docker.io when it names none). */
+function registryOf(image: string): string {
+  const first = image.split('/')[0] ?? '';
+  return image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost')
+    ? first
+    : 'docker.io';
+}
+
+const hostOf = (ref: string) => ref.replace(/^(oci|https?):\/\//, '').split('/')[0] ?? ref;
+
+/** The internet endpoints the lab needs from this machine and from the cluster. */
+function endpoints(rendered: RenderedLab): string[] {
+  const { profile, stack } = rendered.loaded;
+  const charts = [...new Set(rendered.releases.map((r) => hostOf(r.release.repo ?? r.release.chart)))];
+  const registries = [
+    ...new Set([
+      ...labImages(rendered).map(registryOf),
+      ...(rendered.kindConfig
+        ? [...rendered.kindConfig.text.matchAll(/image: (\S+)/g)].map((m) => registryOf(m[1]!))
+        : []),
+    ]),
+  ].sort();
+  return [
+    `- Helm charts: ${charts.map((h) => `\`${h}\``).join(', ')}`,
+    `- Gateway API CRDs: \`${hostOf(stack.gatewayApi.url)}\` (${stack.gatewayApi.url})`,
+    `- Images: ${registries.map((h) => `\`${h}\``).join(', ')} (${profile.platform === 'kind' ? 'pulled by the host, then loaded into the kind nodes' : 'pulled by the GKE nodes'})`,
+    `- What the lab lets out, through the egress gateway${profile.components.squid.mode === 'none' ? '' : ' and the proxy'}: ${profile.egress.hosts.map((h) => `\`${h}\``).join(', ')} (verify also tries \`example.com\`, which must be blocked)`,
+    ...(profile.platform === 'gke' ? ['- Google Cloud APIs through gcloud: `container.googleapis.com`'] : []),
+  ];
+}
+
+/** How to run a licensed helm step by hand: fill the markers on the way to helm's stdin. */
+function licenceSection(rendered: RenderedLab, steps: Step[]): string[] {
+  const { stack } = rendered.loaded;
+  if (stack.licenses.length === 0) return [];
+  const example = steps
+    .flatMap((s) => s.run)
+    .find(
+      (c) =>
+        c.bin === 'helm' && c.stdin && rendered.releases.some((r) => r.file === c.stdin && r.text.includes('<from ')),
+    );
+  const fill = stack.licenses.map((v) => `-e "s|<from ${v}>|$${v}|g"`).join(' ');
+  return [
+    '## Licence keys',
+    '',
+    `The values files hold markers such as \`<from ${stack.licenses[0]}>\`, never a key. \`up\` fills them from the environment (or \`--license-file\`) and hands the values to helm on stdin. By hand, export ${stack.licenses.join(', ')} and fill the markers on the way to helm instead of \`< FILE\` (a key with \`|\`, \`&\` or \`\\\` needs escaping for sed):`,
+    '',
+    ...(example
+      ? ['```sh', `sed ${fill} ${example.stdin} | ${commandLine({ ...example, stdin: undefined as never })}`, '```', '']
+      : []),
+  ];
+}
+
+/** After the steps: prove the path, then take it all down. */
+export function runbookSections(rendered: RenderedLab, steps: Step[], target: ClusterTarget): string[] {
+  const lab = rendered.lab;
+  const name = lab === 'egress-lab' ? '' : ` --name ${lab}`;
+  const created = rendered.loaded.profile.platform === 'kind' || target.create;
+  const cluster = deleteClusterCommand(
+    { name: target.cluster, platform: rendered.loaded.profile.platform, ...rendered.loaded.profile.gke },
+    target.kubeconfig,
+  );
+  return [
+    ...licenceSection(rendered, steps),
+    '## Internet endpoints',
+    '',
+    ...endpoints(rendered),
+    '',
+    '## Verify',
+    '',
+    `\`egress-lab verify${name}\` proves the path hop by hop with log lines as evidence. By hand:`,
+    '',
+    '```sh',
+    ...testCommands(rendered.loaded.profile, target),
+    '```',
+    '',
+    '## Tear down',
+    '',
+    `\`egress-lab down${name}\` removes exactly what \`up\` made, newest first, then the lab's folder.${created ? ' By hand, the cluster and everything in it:' : ' The cluster was not made by egress-lab: down removes only the lab from it.'}`,
+    '',
+    ...(created ? ['```sh', commandLine(cluster), '```', ''] : []),
+  ];
+}

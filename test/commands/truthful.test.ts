@@ -1,0 +1,97 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { labStatus, status } from '../../scripts/lab/status.ts';
+import { up } from '../../scripts/lab/up.ts';
+import { loadProfile } from '../../scripts/profile/load.ts';
+import { readLedger } from '../../scripts/state/ledger.ts';
+import { createFakes, type Fakes } from '../fakes/fakes.ts';
+import { fakeDeps } from '../helpers/lab.ts';
+
+let fakes: Fakes;
+beforeEach(async () => (fakes = await createFakes()));
+afterEach(() => fakes.cleanup());
+
+const KEYS = { GLOO_MESH_LICENSE_KEY: 'key-mesh-1234', AGENTGATEWAY_LICENSE_KEY: 'key-agw-5678' };
+const changing = (bin: string, verb: string) =>
+  fakes.calls().filter((c) => c.bin === bin && c.argv.includes(verb)).length;
+
+describe('status judges against what the profile needs', () => {
+  it('after an up that failed before the ext-authz policy step: those steps are not installed, exit 1', async () => {
+    fakes.update((s) => (s.faults = [{ match: ' wait --for=condition=Programmed ', stderr: 'error: timed out' }]));
+    await expect(up({ profile: 'kind-full', yes: true, verify: false }, fakeDeps(fakes))).rejects.toThrow(
+      /step waypoint failed/,
+    );
+    const deps = fakeDeps(fakes);
+    const s = await labStatus(deps.exec, readLedger('egress-lab', fakes.env)!);
+    expect(s.healthy).toBe(false);
+    const failing = s.components.flatMap((c) => c.checks.filter((k) => !k.ok).map((k) => `${k.what}: ${k.detail}`));
+    expect(failing).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^ext-authz-policy .*: not installed$/),
+        expect.stringMatching(/^egress .*: not installed$/),
+        expect.stringMatching(/^waypoint .*: started, never finished$/),
+      ]),
+    );
+    await expect(status({}, { exec: deps.exec, stdout: deps.stdout, env: fakes.env })).rejects.toThrow(
+      /not healthy: .*; egress-lab up installs what is missing/,
+    );
+  });
+});
+
+describe('up on a lab that exists', () => {
+  it('--recreate on an unchanged lab rebuilds it', async () => {
+    await up({ profile: 'kind', yes: true, verify: false }, fakeDeps(fakes));
+    fakes.clearCalls();
+    await up({ profile: 'kind', yes: true, verify: false, recreate: true }, fakeDeps(fakes));
+    expect(changing('kind', 'delete')).toBe(1);
+    expect(changing('kind', 'create')).toBe(1);
+  });
+
+  it('an up that changes nothing on an enterprise lab does not need the licence keys', async () => {
+    Object.assign(fakes.env, KEYS);
+    await up({ profile: 'kind-enterprise', yes: true, verify: false }, fakeDeps(fakes));
+    for (const k of Object.keys(KEYS)) delete fakes.env[k];
+    const deps = fakeDeps(fakes);
+    await up({ profile: 'kind-enterprise', yes: true, verify: false }, deps);
+    expect(deps.output()).toMatch(/is up to date \(kind-enterprise\): nothing to change/);
+  });
+
+  it('an up that must reinstall a licensed chart still stops without the keys, naming them', async () => {
+    Object.assign(fakes.env, KEYS);
+    await up({ profile: 'kind-enterprise', yes: true, verify: false }, fakeDeps(fakes));
+    for (const k of Object.keys(KEYS)) delete fakes.env[k];
+    fakes.update((s) => delete s.clusters['egress-lab']!.releases['istio-system/istiod']);
+    await expect(up({ profile: 'kind-enterprise', yes: true, verify: false }, fakeDeps(fakes))).rejects.toThrow(
+      /need GLOO_MESH_LICENSE_KEY, AGENTGATEWAY_LICENSE_KEY: export them/,
+    );
+  });
+
+  it('after an interrupted up, running it again is a resume, not a switch', async () => {
+    fakes.update((s) => (s.faults = [{ match: '^helm upgrade --install ztunnel ', stderr: 'Error: boom' }]));
+    await expect(up({ profile: 'kind', yes: true, verify: false }, fakeDeps(fakes))).rejects.toThrow();
+    fakes.update((s) => (s.faults = []));
+    const deps = fakeDeps(fakes);
+    await up({ profile: 'kind', yes: true, verify: false }, deps);
+    expect(deps.output()).toMatch(/^Resume the lab "egress-lab" \(kind\):/m);
+    expect(deps.output()).not.toMatch(/Switch the lab/);
+  });
+});
+
+describe('names', () => {
+  it('GKE cluster names are checked as GKE does: at most 40 characters, starting with a letter', async () => {
+    const gke = { profile: 'gke-full', gkeProject: 'my-proj', gkeLocation: 'europe-west1-b', yes: true };
+    const long = 'a'.repeat(41);
+    await expect(up({ ...gke, name: long }, fakeDeps(fakes))).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(/--name: "a{41}" is 41 characters; a GKE cluster name has at most 40/),
+    });
+    expect(() => loadProfile({ profile: 'gke-full', gkeCluster: '9lives' })).toThrow(/not a GKE cluster name/);
+    expect(fakes.calls()).toEqual([]);
+  });
+
+  it('the profile label is the built-in name, not a flag string', () => {
+    expect(loadProfile({ profile: 'gke-full', gkeProject: 'p-123456', gkeLocation: 'europe-west1-b' }).name).toBe(
+      'gke-full',
+    );
+    expect(loadProfile({ platform: 'kind', stack: 'oss', squid: true, extAuth: true }).name).toBe('kind-full');
+  });
+});
