@@ -14,7 +14,8 @@ Examples:
 Defaults: --profile kind (not in a terminal, or with --yes), --name egress-lab.
 
 Exit codes: 0 success; 1 a step or a check failed; 2 bad usage or bad input (nothing was run or
-written); 130 cancelled (Ctrl-C, SIGTERM, or a question answered with Esc).
+written); 130 cancelled (Ctrl-C, SIGTERM, or a question answered with Esc); 129 the terminal
+closed (SIGHUP).
 
 Environment:
   EGRESS_LAB_HOME           where labs keep their state (default $XDG_STATE_HOME/egress-lab,
@@ -36,6 +37,9 @@ Examples:
 
 Defaults: --profile kind when nothing is asked, --name egress-lab. Run up again after a failure or
 Ctrl-C: it continues where it stopped. With another profile it changes only what differs.
+Each step command has a time limit by kind (up to 45 min for a GKE cluster); --step-timeout
+SECONDS sets one limit for all. Gateway API CRDs egress-lab did not install are used when they are
+the pinned release or newer; --take-over-crds applies the pinned release over older ones.
 `;
 
 export const DOWN_HELP = `

@@ -205,7 +205,7 @@ export async function main(
     }
     const errors = err instanceof AggregateError ? err.errors : [err];
     const codes = errors.map((e) => (e as { exitCode?: unknown }).exitCode);
-    if (codes.every((c) => c === 1 || c === 2 || c === 130)) {
+    if (codes.every((c) => c === 1 || c === 2 || c === 129 || c === 130)) {
       for (const e of errors) io.stderr.write(`egress-lab: ${(e as Error).message}\n`);
       return Math.max(...(codes as number[]));
     }

@@ -144,9 +144,12 @@ describe('a failure at every changing step of up', () => {
     for (let k = 1; k <= total; k++) {
       fakes.update((s) => (s.faults = [{ match: CHANGING, nth: k, stderr: `Error: injected failure ${k}` }]));
       const err = (await upQuiet('kind').catch((e: Error) => e)) as Error;
-      expect(err?.message, `k=${k}`).toMatch(
+      const [first, ...rest] = (err?.message ?? '').split('\n');
+      expect(first, `k=${k}`).toMatch(
         new RegExp(`^step \\S+ failed: .* failed \\(exit 1\\): Error: injected failure ${k}$`),
       );
+      // Then where the whole output is, and what to do next.
+      expect(rest.join('\n'), `k=${k}`).toMatch(/run log: .*\n {2}next: egress-lab up continues/);
       const made = changing(fakes.calls()).length;
       fakes.clearCalls();
       await upQuiet('kind');

@@ -140,7 +140,10 @@ describe('GKE NetworkPolicy enforcement', () => {
       /"legacy" does not enforce NetworkPolicy .*nothing was changed.*--update-addons=NetworkPolicy=ENABLED/,
     );
     const gcloud = fakes.calls().filter((c) => c.bin === 'gcloud' && c.argv[0] !== '--version');
+    // Only reads: doctor's login and API checks, then the cluster's description.
     expect(gcloud.map(cmdline)).toEqual([
+      'gcloud auth list --filter=status:ACTIVE --format=value(account) --quiet',
+      'gcloud services list --enabled --project demo-project-1 --filter=config.name=container.googleapis.com --format=value(config.name) --quiet',
       'gcloud container clusters describe legacy --project demo-project-1 --location europe-west1-b --format json --quiet',
     ]);
     // Beyond doctor's version checks, no kubectl or helm ran.
