@@ -107,15 +107,22 @@ export function createExec(
   base: { env?: NodeJS.ProcessEnv; secrets?: () => readonly string[]; signal?: AbortSignal } = {},
 ): Exec {
   const secrets = base.secrets ?? (() => []);
+  // Node warns when more than ten abort listeners sit on one signal, and a kind lab runs more commands than
+  // that at once. So the run's signal gets one listener, which aborts each running command's own signal.
+  const running = new Set<AbortController>();
+  base.signal?.addEventListener('abort', () => {
+    for (const c of running) c.abort();
+  });
   return async (bin, args, opts = {}) => {
     const argv = bin === 'gcloud' && !args.includes('--quiet') ? [...args, '--quiet'] : [...args];
-    // zx never removes its abort listener: each call gets its own signal, unlinked from the run's when it ends
-    // (one shared signal would collect a listener per command: MaxListenersExceededWarning).
-    const own = base.signal ? linkedSignal(base.signal) : undefined;
+    if (!base.signal) return run(bin, argv, opts, undefined);
+    const own = new AbortController();
+    if (base.signal.aborted) own.abort();
+    running.add(own);
     try {
-      return await run(bin, argv, opts, own?.signal);
+      return await run(bin, argv, opts, own.signal);
     } finally {
-      own?.unlink();
+      running.delete(own);
     }
   };
 
@@ -149,15 +156,6 @@ export function createExec(
       throw new CommandError(bin, argv, result.exitCode, result.stderr, secrets(), result.stdout);
     return { stdout: result.stdout, stderr: result.stderr };
   }
-}
-
-/** A signal aborted with `parent`, whose link to it is removed by unlink(). */
-function linkedSignal(parent: AbortSignal): { signal: AbortSignal; unlink: () => void } {
-  const controller = new AbortController();
-  const abort = () => controller.abort();
-  if (parent.aborted) controller.abort();
-  else parent.addEventListener('abort', abort, { once: true });
-  return { signal: controller.signal, unlink: () => parent.removeEventListener('abort', abort) };
 }
 
 /** Ends a program (and its children) that runs longer than `ms`: SIGTERM, then SIGKILL 5 s later. */
