@@ -9,7 +9,10 @@ import type { ObjectRef } from '../state/ledger.ts';
  * - the Gateway's controller: condition Programmed (Gateway API);
  * - agentgateway's controller on a policy: status.ancestors[], each with Accepted and Attached (agentgateway
  *   v1.4.1 controller/pkg/agentgateway/plugins/traffic_plugin.go, api/v1alpha1/agentgateway/policy_types.go);
- *   on a backend: condition Accepted.
+ *   on a backend: condition Accepted; on an HTTPRoute, status.parents[], each Gateway with Accepted (False with
+ *   NoMatchingParent, NotAllowedByListeners or NoMatchingListenerHostname when no listener takes it) and
+ *   ResolvedRefs (False with RefNotPermitted or BackendNotFound) (agentgateway v1.4.1
+ *   controller/pkg/agentgateway/translator/route_collections.go, conversion.go).
  */
 export interface Verdict {
   /** `Kind namespace/name`. */
@@ -32,6 +35,7 @@ export interface LiveObject {
   status?: {
     conditions?: Condition[];
     ancestors?: { ancestorRef: { kind?: string; name: string; namespace?: string }; conditions?: Condition[] }[];
+    parents?: { parentRef: { kind?: string; name: string; namespace?: string }; conditions?: Condition[] }[];
   };
 }
 
@@ -43,15 +47,16 @@ function conditionVerdict(object: string, conditions: Condition[], type: string,
   return c ? { object, ok: c.status === 'True', says: say(c) } : { object, ok: false, says: missing };
 }
 
-function policyVerdict(object: string, o: LiveObject): Verdict {
-  const ancestors = o.status?.ancestors ?? [];
-  if (!ancestors.length) return { object, ok: false, says: 'no ancestors in its status: no controller has taken it' };
-  const each = ancestors.map((a) => {
-    const conds = (a.conditions ?? []).filter((c) => c.type === 'Accepted' || c.type === 'Attached');
-    const ok = ['Accepted', 'Attached'].every((t) => conds.some((c) => c.type === t && c.status === 'True'));
-    const ref =
-      `${a.ancestorRef.kind ?? ''} ${a.ancestorRef.namespace ? `${a.ancestorRef.namespace}/` : ''}${a.ancestorRef.name}`.trim();
-    return { ok, says: `${ref}: ${conds.map(say).join(', ') || 'no Accepted/Attached condition'}` };
+type Parent = { ref: { kind?: string; name: string; namespace?: string }; conditions?: Condition[] };
+
+/** A verdict per parent (a policy's ancestors, a route's parents): ok when each has every `types` condition True. */
+function parentsVerdict(object: string, parents: Parent[], types: string[], none: string): Verdict {
+  if (!parents.length) return { object, ok: false, says: none };
+  const each = parents.map((a) => {
+    const conds = (a.conditions ?? []).filter((c) => types.includes(c.type));
+    const ok = types.every((t) => conds.some((c) => c.type === t && c.status === 'True'));
+    const ref = `${a.ref.kind ?? ''} ${a.ref.namespace ? `${a.ref.namespace}/` : ''}${a.ref.name}`.trim();
+    return { ok, says: `${ref}: ${conds.map(say).join(', ') || `no ${types.join('/')} condition`}` };
   });
   return { object, ok: each.every((e) => e.ok), says: each.map((e) => e.says).join('; ') };
 }
@@ -76,13 +81,26 @@ export function verdictOf(o: LiveObject): Verdict | undefined {
       'Programmed',
       'no Programmed condition: no controller has taken the Gateway',
     );
-  if (o.kind.endsWith('AgentgatewayPolicy')) return policyVerdict(object, o);
+  if (o.kind.endsWith('AgentgatewayPolicy'))
+    return parentsVerdict(
+      object,
+      (o.status?.ancestors ?? []).map((a) => ({ ref: a.ancestorRef, conditions: a.conditions ?? [] })),
+      ['Accepted', 'Attached'],
+      'no ancestors in its status: no controller has taken it',
+    );
+  if (o.kind === 'HTTPRoute')
+    return parentsVerdict(
+      object,
+      (o.status?.parents ?? []).map((p) => ({ ref: p.parentRef, conditions: p.conditions ?? [] })),
+      ['Accepted', 'ResolvedRefs'],
+      'no parents in its status: no controller has taken it',
+    );
   if (o.kind === 'AgentgatewayBackend')
     return conditionVerdict(object, conditions, 'Accepted', 'no Accepted condition: no controller has taken it');
   return undefined;
 }
 
-export const VERDICT_KINDS = ['ServiceEntry', 'Gateway', 'AgentgatewayBackend'];
+export const VERDICT_KINDS = ['ServiceEntry', 'Gateway', 'AgentgatewayBackend', 'HTTPRoute'];
 export const hasVerdict = (kind: string) => VERDICT_KINDS.includes(kind) || kind.endsWith('AgentgatewayPolicy');
 
 /** `kubectl get` resource name for an object reference (kind.group). */

@@ -121,6 +121,10 @@ describe('upstream rules, enforced by the fakes', () => {
     const r = await run();
     expect(r.ok).toBe(false);
     expect(r.firstBroken).toBe('squid');
+    // The controller's own verdict on the route is in the hint.
+    expect(r.hops.find((h) => h.hop === 'squid')?.hint).toMatch(
+      /HTTPRoute common-infrastructure\/httpbingo-org says Gateway common-infrastructure\/egress-gateway: Accepted=False NoMatchingParent: No listener with the specified sectionName on the parent Gateway/,
+    );
   });
 
   it('a route backendRef into another namespace needs a ReferenceGrant there (BackendRefGrantMode route)', async () => {
@@ -137,7 +141,11 @@ describe('upstream rules, enforced by the fakes', () => {
       const rules = (o.spec as { rules: { backendRefs: { namespace?: string }[] }[] }).rules;
       rules[0]!.backendRefs[0]!.namespace = 'squid';
     });
-    expect((await run()).firstBroken).toBe('squid');
+    const broken = await run();
+    expect(broken.firstBroken).toBe('squid');
+    expect(broken.hops.find((h) => h.hop === 'squid')?.hint).toMatch(
+      /ResolvedRefs=False RefNotPermitted: backendRef squid\/httpbingo-org not accessible to a HTTPRoute in namespace "common-infrastructure" \(missing a ReferenceGrant\?\)/,
+    );
     add({
       apiVersion: 'gateway.networking.k8s.io/v1beta1',
       kind: 'ReferenceGrant',

@@ -9,6 +9,11 @@
 //   pilot/pkg/model/service.go GetConditions, pilot/pkg/serviceregistry/ambient/status.go): istio.io/WaypointBound
 //   True WaypointAccepted "Successfully attached to waypoint NS/NAME" once the waypoint Gateway has an address,
 //   else False WaypointIsNotReady "waypoint \"NS/NAME\" is not ready".
+// - agentgateway's controller on an HTTPRoute (agentgateway v1.4.1 controller/pkg/agentgateway/translator/
+//   route_collections.go): one status.parents entry per Gateway its parentRefs name, without sectionName, with
+//   Accepted (./dataplane.mjs routeParentVerdict) and ResolvedRefs (routeBackendProblem).
+
+import { routeBackendProblem, routeParentVerdict } from './dataplane.mjs';
 
 const key = (kind, ns, name) => `${kind}|${ns ?? ''}|${name}`;
 const CONTROLLER = {
@@ -75,6 +80,34 @@ function waypointBound(cluster, o) {
       };
 }
 
+function routeParents(cluster, o) {
+  const gen = o.metadata.generation ?? 1;
+  const cond = (type, status, reason, message) => ({ type, status, reason, message, observedGeneration: gen });
+  const problem = routeBackendProblem(cluster, o);
+  const resolved = problem
+    ? cond('ResolvedRefs', 'False', problem.reason, problem.message)
+    : cond('ResolvedRefs', 'True', 'ResolvedRefs', '');
+  // One entry per Gateway: accepted when any of the parentRefs naming it attached.
+  const byGateway = new Map();
+  for (const p of o.spec?.parentRefs ?? []) {
+    const v = routeParentVerdict(cluster, o, p);
+    if (!v) continue;
+    const id = `${v.gateway.metadata.namespace}/${v.gateway.metadata.name}`;
+    const seen = byGateway.get(id);
+    if (!seen || (!seen.accepted && v.accepted)) byGateway.set(id, v);
+  }
+  return [...byGateway.values()].map((v) => ({
+    parentRef: {
+      group: 'gateway.networking.k8s.io',
+      kind: 'Gateway',
+      name: v.gateway.metadata.name,
+      namespace: v.gateway.metadata.namespace,
+    },
+    controllerName: 'agentgateway.dev/agentgateway',
+    conditions: [cond('Accepted', v.accepted ? 'True' : 'False', v.reason, v.message), resolved],
+  }));
+}
+
 /** The object as kubectl get shows it, with the status its controller keeps. */
 export function withLiveStatus(cluster, o) {
   if (o.kind.endsWith('AgentgatewayPolicy') && !o.status?.ancestors)
@@ -88,6 +121,8 @@ export function withLiveStatus(cluster, o) {
         ],
       },
     };
+  if (o.kind === 'HTTPRoute' && !o.status?.parents)
+    return { ...o, status: { ...o.status, parents: routeParents(cluster, o) } };
   if (o.kind === 'ServiceEntry' && o.metadata.labels?.['istio.io/use-waypoint'] && !o.status?.conditions)
     return { ...o, status: { ...o.status, conditions: [waypointBound(cluster, o)] } };
   return o;

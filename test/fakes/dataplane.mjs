@@ -103,32 +103,100 @@ function referenceGranted(cluster, fromNs, toNs, group, kind, name) {
 }
 
 /**
+ * How agentgateway's controller judges one parentRef of an HTTPRoute (agentgateway v1.4.1
+ * controller/pkg/agentgateway/translator/route_collections.go ProcessParentReferences): the route attaches to
+ * the listeners of the parent Gateway that its sectionName names (all when none is named) and that admit it
+ * (allowedRoutes default `from: Same`, Gateway API v1.4.0 ListenerNamespaces). When none does, Accepted is False
+ * with, in this order, NotAllowedByListeners "Parent listener not usable or not permitted" (the Gateway is in
+ * another namespace than the route), NoMatchingParent "No listener with the specified sectionName on the parent
+ * Gateway" (a sectionName or port was given), else NoMatchingListenerHostname "No route hostnames intersect any
+ * listener hostname". A parentRef naming no Gateway gets no status entry (undefined).
+ */
+export function routeParentVerdict(cluster, route, parentRef) {
+  const routeNs = route.metadata.namespace;
+  const gwNs = parentRef.namespace ?? routeNs;
+  const gateway = cluster.objects[key('Gateway', gwNs, parentRef.name)];
+  if (!gateway) return undefined;
+  const attached = (gateway.spec?.listeners ?? []).some((l) => {
+    if (parentRef.sectionName && l.name !== parentRef.sectionName) return false;
+    if (parentRef.port && l.port !== parentRef.port) return false;
+    const from = l.allowedRoutes?.namespaces?.from ?? 'Same';
+    const admitted = from === 'All' || (from === 'Same' && routeNs === gwNs) || from === 'Selector';
+    const hosts = route.spec?.hostnames ?? [];
+    return admitted && (!l.hostname || !hosts.length || hosts.some((h) => hostMatches(l.hostname, h)));
+  });
+  if (attached) return { gateway, accepted: true, reason: 'Accepted', message: '' };
+  if (gwNs !== routeNs)
+    return {
+      gateway,
+      accepted: false,
+      reason: 'NotAllowedByListeners',
+      message: 'Parent listener not usable or not permitted',
+    };
+  if (parentRef.sectionName || parentRef.port)
+    return {
+      gateway,
+      accepted: false,
+      reason: 'NoMatchingParent',
+      message: 'No listener with the specified sectionName on the parent Gateway',
+    };
+  return {
+    gateway,
+    accepted: false,
+    reason: 'NoMatchingListenerHostname',
+    message: 'No route hostnames intersect any listener hostname',
+  };
+}
+
+/**
+ * Whether a route's backendRefs resolve (agentgateway v1.4.1 controller/pkg/agentgateway/translator/
+ * conversion.go): one into another namespace needs a ReferenceGrant there (BackendRefGrantMode default `route`,
+ * controller/api/settings/settings.go), else ResolvedRefs False RefNotPermitted "backendRef NS/NAME not
+ * accessible to a HTTPRoute in namespace "NS" (missing a ReferenceGrant?)"; one naming no object is
+ * BackendNotFound. Returns the failing condition's reason and message, or undefined when all resolve.
+ */
+export function routeBackendProblem(cluster, route) {
+  const ns = route.metadata.namespace;
+  for (const rule of route.spec?.rules ?? [])
+    for (const ref of rule.backendRefs ?? []) {
+      if (ref.group !== 'agentgateway.dev' || ref.kind !== 'AgentgatewayBackend') continue;
+      const toNs = ref.namespace ?? ns;
+      if (toNs !== ns && !referenceGranted(cluster, ns, toNs, 'agentgateway.dev', 'AgentgatewayBackend', ref.name))
+        return {
+          reason: 'RefNotPermitted',
+          message: `backendRef ${toNs}/${ref.name} not accessible to a HTTPRoute in namespace "${ns}" (missing a ReferenceGrant?)`,
+        };
+      if (!cluster.objects[key('AgentgatewayBackend', toNs, ref.name)])
+        return { reason: 'BackendNotFound', message: `AgentgatewayBackend ${toNs}/${ref.name} not found` };
+    }
+  return undefined;
+}
+
+/**
  * Open-source agentgateway: a host leaves through a proxy only via an HTTPRoute that attached to a listener of
- * the waypoint (parentRef sectionName names one of its listeners; the listener's allowedRoutes default to the
- * Gateway's own namespace, Gateway API v1.4.0 ListenerNamespaces `from: Same`), whose hostnames match, and
- * whose backendRef is an AgentgatewayBackend carrying a tunnel policy. A cross-namespace route backendRef needs
- * a ReferenceGrant (agentgateway v1.4.1 controller/api/settings/settings.go: BackendRefGrantMode default
- * `route`); a policy's own backendRefs (the tunnel's Service) need none. Without a matching route the
- * waypoint's built-in default route sends the request straight to the host.
+ * the waypoint (routeParentVerdict), whose hostnames match, and whose backendRef is an AgentgatewayBackend
+ * carrying a tunnel policy, resolved as routeBackendProblem says; a policy's own backendRefs (the tunnel's
+ * Service) need no ReferenceGrant. Without a matching route the waypoint's built-in default route sends the
+ * request straight to the host.
  */
 function ossTunnel(cluster, gateway, host) {
   const gwNs = gateway.metadata.namespace;
   for (const route of objectsOf(cluster, 'HTTPRoute')) {
     const routeNs = route.metadata.namespace;
-    const attached = (route.spec?.parentRefs ?? []).some((p) => {
-      if (p.name !== gateway.metadata.name || (p.namespace ?? routeNs) !== gwNs) return false;
-      const listeners = (gateway.spec?.listeners ?? []).filter((l) => !p.sectionName || l.name === p.sectionName);
-      return listeners.some((l) => {
-        const from = l.allowedRoutes?.namespaces?.from ?? 'Same';
-        return from === 'All' || (from === 'Same' && routeNs === gwNs) || from === 'Selector';
-      });
-    });
+    const attached = (route.spec?.parentRefs ?? []).some(
+      (p) =>
+        p.name === gateway.metadata.name &&
+        (p.namespace ?? routeNs) === gwNs &&
+        routeParentVerdict(cluster, route, p)?.accepted,
+    );
     if (!attached) continue;
     if (!(route.spec?.hostnames ?? []).some((h) => hostMatches(h, host))) continue;
     for (const rule of route.spec?.rules ?? [])
       for (const ref of rule.backendRefs ?? []) {
         if (ref.group !== 'agentgateway.dev' || ref.kind !== 'AgentgatewayBackend') continue;
         const backendNs = ref.namespace ?? routeNs;
+        // An unresolved backendRef: agentgateway keeps the route and answers 500 (route_collections.go); the
+        // fakes send the request on without the tunnel instead, which breaks the same hop (no Squid line).
         if (
           backendNs !== routeNs &&
           !referenceGranted(cluster, routeNs, backendNs, 'agentgateway.dev', 'AgentgatewayBackend', ref.name)
