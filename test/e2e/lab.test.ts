@@ -143,6 +143,32 @@ describe('egress-lab up / status / down, spawned against the fakes', () => {
     expect((await cli(['up', '--profile', 'kind', '--yes'], { env: fakes.env })).code).toBe(0);
   });
 
+  it('two up at once on one lab: exactly one builds it, the other exits 1 naming the PID of the one that runs', async () => {
+    // kind create is slow, so the second run reaches the lock while the first holds it.
+    fakes.update((s) => (s.delays = [{ match: '^kind create', ms: 5000 }]));
+    const start = () => {
+      const child = spawn(process.execPath, [entry, 'up', '--profile', 'kind', '--yes', '--no-verify'], {
+        env: fakes.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (c) => (stderr += c));
+      return new Promise<{ pid: number; code: number | null; stderr: string }>((ok) =>
+        child.on('close', (code) => ok({ pid: child.pid!, code, stderr })),
+      );
+    };
+    const runs = await Promise.all([start(), start()]);
+    const built = runs.filter((r) => r.code === 0);
+    const refused = runs.filter((r) => r.code !== 0);
+    expect(built, JSON.stringify(runs)).toHaveLength(1);
+    expect(refused[0]!.code, refused[0]!.stderr).toBe(1);
+    expect(refused[0]!.stderr).toContain(
+      `the lab "egress-lab" is in use by another egress-lab run (PID ${built[0]!.pid}); wait for it, or stop it`,
+    );
+    expect(fakes.calls().filter((c) => c.bin === 'kind' && c.argv[0] === 'create')).toHaveLength(1);
+    expect(Object.keys(fakes.state().clusters)).toHaveLength(1);
+  });
+
   it('down --dry-run lists what would go and changes nothing', async () => {
     expect((await cli(['up', '--profile', 'kind', '--yes'], { env: fakes.env })).code).toBe(0);
     const before = JSON.stringify(fakes.state().clusters);
