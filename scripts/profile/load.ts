@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { InputError, type SourcePos } from '../errors.ts';
 import { profilesDir, stacksDir } from '../paths.ts';
 import { positionOf, readYamlFile, toData, type YamlSource } from '../yaml-source.ts';

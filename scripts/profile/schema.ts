@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { checkCidr, checkDnsLabel, checkGkeClusterName, checkHost, checkHostPort, checkPort } from './names.ts';
 
 const refine = (check: (v: string) => string | undefined) =>
