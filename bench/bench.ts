@@ -165,6 +165,11 @@ try {
   await benchUp(fakes);
   fakes.update((st) => (st.delays = []));
   await benchStartup(fakes.env, join(fakes.dir, 'rendered'));
+  fakes.clearCalls();
+  await timeSpawn([entry, 'status'], fakes.env);
+  console.log(
+    `  (one status makes ${fakes.calls().length} calls to the fake kubectl, each a bash client and a loopback hop)`,
+  );
 } finally {
   fakes.cleanup();
 }
