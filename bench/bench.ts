@@ -10,9 +10,9 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { renderFiles } from '../scripts/commands/render.ts';
 import { down } from '../scripts/lab/down.ts';
 import { up } from '../scripts/lab/up.ts';
+import { renderFiles } from '../scripts/plan/files.ts';
 import { buildPlan, type Step } from '../scripts/plan/plan.ts';
 import { builtinProfileNames, loadProfile } from '../scripts/profile/load.ts';
 import { renderLab } from '../scripts/render/render.ts';

@@ -1,13 +1,12 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError } from '../errors.ts';
-import { planMarkdown } from '../plan/markdown.ts';
+import { renderFiles } from '../plan/files.ts';
 import type { ProfileFlags } from '../profile/flags.ts';
+import { labName } from '../profile/lab-name.ts';
 import { loadProfile } from '../profile/load.ts';
-import { checkDnsLabel } from '../profile/names.ts';
-import { type RenderedLab, renderLab } from '../render/render.ts';
+import { renderLab } from '../render/render.ts';
 
-export const DEFAULT_LAB = 'egress-lab';
 /** Lists what a render wrote, so `--force` can replace exactly that. */
 const INDEX_FILE = '.egress-lab-render';
 
@@ -15,23 +14,6 @@ export interface RenderOptions extends ProfileFlags {
   out: string;
   force?: boolean;
   name?: string;
-}
-
-export function labName(name: string | undefined): string {
-  const lab = name ?? DEFAULT_LAB;
-  const problem = checkDnsLabel(lab);
-  if (problem) throw new InputError(`--name: ${problem}`);
-  return lab;
-}
-
-/** Every file of a render, by name: kind config, helm values per release, one manifest per applied unit, plan.md. */
-export function renderFiles(rendered: RenderedLab, profileName: string): Map<string, string> {
-  const files = new Map<string, string>();
-  if (rendered.kindConfig) files.set(rendered.kindConfig.file, rendered.kindConfig.text);
-  for (const r of rendered.releases) files.set(r.file, r.text);
-  for (const m of rendered.manifests) files.set(m.file, m.text);
-  files.set('plan.md', planMarkdown(rendered, profileName));
-  return files;
 }
 
 function prepareOut(out: string, force: boolean): { writeDir: string; finalDir?: string } {

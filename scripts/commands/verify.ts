@@ -2,7 +2,7 @@ import { ActionableError, InputError } from '../errors.ts';
 import { CommandError, type Exec } from '../exec/exec.ts';
 import { guardCluster } from '../lab/guard.ts';
 import { kubeAccess } from '../plan/plan.ts';
-import { WAYPOINT_NAMESPACE } from '../render/context.ts';
+import { WAYPOINT_NAMESPACE } from '../profile/layout.ts';
 import { requireLedger } from '../state/labs.ts';
 import type { Ledger } from '../state/ledger.ts';
 import { exportKubeconfig } from '../ui/summary.ts';

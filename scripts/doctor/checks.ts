@@ -2,16 +2,10 @@ import { readFileSync } from 'node:fs';
 import { freemem } from 'node:os';
 import { CommandError, type Exec, whatToDo } from '../exec/exec.ts';
 import { helmSupports, kubectlSupports, SUPPORT_MATRIX_FILE, supportMatrix, within } from '../profile/support.ts';
+import type { Finding, Level } from './finding.ts';
 import { gkeFindings } from './gke.ts';
 
-export type Level = 'ok' | 'warn' | 'blocker';
-
-export interface Finding {
-  check: string;
-  level: Level;
-  message: string;
-  fix?: string;
-}
+export type { Finding, Level } from './finding.ts';
 
 export interface DoctorInput {
   platform: 'kind' | 'gke';

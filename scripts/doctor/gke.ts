@@ -1,5 +1,5 @@
 import { CommandError, type Exec, whatToDo } from '../exec/exec.ts';
-import type { Finding } from './checks.ts';
+import type { Finding } from './finding.ts';
 
 const failed = (err: unknown) => (err instanceof CommandError ? whatToDo(err.stderr) : (err as Error).message);
 

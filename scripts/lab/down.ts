@@ -1,14 +1,14 @@
-import { labName } from '../commands/render.ts';
 import { ActionableError, CancelledError, InputError } from '../errors.ts';
-import { commandLine } from '../plan/markdown.ts';
+import { commandLine } from '../plan/command-line.ts';
+import { labName } from '../profile/lab-name.ts';
 import { forgetPulled, pulledImages } from '../state/image-cache.ts';
 import { labNames, noLabMessage } from '../state/labs.ts';
 import { acquireLock, type Ledger, readLedger, removeLabDir } from '../state/ledger.ts';
 import { labDir, stateRoot } from '../state/paths.ts';
+import type { LabDeps } from './deps.ts';
 import { guardCluster } from './guard.ts';
 import { clusterRemoval, type Removal, runRemovals, stepRemovals } from './removal.ts';
 import { stepTimeoutSeconds } from './timeouts.ts';
-import type { LabDeps } from './up.ts';
 
 export interface DownOptions {
   name?: string;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Exec } from '../exec/exec.ts';
-import { commandLine } from '../plan/markdown.ts';
+import { commandLine } from '../plan/command-line.ts';
 import type { Command, Step } from '../plan/plan.ts';
 import { waitingFor } from '../platform/cluster.ts';
 import type { StepExecutor } from '../run/runner.ts';

@@ -7,12 +7,13 @@ import { kubeAccess } from '../plan/plan.ts';
 import { adoptCommands, clusterExists } from '../platform/cluster.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 import type { RenderedLab } from '../render/render.ts';
+import { runLog } from '../run/run-log.ts';
 import { type RunEvent, runGraph } from '../run/runner.ts';
 import { rememberPulled } from '../state/image-cache.ts';
 import { type Ledger, type LedgerStep, type ObjectRef, writeLedger } from '../state/ledger.ts';
 import { labDir } from '../state/paths.ts';
-import { runLog } from '../state/run-log.ts';
 import { type Claim, claimStep, failedApplyOutput, recordReleaseCrds } from './claim.ts';
+import type { LabDeps, UpOptions } from './deps.ts';
 import { stepExecutor } from './execute.ts';
 import { explainFailure } from './failure.ts';
 import { recordIdentity } from './identity.ts';
@@ -20,7 +21,6 @@ import type { Licences } from './licences.ts';
 import { findRelease, hasRef, listCrds, refuseForeignReleases, releaseIsOurs } from './ownership.ts';
 import { deleteObjectsCommand, describeObject, releaseFieldsCommand } from './removal.ts';
 import { stepTimeoutSeconds } from './timeouts.ts';
-import type { LabDeps, UpOptions } from './up.ts';
 
 export function newLedger(lab: string, loaded: LoadedProfile, target: ClusterTarget, createdCluster: boolean): Ledger {
   const { profile } = loaded;

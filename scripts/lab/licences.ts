@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { isScalar, parseDocument, visit } from 'yaml';
 import { InputError } from '../errors.ts';
+import { LICENCE_VARIABLES } from '../profile/licence-variables.ts';
 import { licenseMarker } from '../render/context.ts';
 
 /** Licence values for one run: read from the environment or a --license-file, kept in memory only. */
@@ -33,12 +34,6 @@ export function readLicenceFile(path: string, allowed: readonly string[]): Licen
   });
   return out;
 }
-
-export const LICENCE_VARIABLES = [
-  'GLOO_MESH_LICENSE_KEY',
-  'GLOO_GATEWAY_LICENSE_KEY',
-  'AGENTGATEWAY_LICENSE_KEY',
-] as const;
 
 /** The file wins over the environment for a variable it names. */
 export function collectLicences(env: NodeJS.ProcessEnv, licenceFile?: string): Licences {

@@ -1,8 +1,8 @@
 import { stringify } from 'yaml';
 import { CommandError, type Exec } from '../exec/exec.ts';
+import { deleteClusterCommand } from '../plan/cluster-commands.ts';
 import type { Command, Step } from '../plan/plan.ts';
 import { kubeAccess } from '../plan/plan.ts';
-import { deleteClusterCommand } from '../platform/cluster.ts';
 import { type RendererName, runGraph } from '../run/runner.ts';
 import type { Ledger, LedgerStep, ObjectRef } from '../state/ledger.ts';
 import { commandTimeoutMs } from './timeouts.ts';

@@ -1,21 +1,23 @@
-import { labName, renderFiles } from '../commands/render.ts';
-import type { HostReader } from '../doctor/checks.ts';
 import { ActionableError, CancelledError, InputError } from '../errors.ts';
-import type { Exec } from '../exec/exec.ts';
-import { commandLine, componentSummary } from '../plan/markdown.ts';
+import { deleteClusterCommand } from '../plan/cluster-commands.ts';
+import { commandLine } from '../plan/command-line.ts';
+import { renderFiles } from '../plan/files.ts';
+import { componentSummary } from '../plan/markdown.ts';
 import { buildPlan, type ClusterTarget, clusterTarget, type Step } from '../plan/plan.ts';
-import { clusterExists, deleteClusterCommand } from '../platform/cluster.ts';
+import { testCommands } from '../plan/test-commands.ts';
+import { clusterExists } from '../platform/cluster.ts';
 import { checkPolicyEnforcement } from '../platform/gke.ts';
+import { labName } from '../profile/lab-name.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 import { checkGkeClusterName } from '../profile/names.ts';
 import { renderLab } from '../render/render.ts';
-import type { RendererName } from '../run/runner.ts';
 import { acquireLock, type Ledger, readLedger, writeLedger } from '../state/ledger.ts';
-import type { Prompter } from '../ui/prompter.ts';
-import { exportKubeconfig, testCommands, trafficDiagram } from '../ui/summary.ts';
+import { exportKubeconfig, trafficDiagram } from '../ui/summary.ts';
 import { formatReport } from '../verify/report.ts';
-import { type VerifyReport, verifyLab } from '../verify/verify.ts';
+import type { VerifyReport } from '../verify/report-schema.ts';
+import { verifyLab } from '../verify/verify.ts';
 import { describeDiff, liveDiff, nothingToDo, type PlanDiff } from './converge.ts';
+import type { LabDeps, UpOptions } from './deps.ts';
 import { stepHash } from './execute.ts';
 import { guardCluster } from './guard.ts';
 import { installSteps, startLedger } from './install.ts';
@@ -23,7 +25,6 @@ import { collectLicences } from './licences.ts';
 import {
   checkHost,
   needsLicences,
-  type PrepareOptions,
   requireLicences,
   resolveLicences,
   resolveProfile,
@@ -32,40 +33,7 @@ import {
 import { clusterRemoval, runRemovals, stepRemovals } from './removal.ts';
 import { stepTimeoutSeconds } from './timeouts.ts';
 
-export interface UpOptions extends PrepareOptions {
-  name?: string;
-  yes?: boolean;
-  dryRun?: boolean;
-  verbose?: boolean;
-  json?: boolean;
-  /** Install into a cluster of the lab's name that egress-lab did not create (down then leaves it). */
-  adopt?: boolean;
-  /** --step-timeout: seconds any one step command may run (instead of the default for its kind). */
-  stepTimeout?: string | number;
-  /** Apply the pinned Gateway API CRDs over ones another field manager installed (down still leaves them). */
-  takeOverCrds?: boolean;
-  /** false (--no-verify): skip proving the path at the end. */
-  verify?: boolean;
-  /** Rebuild the lab when the platform, stack or cluster changes (down, then up). */
-  recreate?: boolean;
-}
-
-export interface LabDeps {
-  exec: Exec;
-  /** Values to redact from every message; up adds the licence keys. */
-  secrets: string[];
-  prompter: Prompter;
-  stdout: NodeJS.WritableStream;
-  env: NodeJS.ProcessEnv;
-  renderer: RendererName;
-  host?: HostReader;
-  /** How often a long command tells its elapsed time (default 30 s). */
-  progressEveryMs?: number;
-  /** Waits between verify's warm-up retries (tests pass a fast one). */
-  sleep?: (ms: number) => Promise<void>;
-  /** Aborted on Ctrl-C or SIGTERM: no new step starts, running commands are ended. */
-  signal?: AbortSignal;
-}
+export type { LabDeps, UpOptions } from './deps.ts';
 
 function planSummary(loaded: LoadedProfile, target: ClusterTarget, steps: Step[], adopt: boolean): string {
   const { profile } = loaded;

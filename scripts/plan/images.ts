@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { RenderedLab, RenderedRelease } from '../render/render.ts';
 import { labDir } from '../state/paths.ts';
-import type { ClusterTarget, Command, Step } from './plan.ts';
+import type { ClusterTarget, Command, Step } from './types.ts';
 
 /**
  * Warm images for kind: the host pulls every image the lab runs while kind creates the cluster, then

@@ -1,18 +1,8 @@
 import type { RenderedLab } from '../render/render.ts';
-import { buildPlan, type Command, clusterTarget, type Step } from './plan.ts';
+import { commandLine } from './command-line.ts';
+import { buildPlan, clusterTarget } from './plan.ts';
 import { runbookSections } from './runbook.ts';
-
-const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
-export const shellQuote = (arg: string) => (SAFE.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
-
-/** A command as a person would type it from the render folder. */
-export function commandLine(cmd: Command): string {
-  const env = Object.entries(cmd.env ?? {})
-    .map(([k, v]) => `${k}=${shellQuote(v)} `)
-    .join('');
-  const stdin = cmd.stdin ? ` < ${shellQuote(cmd.stdin)}` : '';
-  return `${env}${[cmd.bin, ...cmd.args].map(shellQuote).join(' ')}${stdin}`;
-}
+import type { Command, Step } from './types.ts';
 
 /** Components a profile installs, as `profiles` and plan.md name them. */
 export function componentSummary(rendered: Pick<RenderedLab, 'loaded'>): string[] {

@@ -1,9 +1,9 @@
-import { deleteClusterCommand } from '../platform/cluster.ts';
 import type { RenderedLab } from '../render/render.ts';
-import { testCommands } from '../ui/summary.ts';
+import { deleteClusterCommand } from './cluster-commands.ts';
+import { commandLine } from './command-line.ts';
 import { labImages } from './images.ts';
-import { commandLine } from './markdown.ts';
-import type { ClusterTarget, Step } from './plan.ts';
+import { testCommands } from './test-commands.ts';
+import type { ClusterTarget, Step } from './types.ts';
 
 /** The registry an image reference pulls from (docker.io when it names none). */
 function registryOf(image: string): string {

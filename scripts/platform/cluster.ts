@@ -54,31 +54,6 @@ export function adoptCommands(profile: Profile, target: ClusterTarget): Command[
   ];
 }
 
-/** Deletes the cluster (only ever called for a cluster egress-lab created). */
-export function deleteClusterCommand(
-  cluster: { name: string; platform: 'kind' | 'gke'; project?: string; location?: string },
-  kubeconfig: string,
-): Command {
-  if (cluster.platform === 'kind')
-    return { bin: 'kind', args: ['delete', 'cluster', '--name', cluster.name, '--kubeconfig', kubeconfig] };
-  return {
-    bin: 'gcloud',
-    args: [
-      'container',
-      'clusters',
-      'delete',
-      cluster.name,
-      '--project',
-      cluster.project!,
-      '--location',
-      cluster.location!,
-      '--quiet',
-    ],
-    // gcloud removes the cluster's kubeconfig entry from $KUBECONFIG: the lab's own file, never the user's.
-    env: { KUBECONFIG: kubeconfig },
-  };
-}
-
 /** What a long cluster command waits for, told while it runs (GKE cluster creation takes minutes). */
 export function waitingFor(cmd: Command): string | undefined {
   if (cmd.bin === 'gcloud' && cmd.args[0] === 'container' && cmd.args[2] === 'create')

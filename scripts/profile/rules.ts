@@ -1,4 +1,4 @@
-import { WAYPOINT_NAMESPACE } from '../render/context.ts';
+import { WAYPOINT_NAMESPACE } from './layout.ts';
 import type { Profile } from './schema.ts';
 import type { Stack } from './stack.ts';
 import { clusterSupport, kindNodeKubernetes, SUPPORT_MATRIX_FILE } from './support.ts';

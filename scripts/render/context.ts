@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
+import { WAYPOINT_NAMESPACE } from '../profile/layout.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 import { renderSquidConf } from './squid-conf.ts';
 import { OMIT, type TemplateContext } from './template.ts';
-
-/** Namespace of the egress gateway, ext-authz and (in the seed) Squid: fixed by the pattern. */
-export const WAYPOINT_NAMESPACE = 'common-infrastructure';
 
 /** What render writes where a licence key goes; `up` fills it in from the environment, never render. */
 export const licenseMarker = (envVar: string) => `<from ${envVar}>`;

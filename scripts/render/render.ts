@@ -1,7 +1,8 @@
 import { type Document, isMap } from 'yaml';
+import { WAYPOINT_NAMESPACE } from '../profile/layout.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 import type { ComponentName, Release } from '../profile/stack.ts';
-import { hostContexts, labContext, WAYPOINT_NAMESPACE } from './context.ts';
+import { hostContexts, labContext } from './context.ts';
 import { renderTemplate, stringifyDocs, type TemplateContext } from './template.ts';
 
 export interface KubeObject {

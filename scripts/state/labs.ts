@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { labName } from '../commands/render.ts';
 import { ActionableError } from '../errors.ts';
+import { labName } from '../profile/lab-name.ts';
 import { type Ledger, readLedger } from './ledger.ts';
 import { stateRoot } from './paths.ts';
 

@@ -1,5 +1,5 @@
-import { LICENCE_VARIABLES } from '../lab/licences.ts';
 import type { ProfileFlags } from '../profile/flags.ts';
+import { LICENCE_VARIABLES } from '../profile/licence-variables.ts';
 import { checkHostPort } from '../profile/names.ts';
 import type { Profile } from '../profile/schema.ts';
 import type { Prompter } from './prompter.ts';

@@ -1,5 +1,5 @@
+import { WAYPOINT_NAMESPACE } from '../profile/layout.ts';
 import type { Profile } from '../profile/schema.ts';
-import { WAYPOINT_NAMESPACE } from '../render/context.ts';
 import {
   CHECK_FAILED_BODY,
   extAuthzDecisions,
@@ -10,7 +10,7 @@ import {
   squidPassed,
   squidStripped,
 } from './evidence.ts';
-import type { Hop, RequestReport, VerifyReport } from './verify.ts';
+import type { Hop, RequestReport, VerifyReport } from './report-schema.ts';
 
 /** Judging each hop from the requests' results and the log lines. */
 

@@ -1,4 +1,4 @@
-import type { Hop, VerifyReport } from './verify.ts';
+import type { Hop, VerifyReport } from './report-schema.ts';
 
 const MARK = { ok: '✓', failed: '✗', skipped: '·', 'not-reached': '–' } as const;
 const LABEL: Record<Hop['hop'], string> = {

@@ -1,26 +1,6 @@
 import type { Exec } from '../exec/exec.ts';
 import type { ObjectRef } from '../state/ledger.ts';
-
-/**
- * What a product says about one of the lab's objects, in its own words (status conditions):
- * - istiod on a ServiceEntry that asks for a waypoint: condition istio.io/WaypointBound, True with reason
- *   WaypointAccepted, or False with WaypointIsNotReady, AttachmentDenied or UnsupportedTrafficType (istio/istio
- *   1.30.3 pilot/pkg/model/service.go GetConditions, pilot/pkg/serviceregistry/ambient/status.go);
- * - the Gateway's controller: condition Programmed (Gateway API);
- * - agentgateway's controller on a policy: status.ancestors[], each with Accepted and Attached (agentgateway
- *   v1.4.1 controller/pkg/agentgateway/plugins/traffic_plugin.go, api/v1alpha1/agentgateway/policy_types.go);
- *   on a backend: condition Accepted; on an HTTPRoute, status.parents[], each Gateway with Accepted (False with
- *   NoMatchingParent, NotAllowedByListeners or NoMatchingListenerHostname when no listener takes it) and
- *   ResolvedRefs (False with RefNotPermitted or BackendNotFound) (agentgateway v1.4.1
- *   controller/pkg/agentgateway/translator/route_collections.go, conversion.go).
- */
-export interface Verdict {
-  /** `Kind namespace/name`. */
-  object: string;
-  ok: boolean;
-  /** The conditions as the product wrote them: `Type=Status Reason: message`. */
-  says: string;
-}
+import type { Verdict } from './report-schema.ts';
 
 interface Condition {
   type: string;

@@ -1,50 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Exec } from '../exec/exec.ts';
 import { kubeAccess } from '../plan/plan.ts';
+import { WAYPOINT_NAMESPACE } from '../profile/layout.ts';
 import type { Profile } from '../profile/schema.ts';
-import { WAYPOINT_NAMESPACE } from '../render/context.ts';
 import type { Ledger, ObjectRef } from '../state/ledger.ts';
 import { probeMark } from './evidence.ts';
 import { excerpt, judgeControl, judgeHops, notReachedAfterFirstBreak } from './judge.ts';
 import { type CurlResult, curlFromPod, logsSince } from './probe.ts';
-import { readVerdicts, type Verdict } from './verdicts.ts';
-
-export type HopName = 'pod' | 'ztunnel' | 'gateway' | 'ext-authz' | 'squid' | 'destination';
-
-export interface Hop {
-  hop: HopName;
-  /** not-reached: a hop before it broke, so the request never got here. */
-  status: 'ok' | 'failed' | 'skipped' | 'not-reached';
-  /** The log line or response that proves it, or what was seen instead. */
-  evidence: string;
-  hint?: string;
-  /** On the first broken hop: what the products say about the lab's objects behind it (status conditions). */
-  verdicts?: Verdict[];
-}
-
-export interface RequestReport {
-  name: 'allowed' | 'denied' | 'control';
-  url: string;
-  headers: string[];
-  status: number;
-  attempts: number;
-  curlExit?: number;
-  error?: string;
-  body: string;
-}
-
-export interface VerifyReport {
-  lab: string;
-  ok: boolean;
-  profile: string;
-  stack: string;
-  host: string;
-  hops: Hop[];
-  negativeControl: { host: string; status: 'ok' | 'failed'; evidence: string; hint?: string };
-  requests: RequestReport[];
-  firstBroken?: HopName | 'negative-control';
-  hint?: string;
-}
+import type { Hop, HopName, RequestReport, VerifyReport } from './report-schema.ts';
+import { readVerdicts } from './verdicts.ts';
 
 export interface VerifyDeps {
   exec: Exec;

@@ -6,7 +6,8 @@ import { down } from '../../scripts/lab/down.ts';
 import { up } from '../../scripts/lab/up.ts';
 import { kubeAccess } from '../../scripts/plan/plan.ts';
 import { readLedger } from '../../scripts/state/ledger.ts';
-import { type VerifyReport, verifyLab } from '../../scripts/verify/verify.ts';
+import type { VerifyReport } from '../../scripts/verify/report-schema.ts';
+import { verifyLab } from '../../scripts/verify/verify.ts';
 import { createFakes, type FakeState, type Fakes } from '../fakes/fakes.ts';
 import { fakeDeps } from '../helpers/lab.ts';
 

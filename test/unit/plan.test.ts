@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderFiles } from '../../scripts/commands/render.ts';
-import { commandLine } from '../../scripts/plan/markdown.ts';
+import { commandLine } from '../../scripts/plan/command-line.ts';
+import { renderFiles } from '../../scripts/plan/files.ts';
 import { buildPlan, type Step } from '../../scripts/plan/plan.ts';
 import { builtinProfileNames, loadProfile } from '../../scripts/profile/load.ts';
 import { renderLab } from '../../scripts/render/render.ts';

@@ -2,9 +2,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { render, renderFiles } from '../../scripts/commands/render.ts';
+import { render } from '../../scripts/commands/render.ts';
 import { InputError } from '../../scripts/errors.ts';
 import { templatesDir } from '../../scripts/paths.ts';
+import { renderFiles } from '../../scripts/plan/files.ts';
 import { builtinProfileNames, loadProfile } from '../../scripts/profile/load.ts';
 import { type RenderedLab, renderLab } from '../../scripts/render/render.ts';
 import { OMIT, renderTemplate, TemplateError } from '../../scripts/render/template.ts';

@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunEvent } from '../run/runner.ts';
-import { labDir } from './paths.ts';
+import { labDir } from '../state/paths.ts';
+import type { RunEvent } from './runner.ts';
 
 /**
  * The lab's run log, `<lab>/logs/<verb>-<time>.log`: every step's start, output lines and end, so a

@@ -1,0 +1,26 @@
+import type { Command } from './types.ts';
+
+/** Deletes the cluster (only ever called for a cluster egress-lab created). */
+export function deleteClusterCommand(
+  cluster: { name: string; platform: 'kind' | 'gke'; project?: string; location?: string },
+  kubeconfig: string,
+): Command {
+  if (cluster.platform === 'kind')
+    return { bin: 'kind', args: ['delete', 'cluster', '--name', cluster.name, '--kubeconfig', kubeconfig] };
+  return {
+    bin: 'gcloud',
+    args: [
+      'container',
+      'clusters',
+      'delete',
+      cluster.name,
+      '--project',
+      cluster.project!,
+      '--location',
+      cluster.location!,
+      '--quiet',
+    ],
+    // gcloud removes the cluster's kubeconfig entry from $KUBECONFIG: the lab's own file, never the user's.
+    env: { KUBECONFIG: kubeconfig },
+  };
+}
