@@ -71,6 +71,8 @@ export async function down(opts: DownOptions, deps: LabDeps): Promise<void> {
   const timeout = stepTimeoutSeconds(opts.stepTimeout);
   const json = Boolean(opts.json);
   const ledger = readLedger(lab, deps.env);
+  // A damaged image cache is refused before anything is removed.
+  if (opts.purgeCache) pulledImages(deps.env);
   if (!ledger) {
     // A --name that matches no lab while others exist is most likely a typo: say so, exit 1.
     if (opts.name !== undefined && labNames(deps.env).length > 0)

@@ -1,8 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { z } from 'zod';
+import { ActionableError } from '../errors.ts';
 import type { Exec } from '../exec/exec.ts';
 import { kubeAccess } from '../plan/plan.ts';
 import type { Ledger } from '../state/ledger.ts';
+import { firstIssue } from '../state/zod-issue.ts';
 
 export type Identity =
   | { state: 'same' }
@@ -23,15 +26,37 @@ export interface PlatformView {
   restoreKubeconfig: () => Promise<void>;
 }
 
-/** The API server the lab kubeconfig names for the lab's context. */
+/** The parts of a kubeconfig egress-lab reads; kubectl writes `null` for an empty list. */
+const kubeconfigSchema = z.object({
+  contexts: z
+    .array(z.object({ name: z.string(), context: z.object({ cluster: z.string().optional() }).nullish() }))
+    .nullish(),
+  clusters: z
+    .array(z.object({ name: z.string(), cluster: z.object({ server: z.string().optional() }).nullish() }))
+    .nullish(),
+});
+
+/** A lab kubeconfig that is not a kubeconfig: the file, what is wrong, and what to do. */
+function damagedKubeconfig(file: string, why: string): ActionableError {
+  return new ActionableError(
+    `the lab kubeconfig ${file} ${why}; delete it and run the command again: egress-lab writes it again from the platform (kind export kubeconfig, or gcloud container clusters get-credentials)`,
+  );
+}
+
+/** The API server the lab kubeconfig names for the lab's context; a damaged file is an ActionableError naming it. */
 export function kubeconfigServer(kubeconfig: string, context: string): string | undefined {
   if (!existsSync(kubeconfig)) return undefined;
-  const cfg = (parse(readFileSync(kubeconfig, 'utf8')) ?? {}) as {
-    contexts?: { name: string; context: { cluster: string } }[];
-    clusters?: { name: string; cluster: { server: string } }[];
-  };
-  const ctx = cfg.contexts?.find((c) => c.name === context);
-  return cfg.clusters?.find((c) => c.name === ctx?.context.cluster)?.cluster.server;
+  let data: unknown;
+  try {
+    data = parse(readFileSync(kubeconfig, 'utf8')) ?? {};
+  } catch (err) {
+    throw damagedKubeconfig(kubeconfig, `cannot be read (${(err as Error).message.split('\n')[0]})`);
+  }
+  const parsed = kubeconfigSchema.safeParse(data);
+  if (!parsed.success)
+    throw damagedKubeconfig(kubeconfig, `is not a kubeconfig (${firstIssue(parsed.error, 'not a kubeconfig')})`);
+  const ctx = parsed.data.contexts?.find((c) => c.name === context);
+  return parsed.data.clusters?.find((c) => c.name === ctx?.context?.cluster)?.cluster?.server;
 }
 
 /** The cluster's own identity: the UID of its kube-system namespace, which a recreated cluster does not keep. */

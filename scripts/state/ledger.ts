@@ -14,6 +14,7 @@ import { ActionableError } from '../errors.ts';
 import type { Profile } from '../profile/schema.ts';
 import { LEDGER_VERSION, ledgerSchema } from './ledger-schema.ts';
 import { labDir } from './paths.ts';
+import { firstIssue } from './zod-issue.ts';
 
 export interface ObjectRef {
   apiVersion: string;
@@ -71,13 +72,6 @@ export interface Ledger {
 
 const ledgerFile = (lab: string, env: NodeJS.ProcessEnv) => join(labDir(lab, env), 'state.json');
 
-/** The first problem zod found, with its path: `cluster.platform: Invalid option…`. */
-function firstIssue(error: { issues: { path: PropertyKey[]; message: string }[] }): string {
-  const issue = error.issues[0];
-  if (!issue) return 'not a ledger';
-  return issue.path.length ? `${issue.path.map(String).join('.')}: ${issue.message}` : issue.message;
-}
-
 /**
  * The lab's ledger, checked: a file that is not this egress-lab's ledger for this lab (damaged, emptied,
  * another lab's, from a newer egress-lab) is an error naming the file and what to do, never acted on.
@@ -101,7 +95,7 @@ export function readLedger(lab: string, env: NodeJS.ProcessEnv = process.env): L
       `the lab's state file ${file} was written by a newer egress-lab (ledger version ${version}; this one reads ${LEDGER_VERSION}): use that egress-lab for the lab "${lab}"`,
     );
   const parsed = ledgerSchema.safeParse(data);
-  if (!parsed.success) throw damaged(`is not an egress-lab ledger (${firstIssue(parsed.error)})`);
+  if (!parsed.success) throw damaged(`is not an egress-lab ledger (${firstIssue(parsed.error, 'not a ledger')})`);
   if (parsed.data.lab !== lab)
     throw new ActionableError(
       `the lab's state file ${file} belongs to the lab "${parsed.data.lab}", not "${lab}" (a folder was copied or renamed); egress-lab will not act on it: move it back to ${labDir(parsed.data.lab, env)}`,
