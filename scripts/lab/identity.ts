@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ActionableError } from '../errors.ts';
 import type { Exec } from '../exec/exec.ts';
 import { kubeAccess } from '../plan/plan.ts';

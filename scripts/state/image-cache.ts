@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ActionableError } from '../errors.ts';
 import { stateRoot } from './paths.ts';
 import { firstIssue } from './zod-issue.ts';

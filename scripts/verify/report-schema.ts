@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The report of `verify --json`: the source of truth for its TypeScript types and for schemas/verify-report.schema.json. */
 
