@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The package root: the folder holding templates/ and profiles/, found from this module (dist/ or scripts/). */
@@ -16,3 +16,5 @@ export const packageRoot = findPackageRoot();
 export const templatesDir = join(packageRoot, 'templates');
 export const profilesDir = join(packageRoot, 'profiles');
 export const stacksDir = join(profilesDir, 'stacks');
+/** Where a template path of a stack (relative to templates/, or absolute) points. */
+export const templatePath = (relPath: string) => resolve(templatesDir, relPath);

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import { checkContradictions } from './cli-args.ts';
+import { escapeForTerminal } from './errors.ts';
 import { DOWN_HELP, ENV_HELP, LOGS_HELP, PROGRAM_HELP, UP_HELP } from './help.ts';
 
 /** Only commander is loaded up front: each command imports its own code when it runs (`--help` stays fast). */
@@ -123,7 +125,10 @@ export function buildProgram(io: Io): Command {
     )
     .version(packageVersion(), '-V, --version', 'print the version (also -v and `egress-lab version`)')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(escapeForTerminal(s, true)),
+    })
     .addHelpText('after', PROGRAM_HELP);
 
   addLabCommands(program, io);
@@ -158,7 +163,7 @@ function oneLineUsageErrors(cmd: Command, io: Io): void {
   const where = cmd.parent ? `egress-lab ${cmd.name()} --help` : 'egress-lab --help';
   cmd.configureOutput({
     writeOut: (s) => io.stdout.write(s),
-    writeErr: (s) => io.stderr.write(s),
+    writeErr: (s) => io.stderr.write(escapeForTerminal(s, true)),
     outputError: (s, write) =>
       write(
         `egress-lab: ${s
@@ -178,6 +183,14 @@ function quietOnClosedPipe(io: Io): void {
     });
 }
 
+/** Contradicting flags of the command being run are refused before commander keeps the last of them. */
+function checkTypedFlags(program: Command, args: string[]): void {
+  const command = program.commands.find((c) => c.name() === args[0] || c.aliases().includes(args[0] ?? ''));
+  if (!command) return;
+  const takesValue = (flag: string) => command.options.some((o) => o.long === flag && (o.required || o.optional));
+  checkContradictions(args.slice(1), takesValue);
+}
+
 /** The one place that prints an error and decides the exit code (DESIGN.md §2). */
 export async function main(
   argv: string[],
@@ -195,6 +208,7 @@ export async function main(
       io.stdout.write(`${packageVersion()}\n`);
       return 0;
     }
+    checkTypedFlags(program, args);
     await program.parseAsync(argv);
     return 0;
   } catch (err) {
@@ -206,10 +220,11 @@ export async function main(
     const errors = err instanceof AggregateError ? err.errors : [err];
     const codes = errors.map((e) => (e as { exitCode?: unknown }).exitCode);
     if (codes.every((c) => c === 1 || c === 2 || c === 129 || c === 130)) {
-      for (const e of errors) io.stderr.write(`egress-lab: ${(e as Error).message}\n`);
+      for (const e of errors) io.stderr.write(`egress-lab: ${escapeForTerminal((e as Error).message, true)}\n`);
       return Math.max(...(codes as number[]));
     }
-    io.stderr.write(`egress-lab: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    io.stderr.write(`egress-lab: internal error: ${escapeForTerminal(text, true)}\n`);
     return 1;
   }
 }

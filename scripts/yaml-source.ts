@@ -1,6 +1,6 @@
-import { readFileSync, statSync } from 'node:fs';
-import { type Document, isMap, isNode, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
+import { type Document, isMap, isNode, isScalar, LineCounter, type Node, parseDocument, visit } from 'yaml';
 import { InputError, type SourcePos } from './errors.ts';
+import { decodeUtf8, readInputFile } from './input-file.ts';
 
 /** A parsed YAML file that remembers where every node came from. */
 export interface YamlSource {
@@ -12,17 +12,45 @@ export interface YamlSource {
 export const MAX_INPUT_BYTES = 256 * 1024;
 export const MAX_ALIASES = 50;
 
-/** Reads one YAML document with Kubernetes' YAML 1.1 reading of yes/no/on/off; bad syntax is an InputError at its line and column. */
+/**
+ * Reads one YAML document with Kubernetes' YAML 1.1 reading of yes/no/on/off: a regular UTF-8 file of at most
+ * MAX_INPUT_BYTES; bad syntax is an InputError at its line and column.
+ */
 export function readYamlFile(file: string, shownAs = file): YamlSource {
-  let size: number;
-  try {
-    size = statSync(file).size;
-  } catch {
-    throw new InputError('no such file', { file: shownAs });
-  }
-  if (size > MAX_INPUT_BYTES)
-    throw new InputError(`file is ${size} bytes; the limit is ${MAX_INPUT_BYTES}`, { file: shownAs });
-  return parseYamlText(readFileSync(file, 'utf8'), shownAs);
+  return parseYamlText(decodeUtf8(readInputFile(file, MAX_INPUT_BYTES, shownAs), shownAs), shownAs);
+}
+
+/** Tags that only name the plain types of the core schema; any other (`!foo`, `!!binary`, `!!set`) is refused. */
+const PLAIN_TAGS = new Set([
+  'tag:yaml.org,2002:str',
+  'tag:yaml.org,2002:int',
+  'tag:yaml.org,2002:float',
+  'tag:yaml.org,2002:bool',
+  'tag:yaml.org,2002:null',
+  'tag:yaml.org,2002:map',
+  'tag:yaml.org,2002:seq',
+]);
+/** Keys that reach an object's prototype when data is merged or copied. */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Explicit tags other than the plain ones, and prototype keys, at any depth: an InputError at the first one. */
+function checkNodes(source: YamlSource): void {
+  visit(source.doc, {
+    Node(_key, node) {
+      if (node.tag !== undefined && !PLAIN_TAGS.has(node.tag)) {
+        throw new InputError(
+          `the YAML tag ${node.tag.replace(/^tag:yaml\.org,2002:/, '!!')} is not allowed (plain values only)`,
+          where(source, node),
+        );
+      }
+      return undefined;
+    },
+    Pair(_key, pair) {
+      if (isScalar(pair.key) && PROTOTYPE_KEYS.has(String(pair.key.value)))
+        throw new InputError(`the key "${String(pair.key.value)}" is not allowed`, where(source, pair.key));
+      return undefined;
+    },
+  });
 }
 
 export function parseYamlText(text: string, file: string): YamlSource {
@@ -33,7 +61,9 @@ export function parseYamlText(text: string, file: string): YamlSource {
     const at = problem.linePos?.[0];
     throw new InputError(`YAML syntax error: ${firstLine(problem.message)}`, { file, line: at?.line, col: at?.col });
   }
-  return { file, doc, lines };
+  const source = { file, doc, lines };
+  checkNodes(source);
+  return source;
 }
 
 function firstLine(message: string): string {
@@ -67,9 +97,9 @@ export function positionOf(source: YamlSource, path: readonly PropertyKey[], key
   return undefined;
 }
 
-function where(source: YamlSource, node: Node): SourcePos | undefined {
+function where(source: YamlSource, node: Node): SourcePos {
   const offset = node.range?.[0];
-  if (offset === undefined) return undefined;
+  if (offset === undefined) return { file: source.file };
   const { line, col } = source.lines.linePos(offset);
   return { file: source.file, line, col };
 }

@@ -8,6 +8,7 @@ import { status as statusLab } from '../lab/status.ts';
 import { type LabDeps, type UpOptions, up as upLab } from '../lab/up.ts';
 import type { ProfileFlags } from '../profile/flags.ts';
 import { loadProfile } from '../profile/load.ts';
+import { checkStateRoot } from '../state/paths.ts';
 import type { Streams } from '../ui/prompter.ts';
 import { interruptExitCode, labDeps } from './deps.ts';
 
@@ -27,16 +28,19 @@ async function interruptible(deps: LabDeps, run: () => Promise<void>, what: stri
 }
 
 export async function up(opts: UpOptions, streams: Streams): Promise<void> {
+  checkStateRoot(process.env, opts.dryRun ? 'read' : 'write');
   const deps = await labDeps(opts, streams);
   await interruptible(deps, () => upLab(opts, deps), 'up');
 }
 
 export async function down(opts: DownOptions, streams: Streams): Promise<void> {
+  checkStateRoot(process.env, opts.dryRun ? 'read' : 'write');
   const deps = await labDeps(opts, streams);
   await interruptible(deps, () => downLab(opts, deps), 'down');
 }
 
 export async function verify(opts: { name?: string; json?: boolean }, streams: Streams): Promise<void> {
+  checkStateRoot(process.env, 'read');
   // Progress goes to stderr, so stdout keeps only the report (or its JSON).
   const progress = (line: string) => void process.stderr.write(`${line}\n`);
   await (await import('./verify.ts')).verify(opts, {
@@ -52,6 +56,7 @@ export async function logs(
   opts: { name?: string; follow?: boolean; tail?: string; since?: string },
   streams: Streams,
 ): Promise<void> {
+  checkStateRoot(process.env, 'read');
   await (await import('./verify.ts')).logs(component, opts, {
     exec: createExec(),
     stdout: streams.stdout,
@@ -60,10 +65,12 @@ export async function logs(
 }
 
 export async function env(opts: { name?: string }, streams: Streams): Promise<void> {
+  checkStateRoot(process.env, 'read');
   (await import('./verify.ts')).env(opts, { stdout: streams.stdout, env: process.env });
 }
 
 export async function status(opts: { name?: string; json?: boolean }, streams: Streams): Promise<void> {
+  checkStateRoot(process.env, 'read');
   await statusLab(opts, { exec: createExec(), stdout: streams.stdout, env: process.env });
 }
 

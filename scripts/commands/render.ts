@@ -1,4 +1,16 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  type Stats,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError } from '../errors.ts';
 import { renderFiles } from '../plan/files.ts';
@@ -14,6 +26,31 @@ export interface RenderOptions extends ProfileFlags {
   out: string;
   force?: boolean;
   name?: string;
+}
+
+/**
+ * Where --out may not point: a symlink to nothing (the render would land wherever it is later made to point),
+ * or a path under something that is not a folder (`FILE/sub`). Nothing is written before this.
+ */
+function checkOutPath(out: string, shown: string): void {
+  const link = lstatOrUndefined(out);
+  if (link?.isSymbolicLink() && !existsSync(out))
+    throw new InputError(`--out ${shown}: is a symlink to ${readlinkSync(out)}, which does not exist`);
+  if (link) return;
+  for (let dir = dirname(out); ; dir = dirname(dir)) {
+    const st = lstatOrUndefined(dir);
+    if (st && !(existsSync(dir) && statSync(dir).isDirectory()))
+      throw new InputError(`--out ${shown}: ${dir} is a file, not a folder, so nothing can be written under it`);
+    if (st || dir === dirname(dir)) return;
+  }
+}
+
+function lstatOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
 }
 
 function prepareOut(out: string, force: boolean): { writeDir: string; finalDir?: string } {
@@ -39,9 +76,10 @@ function prepareOut(out: string, force: boolean): { writeDir: string; finalDir?:
 
 export async function render(opts: RenderOptions, io: { stdout: NodeJS.WritableStream }): Promise<void> {
   const lab = labName(opts.name);
+  const out = resolve(opts.out);
+  checkOutPath(out, opts.out);
   const loaded = loadProfile(opts);
   const files = renderFiles(renderLab(loaded, lab), loaded.name);
-  const out = resolve(opts.out);
   const { writeDir, finalDir } = prepareOut(out, opts.force ?? false);
   try {
     for (const [name, text] of files) writeFileSync(join(writeDir, name), text);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { $ } from 'zx/core';
 
 export interface ExecOptions {
@@ -18,9 +19,12 @@ export interface ExecResult {
 
 export type Exec = (bin: string, args: readonly string[], opts?: ExecOptions) => Promise<ExecResult>;
 
-/** Replaces every secret in a text with ***. */
+/** Replaces every secret in a text with ***, whatever its length (longest first, so none shows through another). */
 export function redact(text: string, secrets: readonly string[]): string {
-  return secrets.filter((s) => s.length >= 4).reduce((t, s) => t.split(s).join('***'), text);
+  return [...secrets]
+    .filter((s) => s.length > 0)
+    .sort((a, b) => b.length - a.length)
+    .reduce((t, s) => t.split(s).join('***'), text);
 }
 
 /**
@@ -83,6 +87,18 @@ export class MissingProgramError extends Error {
   }
 }
 
+/** The folder a program was to run in is gone. */
+export class MissingFolderError extends Error {
+  readonly exitCode = 1;
+  constructor(
+    readonly bin: string,
+    readonly cwd: string,
+  ) {
+    super(`cannot run ${bin}: its working folder ${cwd} is gone (was the lab folder removed during the run?)`);
+    this.name = 'MissingFolderError';
+  }
+}
+
 function lineSplitter(onLine: (line: string) => void) {
   let rest = '';
   return {
@@ -115,6 +131,8 @@ export function createExec(
   });
   return async (bin, args, opts = {}) => {
     const argv = bin === 'gcloud' && !args.includes('--quiet') ? [...args, '--quiet'] : [...args];
+    // A working folder that is gone (the lab folder removed during a run) would fail as an unexplained exit -2.
+    if (opts.cwd !== undefined && !existsSync(opts.cwd)) throw new MissingFolderError(bin, opts.cwd);
     if (!base.signal) return run(bin, argv, opts, undefined);
     const own = new AbortController();
     if (base.signal.aborted) own.abort();

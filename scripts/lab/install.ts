@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ActionableError } from '../errors.ts';
 import { imagesDir, LOAD_STEP, PULL_STEP } from '../plan/images.ts';
@@ -171,9 +171,11 @@ export async function installSteps(input: InstallInput, deps: LabDeps, opts: UpO
       finishedAt: '',
       durationMs: 0,
     };
-    writeLedger(ledger, deps.env);
     try {
+      log.check();
+      writeLedger(ledger, deps.env);
       await execute(claim.step, out);
+      log.check();
     } catch (err) {
       const printed = failedApplyOutput(err);
       if (printed !== undefined && claim.settle) {
@@ -183,7 +185,11 @@ export async function installSteps(input: InstallInput, deps: LabDeps, opts: UpO
         };
         writeLedger(ledger, deps.env);
       }
-      throw err;
+      // The render folder is never made again during a run: gone means the lab folder was removed.
+      if (existsSync(renderDir)) throw err;
+      throw new ActionableError(
+        `the lab folder ${labDir(ledger.lab, deps.env)} was removed while up ran (${(err as Error).message})`,
+      );
     }
   };
   try {

@@ -61,3 +61,17 @@ export function describeFlags(flags: ProfileFlags): string {
   if (flags.gkeCluster !== undefined) parts.push(`--gke-cluster ${flags.gkeCluster}`);
   return parts.join(' ');
 }
+
+/** GKE flags on a profile that runs elsewhere would be ignored without a word: refused, naming the flags. */
+export function checkFlagsFitPlatform(platform: string, flags: ProfileFlags): void {
+  if (platform === 'gke') return;
+  const given = [
+    flags.gkeProject !== undefined ? '--gke-project' : '',
+    flags.gkeLocation !== undefined ? '--gke-location' : '',
+    flags.gkeCluster !== undefined ? '--gke-cluster' : '',
+  ].filter(Boolean);
+  if (given.length === 0) return;
+  throw new InputError(
+    `${given.join(', ')} ${given.length > 1 ? 'are' : 'is'} for GKE, but the profile runs on ${platform}; use a GKE profile (such as --profile gke-full) or --platform gke, or leave ${given.length > 1 ? 'them' : 'it'} out`,
+  );
+}

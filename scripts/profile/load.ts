@@ -4,11 +4,12 @@ import type * as z from 'zod';
 import { InputError, type SourcePos } from '../errors.ts';
 import { profilesDir, stacksDir } from '../paths.ts';
 import { positionOf, readYamlFile, toData, type YamlSource } from '../yaml-source.ts';
-import { applyFlags, describeFlags, type FlagOrigins, type ProfileFlags } from './flags.ts';
+import { applyFlags, checkFlagsFitPlatform, describeFlags, type FlagOrigins, type ProfileFlags } from './flags.ts';
 import { deepMerge, hasPath, isPlainObject } from './merge.ts';
 import { checkUpstreamRules } from './rules.ts';
 import { type Profile, profileSchema } from './schema.ts';
 import { type Stack, stackSchema } from './stack.ts';
+import { checkReleaseNames, checkStackFiles } from './stack-files.ts';
 
 export const DEFAULT_PROFILE = 'kind';
 const DEFAULTS_FILE = '_defaults.yaml';
@@ -22,6 +23,8 @@ export interface LoadedProfile {
 }
 
 interface Layer {
+  /** The file, as read (for the folder its relative paths may use). */
+  path: string;
   source: YamlSource;
   data: Record<string, unknown>;
 }
@@ -56,7 +59,7 @@ function readLayer(path: string, shownAs: string): Layer {
   const data = toData(source);
   if (!isPlainObject(data))
     throw new InputError('a profile is a YAML mapping of keys to values', { file: shownAs, line: 1, col: 1 });
-  return { source, data };
+  return { path, source, data };
 }
 
 /** The profile file and its `extends:` ancestors, lowest layer first. */
@@ -175,6 +178,29 @@ function checkCombinations(
   }
 }
 
+/** What stackOverrides may not do: name a release like a step, or point a template outside the allowed folders. */
+function checkStackOverrides(
+  stack: Stack,
+  layers: Layer[],
+  at: (path: PropertyKey[]) => { pos?: SourcePos; flag?: string },
+): void {
+  const fail = (path: PropertyKey[], message: string): never => {
+    const full = ['stackOverrides', ...path];
+    throw new InputError(`${full.join('.')}: ${message}`, at(full).pos);
+  };
+  checkReleaseNames(stack, fail);
+  const setBy = (path: PropertyKey[]) =>
+    [...layers].reverse().find((l) => hasPath(l.data, ['stackOverrides', ...path]))?.path;
+  checkStackFiles(
+    stack,
+    (path) => {
+      const file = setBy(path);
+      return file === undefined ? undefined : dirname(file);
+    },
+    fail,
+  );
+}
+
 /** Loads a profile: defaults < extends chain < file < flags, validated strictly. Throws InputError (exit 2) naming file:line:col. */
 export function loadProfile(flags: ProfileFlags): LoadedProfile {
   const ref = flags.profile ?? DEFAULT_PROFILE;
@@ -188,9 +214,11 @@ export function loadProfile(flags: ProfileFlags): LoadedProfile {
   const parsed = profileSchema.safeParse(merged);
   if (!parsed.success) failWith(parsed.error.issues, layers, origins);
   const profile = parsed.data;
+  checkFlagsFitPlatform(profile.platform, flags);
   const stack = loadStack(profile, layers, origins);
   const at = (path: PropertyKey[]) =>
     locate({ code: 'custom', path, message: '', input: undefined } as Issue, layers, origins);
+  checkStackOverrides(stack, layers, at);
   checkCombinations(profile, stack, at);
   checkUpstreamRules(profile, stack, (path, message) => {
     const { pos, flag } = at(path);

@@ -52,8 +52,18 @@ export const stackSchema = z.strictObject({
   /** Environment variables holding the licence keys this stack needs. */
   licenses: z.array(envVar),
   versions: z.record(z.string(), z.string().regex(/^v?\d+\.\d+\.\d+([-.+][0-9A-Za-z.-]+)?$/, 'not a version')),
-  /** Image hub for the Istio images (Solo builds); absent for upstream. */
-  istioHub: z.string().optional(),
+  /**
+   * Image hub for the Istio images: an image name without tag, `host[:port]/path` by the image reference
+   * grammar (distribution/reference v0.5.0 reference.go: lower-case path components joined by `.`, `_`, `__` or
+   * dashes); never a URL. Absent for upstream.
+   */
+  istioHub: z
+    .string()
+    .regex(
+      /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?(\/[a-z0-9]+((?:[._]|__|-+)[a-z0-9]+)*)*$/,
+      'not an image registry path (registry[:port]/path: lowercase, no scheme, no spaces, no @, no trailing slash)',
+    )
+    .optional(),
   gatewayApi: z.strictObject({ url: z.string().regex(/^https:\/\/[^\s]+\.yaml$/), crds: z.array(z.string()).min(1) }),
   releases: z.record(z.string().regex(/^[a-z0-9-]+$/), release),
   /** Where the gateway controller runs (and the seed and enterprise gateway parameters live). */

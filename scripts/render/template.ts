@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { type Document, isScalar, isSeq, LineCounter, parseAllDocuments, type Scalar, visit } from 'yaml';
 import { formatPos } from '../errors.ts';
-import { templatesDir } from '../paths.ts';
+import { decodeUtf8, MiB, readInputFile } from '../input-file.ts';
+import { templatePath } from '../paths.ts';
 
 /** A context value that removes the key (or list item) whose whole value is its placeholder. */
 export const OMIT: unique symbol = Symbol('omit');
@@ -33,7 +32,8 @@ const sources = new Map<string, string>();
 function readTemplate(relPath: string): string {
   let text = sources.get(relPath);
   if (text === undefined) {
-    text = readFileSync(join(templatesDir, relPath), 'utf8');
+    const file = templatePath(relPath);
+    text = decodeUtf8(readInputFile(file, MiB, file, 'template'), file);
     sources.set(relPath, text);
   }
   return text;

@@ -123,10 +123,16 @@ export function writeLedger(ledger: Ledger, env: NodeJS.ProcessEnv = process.env
   const file = ledgerFile(ledger.lab, env);
   mkdirSync(labDir(ledger.lab, env), { recursive: true, mode: 0o700 });
   const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify({ ...ledger, updatedAt: new Date().toISOString() }, null, 2)}\n`, {
-    mode: 0o600,
-  });
-  renameSync(temp, file);
+  try {
+    writeFileSync(temp, `${JSON.stringify({ ...ledger, updatedAt: new Date().toISOString() }, null, 2)}\n`, {
+      mode: 0o600,
+    });
+    renameSync(temp, file);
+  } catch (err) {
+    throw new ActionableError(
+      `cannot write the lab's state file ${file} (${(err as NodeJS.ErrnoException).code}): was the lab folder removed or made read-only while egress-lab ran?`,
+    );
+  }
 }
 
 export function removeLabDir(lab: string, env: NodeJS.ProcessEnv = process.env): void {

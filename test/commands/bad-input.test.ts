@@ -1,4 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../scripts/errors.ts';
 import { type UpOptions, up } from '../../scripts/lab/up.ts';
@@ -213,7 +215,170 @@ const cases: [string, () => UpOptions, RegExp][] = [
   ],
   ['--step-timeout 0', () => ({ stepTimeout: '0' }), /^--step-timeout: "0" is not a number of seconds/],
   ['--step-timeout not a number', () => ({ stepTimeout: '5m' }), /^--step-timeout: "5m" is not a number of seconds/],
+  // Issue 11, items 13, 14, 16, 18: untrusted files and hostile values.
+  ['--profile is a folder', () => ({ profile: `${tmp.dir}/` }), /: is a folder, not a file$/],
+  [
+    'extends: a folder',
+    () => file('ext-dir.yaml', `description: x\nextends: ${tmp.dir}/\n`),
+    /egress-lab-test-\w+\/?: is a folder, not a file$/,
+  ],
+  ['--profile is /dev/zero', () => ({ profile: '/dev/zero' }), /\/dev\/zero: is a device, not a regular file/],
+  [
+    'YAML unknown tag',
+    () => file('tag.yaml', 'description: x\nkind:\n  workers: !foo 1\n'),
+    /tag\.yaml:3:\d+: the YAML tag !foo is not allowed/,
+  ],
+  [
+    'YAML !!binary tag',
+    () => file('tag2.yaml', 'description: !!binary aGk=\n'),
+    /tag2\.yaml:1:\d+: the YAML tag !!binary is not allowed/,
+  ],
+  [
+    'YAML not UTF-8',
+    () => ({
+      profile: tmp.writeBytes(
+        'latin1.yaml',
+        Buffer.from('description: x\negress:\n  hosts: [caf\xe9.com]\n', 'latin1'),
+      ),
+    }),
+    /latin1\.yaml:3:14: not UTF-8 text/,
+  ],
+  [
+    'YAML __proto__ key, nested',
+    () => file('proto.yaml', 'description: x\ncomponents:\n  squid:\n    __proto__: {mode: none}\n'),
+    /proto\.yaml:4:5: the key "__proto__" is not allowed/,
+  ],
+  [
+    'YAML constructor key',
+    () => file('ctor.yaml', 'description: x\nconstructor: {a: 1}\n'),
+    /ctor\.yaml:2:1: the key "constructor" is not allowed/,
+  ],
+  ...(
+    [
+      ['istioHub with a scheme', 'https://registry.example.com/istio'],
+      ['istioHub with @', 'user@registry.example.com/istio'],
+      ['istioHub with uppercase', 'Registry.example.com/istio'],
+      ['istioHub with a trailing slash', 'registry.example.com/istio/'],
+      ['istioHub with a space', 'registry.example.com/is tio'],
+    ] as const
+  ).map(([name, hub], i): [string, () => UpOptions, RegExp] => [
+    name,
+    () => file(`hub${i}.yaml`, `description: x\nstackOverrides:\n  istioHub: "${hub}"\n`),
+    new RegExp(`hub${i}\\.yaml:3:13: stackOverrides\\.istioHub: not an image registry path`),
+  ]),
+  [
+    'release named like a step',
+    () =>
+      file(
+        'rel.yaml',
+        'description: x\nstackOverrides:\n  releases:\n    waypoint:\n      component: istio\n      role: base\n      chart: base\n      version: istio\n      namespace: istio-system\n      values: istio/base.yaml\n      waits: []\n',
+      ),
+    /rel\.yaml:5:7: stackOverrides\.releases\.waypoint: a release cannot be named "waypoint": up has a step of that name/,
+  ],
+  [
+    'template path outside templates/ and the profile folder',
+    () => outsideProfile('tpl', 'templates:\n    waypoint: OUTSIDE'),
+    /tpl\.yaml:4:15: stackOverrides\.templates\.waypoint: ".*secret\.yaml" resolves to .*secret\.yaml, outside egress-lab's templates folder and the profile's folder/,
+  ],
+  [
+    'template path climbing out of templates/ with ..',
+    () =>
+      file(
+        'climb.yaml',
+        'description: x\nstackOverrides:\n  templates:\n    waypoint: ../../../../../../../../etc/hostname\n',
+      ),
+    /climb\.yaml:4:15: stackOverrides\.templates\.waypoint: ".*etc\/hostname" resolves to \/etc\/hostname, outside/,
+  ],
+  [
+    'template path through a symlink in the profile folder',
+    () => outsideProfile('link', 'templates:\n    extAuthPolicy: LINK'),
+    /link\.yaml:4:20: stackOverrides\.templates\.extAuthPolicy: ".*link-to-secret\.yaml" resolves to .*secret\.yaml, outside/,
+  ],
+  [
+    'release values path outside',
+    () => outsideProfile('vals', 'releases:\n    istiod:\n      values: OUTSIDE'),
+    /vals\.yaml:5:15: stackOverrides\.releases\.istiod\.values: ".*secret\.yaml" resolves to/,
+  ],
+  [
+    'template that does not exist',
+    () => file('none.yaml', 'description: x\nstackOverrides:\n  templates:\n    waypoint: waypoint/nope.yaml\n'),
+    /none\.yaml:4:15: stackOverrides\.templates\.waypoint: "waypoint\/nope\.yaml": no such template/,
+  ],
+  [
+    '--gke-cluster on a kind profile',
+    () => ({ gkeCluster: 'c1' }),
+    /^--gke-cluster is for GKE, but the profile runs on kind/,
+  ],
+  [
+    '--gke-project and --gke-location on a kind profile',
+    () => ({ profile: 'kind-full', gkeProject: 'demo-project-1', gkeLocation: 'europe-west1-b' }),
+    /^--gke-project, --gke-location are for GKE, but the profile runs on kind/,
+  ],
+  [
+    '--license-file empty value',
+    () => ({ profile: 'kind-enterprise', licenseFile: licenceFile('# keys\nGLOO_MESH_LICENSE_KEY=\n') }),
+    /lic-\w+\.env:2:23: GLOO_MESH_LICENSE_KEY: the value is empty/,
+  ],
+  [
+    '--license-file empty quoted value',
+    () => ({ profile: 'kind-enterprise', licenseFile: licenceFile('GLOO_MESH_LICENSE_KEY=""\n') }),
+    /:1:23: GLOO_MESH_LICENSE_KEY: the value is empty/,
+  ],
+  [
+    '--license-file inline comment',
+    () => ({ profile: 'kind-enterprise', licenseFile: licenceFile('GLOO_MESH_LICENSE_KEY=abc123 # the trial key\n') }),
+    /:1:23: GLOO_MESH_LICENSE_KEY: a comment after the value/,
+  ],
+  [
+    '--license-file unbalanced quote',
+    () => ({ profile: 'kind-enterprise', licenseFile: licenceFile('GLOO_GATEWAY_LICENSE_KEY="abc123\n') }),
+    /:1:26: GLOO_GATEWAY_LICENSE_KEY: the " quote is not closed/,
+  ],
+  [
+    '--license-file quote in the middle',
+    () => ({ profile: 'kind-enterprise', licenseFile: licenceFile("AGENTGATEWAY_LICENSE_KEY=abc'123\n") }),
+    /:1:26: AGENTGATEWAY_LICENSE_KEY: a stray quote in the value/,
+  ],
+  [
+    '--license-file is /dev/zero',
+    () => ({ profile: 'kind-enterprise', licenseFile: '/dev/zero' }),
+    /is a device, not a regular file/,
+  ],
+  [
+    '--license-file is a folder',
+    () => ({ profile: 'kind-enterprise', licenseFile: tmp.dir }),
+    /is a folder, not a file/,
+  ],
+  [
+    'hostile --name is escaped',
+    () => ({ name: 'lab\n\u001b[2J\u009b31m' }),
+    /--name: "lab\\n\\x1b\[2J\\x9b31m" is not a DNS-1123 label/,
+  ],
+  [
+    'hostile extends: is escaped',
+    () => file('hostile.yaml', 'description: x\nextends: "kind\\e]0;owned\\a\\u2028"\n'),
+    /unknown profile "kind\\x1b]0;owned\\x07\\u2028"/,
+  ],
 ];
+
+const outside = join(tmpdir(), `egress-lab-outside-${process.pid}`);
+afterAll(() => rmSync(outside, { recursive: true, force: true }));
+
+/** A profile in a folder of its own that names `secret.yaml` outside it (OUTSIDE) or a symlink to it in its folder (LINK). */
+function outsideProfile(name: string, overrides: string): UpOptions {
+  const dir = join(tmp.dir, `${name}-profile`);
+  mkdirSync(dir, { recursive: true });
+  // Lower-case only: a release's values path is checked against a pattern first.
+  mkdirSync(outside, { recursive: true });
+  const secret = join(outside, 'secret.yaml');
+  writeFileSync(secret, 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\n');
+  const link = join(dir, 'link-to-secret.yaml');
+  if (!existsSync(link)) symlinkSync(secret, link);
+  const text = `description: x\nstackOverrides:\n  ${overrides.replace('OUTSIDE', secret).replace('LINK', link)}\n`;
+  const profile = join(dir, `${name}.yaml`);
+  writeFileSync(profile, text);
+  return { profile };
+}
 
 describe('bad input: exit 2, one clear message, no program run, nothing written', () => {
   it(`has at least 30 cases (${cases.length})`, () => expect(cases.length).toBeGreaterThanOrEqual(30));
@@ -228,6 +393,8 @@ describe('bad input: exit 2, one clear message, no program run, nothing written'
       expect((err as InputError).exitCode).toBe(2);
       expect((err as Error).message).toMatch(message);
       expect((err as Error).message).not.toContain('\n');
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: no control character reaches the terminal
+      expect((err as Error).message).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/);
       expect(fakes.calls()).toEqual([]);
       expect(existsSync(fakes.home)).toBe(false);
     });

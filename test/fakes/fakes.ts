@@ -132,6 +132,8 @@ export interface FakeState {
     leavePending?: boolean;
   }[];
   delays: { match: string; ms: number }[];
+  /** Folders removed (as by someone else) while the first call matching `match` runs. */
+  removes?: { match: string; path: string; done?: boolean }[];
   /** What `helm version` and `kubectl version` answer (defaults: v3.20.0, v1.35.0). */
   versions?: { helm?: string; kubectl?: string };
 }

@@ -5,7 +5,7 @@
 // It behaves like the real programs where egress-lab depends on it: kubectl refuses a kind whose CRD is
 // not installed and an object whose namespace does not exist; every kube call needs --kubeconfig and a
 // context that the kubeconfig file holds.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { withLiveStatus } from './controllers.mjs';
@@ -1205,6 +1205,15 @@ function kubectl(state, args, ctx) {
   throw new Fail(`fake kubectl: unsupported ${args.join(' ')}`);
 }
 
+/** The folders to remove while a call matching `removes[].match` runs (each once). */
+function removesDuring(dir, line) {
+  return withState(dir, (state) => {
+    const due = (state.removes ?? []).filter((r) => !r.done && new RegExp(r.match).test(line));
+    for (const r of due) r.done = true;
+    return due.map((r) => r.path);
+  });
+}
+
 // ---- one call --------------------------------------------------------------------------------------------
 const PROGRAMS = { docker, kind, gcloud, helm, kubectl, 'gke-gcloud-auth-plugin': gkeAuthPlugin };
 
@@ -1231,6 +1240,8 @@ export async function handle(dir, req) {
       return { delayMs, fault };
     });
     if (delayMs) await sleep(delayMs);
+    // Something outside egress-lab (a user, a cleanup job) removes a folder while this call runs.
+    for (const path of removesDuring(dir, line)) rmSync(path, { recursive: true, force: true });
     if (req.killed?.()) throw new Fail('killed before it acted', 143);
     // A hung program answers nothing until it is killed (its client's connection closes).
     if (fault?.hang) while (!req.killed?.()) await sleep(50);

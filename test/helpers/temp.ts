@@ -12,6 +12,11 @@ export function scratch() {
       writeFileSync(path, text);
       return path;
     },
+    writeBytes(name: string, bytes: Uint8Array): string {
+      const path = join(dir, name);
+      writeFileSync(path, bytes);
+      return path;
+    },
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

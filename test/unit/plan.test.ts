@@ -10,6 +10,11 @@ const plan = (profile: string, flags = {}) => {
   const rendered = renderLab(loadProfile({ profile, ...flags }), 'demo');
   return { steps: buildPlan(rendered, env), files: renderFiles(rendered, profile) };
 };
+/** Where a GKE profile runs; a kind profile refuses GKE flags. */
+const gkeFlagsFor = (profile: string) =>
+  loadProfile({ profile }).profile.platform === 'gke'
+    ? { gkeProject: 'proj-12345', gkeLocation: 'europe-west1-b' }
+    : {};
 const ids = (steps: Step[]) => steps.map((s) => s.id);
 /** Everything a step transitively needs. */
 function ancestors(steps: Step[], id: string): Set<string> {
@@ -29,7 +34,7 @@ function ancestors(steps: Step[], id: string): Set<string> {
 describe('the install plan', () => {
   it('orders every step after what it needs, for every built-in profile', () => {
     for (const name of builtinProfileNames()) {
-      const { steps } = plan(name, { gkeProject: 'proj-12345', gkeLocation: 'europe-west1-b' });
+      const { steps } = plan(name, gkeFlagsFor(name));
       const seen = new Set<string>();
       for (const s of steps) {
         for (const n of s.needs) expect(seen.has(n), `${name}: ${s.id} needs ${n}`).toBe(true);
@@ -41,7 +46,7 @@ describe('the install plan', () => {
 
   it('points every kubectl and helm call at the lab kubeconfig and context, and feeds files on stdin', () => {
     for (const name of builtinProfileNames()) {
-      const { steps, files } = plan(name, { gkeProject: 'proj-12345', gkeLocation: 'europe-west1-b' });
+      const { steps, files } = plan(name, gkeFlagsFor(name));
       for (const cmd of steps.flatMap((s) => [...s.run, ...s.waits])) {
         const line = commandLine(cmd);
         if (cmd.bin === 'kubectl')
