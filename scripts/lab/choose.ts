@@ -33,7 +33,7 @@ async function preflight(deps: ChooseDeps): Promise<Partial<Record<'kind' | 'gke
   if (common.length > 0) {
     deps.stdout.write(formatFindings(common));
     throw new ActionableError(
-      `doctor found ${common.length} problem${common.length > 1 ? 's' : ''} that stop every lab (${common.map((f) => f.check).join(', ')}); nothing was asked or created`,
+      `doctor found ${common.length} ${common.length > 1 ? 'problems that stop' : 'problem that stops'} every lab (${common.map((f) => f.check).join(', ')}); nothing was asked or created`,
     );
   }
   const missing = (found: Finding[], p: 'kind' | 'gke') =>

@@ -22,7 +22,7 @@ describe('the wizard', () => {
   it("runs doctor's program checks before the first question: without helm nothing is asked", async () => {
     rmSync(join(fakes.dir, 'bin', 'helm'));
     const w = choose([]);
-    await expect(up({}, w.deps)).rejects.toThrow(/doctor found 1 problem that stop every lab \(helm\)/);
+    await expect(up({}, w.deps)).rejects.toThrow(/doctor found 1 problem that stops every lab \(helm\)/);
     expect(w.asked).toEqual([]);
     expect(w.deps.output()).toMatch(/✖ helm is not installed/);
   });
