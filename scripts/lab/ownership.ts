@@ -68,6 +68,27 @@ export const crdRef = (name: string): ObjectRef => ({
   name,
 });
 
+/** What `helm status -o json` says of a release, as far as egress-lab reads it. */
+export interface HelmStatus {
+  info?: { status?: string };
+  chart?: { metadata?: { name?: string; version?: string } };
+}
+
+/** helm's record of a release (`helm status -o json` with the lab's kubeconfig); throws as helm fails. */
+export async function helmStatus(
+  exec: Exec,
+  ledger: Pick<Ledger, 'kubeconfig' | 'context'>,
+  name: string,
+  namespace: string,
+  timeoutMs = CHECK_TIMEOUT_MS,
+): Promise<HelmStatus> {
+  const access = ['--kubeconfig', ledger.kubeconfig, '--kube-context', ledger.context];
+  const { stdout } = await exec('helm', ['status', name, '--namespace', namespace, ...access, '-o', 'json'], {
+    timeoutMs,
+  });
+  return JSON.parse(stdout) as HelmStatus;
+}
+
 /** helm's record of a release, or undefined when there is none. */
 export async function findRelease(
   exec: Exec,
@@ -76,26 +97,7 @@ export async function findRelease(
   namespace: string,
 ): Promise<{ status: string; chart: string } | undefined> {
   try {
-    const { stdout } = await exec(
-      'helm',
-      [
-        'status',
-        name,
-        '--namespace',
-        namespace,
-        '--kubeconfig',
-        ledger.kubeconfig,
-        '--kube-context',
-        ledger.context,
-        '-o',
-        'json',
-      ],
-      { timeoutMs: CHECK_TIMEOUT_MS },
-    );
-    const r = JSON.parse(stdout) as {
-      info?: { status?: string };
-      chart?: { metadata?: { name?: string; version?: string } };
-    };
+    const r = await helmStatus(exec, ledger, name, namespace);
     const chart = r.chart?.metadata
       ? `${r.chart.metadata.name ?? '?'} ${r.chart.metadata.version ?? '?'}`
       : 'unknown chart';

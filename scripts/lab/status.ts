@@ -8,6 +8,7 @@ import { labNames, noLabMessage } from '../state/labs.ts';
 import { type Ledger, type ObjectRef, readLedger } from '../state/ledger.ts';
 import { hasVerdict, type LiveObject, verdictOf } from '../verify/verdicts.ts';
 import { guardCluster } from './guard.ts';
+import { helmStatus } from './ownership.ts';
 
 export interface Check {
   what: string;
@@ -84,23 +85,7 @@ export async function releaseStatus(
   name: string,
   namespace: string,
 ): Promise<string> {
-  const { stdout } = await exec(
-    'helm',
-    [
-      'status',
-      name,
-      '--namespace',
-      namespace,
-      '--kubeconfig',
-      ledger.kubeconfig,
-      '--kube-context',
-      ledger.context,
-      '-o',
-      'json',
-    ],
-    { timeoutMs: CHECK_TIMEOUT_MS },
-  );
-  return (JSON.parse(stdout) as { info?: { status?: string } }).info?.status ?? 'unknown';
+  return (await helmStatus(exec, ledger, name, namespace, CHECK_TIMEOUT_MS)).info?.status ?? 'unknown';
 }
 
 async function releaseCheck(exec: Exec, ledger: Ledger, name: string, namespace: string): Promise<Check> {
