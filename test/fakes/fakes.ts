@@ -3,7 +3,6 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-// @ts-expect-error: plain JavaScript module without types
 import { handle } from './programs.mjs';
 
 const CLIENT = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'client.sh'), 'utf8');

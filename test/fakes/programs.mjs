@@ -782,7 +782,7 @@ function applyOne(cluster, o, opts) {
 }
 
 /** The Gateway API release file: its CRDs, as that release ships them (bundle-version and channel annotations). */
-function gatewayApiCrds(version) {
+export function gatewayApiCrds(version) {
   return GATEWAY_API_CRDS.map(([plural, group, kind]) => ({
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',

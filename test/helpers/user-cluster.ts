@@ -1,43 +1,24 @@
 import type { FakeCluster, Fakes } from '../fakes/fakes.ts';
+import { gatewayApiCrds } from '../fakes/programs.mjs';
 
 /** What a user's own tools record as the field manager of what they made. */
 const owned = (manager: string, ...paths: string[][]) => [
   { manager, operation: 'Update', fields: paths.map((p) => JSON.stringify(p)) },
 ];
 
-const GATEWAY_API = [
-  ['gatewayclasses', 'gateway.networking.k8s.io', 'GatewayClass'],
-  ['gateways', 'gateway.networking.k8s.io', 'Gateway'],
-  ['httproutes', 'gateway.networking.k8s.io', 'HTTPRoute'],
-  ['grpcroutes', 'gateway.networking.k8s.io', 'GRPCRoute'],
-  ['referencegrants', 'gateway.networking.k8s.io', 'ReferenceGrant'],
-  ['backendtlspolicies', 'gateway.networking.k8s.io', 'BackendTLSPolicy'],
-  ['tcproutes', 'gateway.networking.k8s.io', 'TCPRoute'],
-  ['tlsroutes', 'gateway.networking.k8s.io', 'TLSRoute'],
-  ['udproutes', 'gateway.networking.k8s.io', 'UDPRoute'],
-  ['xbackendtrafficpolicies', 'gateway.networking.x-k8s.io', 'XBackendTrafficPolicy'],
-  ['xlistenersets', 'gateway.networking.x-k8s.io', 'XListenerSet'],
-  ['xmeshes', 'gateway.networking.x-k8s.io', 'XMesh'],
-] as const;
-
-/** The Gateway API CRDs as another tool installed them, at `version`. */
+/** The Gateway API CRDs as another tool installed them, at `version`: the release's own, with that tool's field manager. */
 export function userGatewayApi(version: string, manager: string): FakeCluster['crds'] {
   const annotations = ['metadata', 'annotations'];
   return Object.fromEntries(
-    GATEWAY_API.map(([plural, group, kind]) => [
-      `${plural}.${group}`,
+    gatewayApiCrds(version).map((crd) => [
+      crd.metadata.name,
       {
-        group,
-        kind,
+        group: crd.spec.group,
+        kind: crd.spec.names.kind,
         object: {
-          apiVersion: 'apiextensions.k8s.io/v1',
-          kind: 'CustomResourceDefinition',
+          ...crd,
           metadata: {
-            name: `${plural}.${group}`,
-            annotations: {
-              'gateway.networking.k8s.io/bundle-version': version,
-              'gateway.networking.k8s.io/channel': 'experimental',
-            },
+            ...crd.metadata,
             managedFields: owned(
               manager,
               [...annotations, 'gateway.networking.k8s.io/bundle-version'],
@@ -48,7 +29,6 @@ export function userGatewayApi(version: string, manager: string): FakeCluster['c
               ['spec', 'scope'],
             ),
           },
-          spec: { group, names: { kind, plural }, scope: 'Namespaced' },
         },
       },
     ]),
