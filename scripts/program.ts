@@ -6,6 +6,28 @@ import { DOWN_HELP, ENV_HELP, LOGS_HELP, PROGRAM_HELP, UP_HELP } from './help.ts
 
 /** Only commander is loaded up front: each command imports its own code when it runs (`--help` stays fast). */
 
+/** One module per verb under commands/, loaded only when that verb runs; each checks its options with zod. */
+const VERBS = {
+  doctor: () => import('./commands/doctor.ts'),
+  up: () => import('./commands/up.ts'),
+  status: () => import('./commands/status.ts'),
+  verify: () => import('./commands/verify.ts'),
+  logs: () => import('./commands/logs.ts'),
+  env: () => import('./commands/env.ts'),
+  down: () => import('./commands/down.ts'),
+  render: () => import('./commands/render.ts'),
+  profiles: () => import('./commands/profiles.ts'),
+} satisfies Record<string, () => Promise<{ run: (raw: unknown, io: Io, args: string[]) => Promise<void> }>>;
+
+/** commander's action for a verb: its arguments, then its options object, then the command itself. */
+function runVerb(verb: keyof typeof VERBS, io: Io) {
+  return async (...given: unknown[]) => {
+    const raw = given.at(-2);
+    const args = given.slice(0, -2).map(String);
+    await (await VERBS[verb]()).run(raw, io, args);
+  };
+}
+
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
@@ -38,7 +60,6 @@ interface Io {
 
 /** The lab's lifecycle, in the order a user meets it: doctor, up, status, verify, logs, env, down. */
 function addLabCommands(program: Command, io: Io): void {
-  const lab = () => import('./commands/lab-commands.ts');
   addProfileFlags(
     program
       .command('doctor')
@@ -46,7 +67,7 @@ function addLabCommands(program: Command, io: Io): void {
   )
     .option('--license-file <path>', 'licence keys as NAME=value lines')
     .option('--json', 'print JSON')
-    .action(async (opts) => (await lab()).doctor(opts, io));
+    .action(runVerb('doctor', io));
 
   addProfileFlags(
     program.command('up').description('create the cluster and install the lab, or finish or update an existing one'),
@@ -70,21 +91,21 @@ function addLabCommands(program: Command, io: Io): void {
     .option('--verbose', 'show every command')
     .option('--json', 'one JSON event per line instead of the task list')
     .addHelpText('after', UP_HELP)
-    .action(async (opts) => (await lab()).up(opts, io));
+    .action(runVerb('up', io));
 
   program
     .command('status')
     .description("the lab's profile, cluster and each component's live health, against what the profile needs")
     .option('--name <lab>', NAME_HELP)
     .option('--json', 'print JSON')
-    .action(async (opts) => (await lab()).status(opts, io));
+    .action(runVerb('status', io));
 
   program
     .command('verify')
     .description('prove the egress path hop by hop from the sample pod, with log lines as evidence')
     .option('--name <lab>', NAME_HELP)
     .option('--json', 'print the report as JSON')
-    .action(async (opts) => (await lab()).verify(opts, io));
+    .action(runVerb('verify', io));
 
   program
     .command('logs')
@@ -95,14 +116,14 @@ function addLabCommands(program: Command, io: Io): void {
     .option('--tail <lines>', 'how many recent lines (per pod)', '200')
     .option('--since <duration>', 'only lines newer than this, such as 30s, 5m or 2h')
     .addHelpText('after', LOGS_HELP)
-    .action(async (component, opts) => (await lab()).logs(component, opts, io));
+    .action(runVerb('logs', io));
 
   program
     .command('env')
     .description("print `export KUBECONFIG=…` for the lab's kubeconfig, so kubectl and k9s reach it")
     .option('--name <lab>', NAME_HELP)
     .addHelpText('after', ENV_HELP)
-    .action(async (opts) => (await lab()).env(opts, io));
+    .action(runVerb('env', io));
 
   program
     .command('down')
@@ -115,7 +136,7 @@ function addLabCommands(program: Command, io: Io): void {
     .option('--step-timeout <seconds>', 'end any removal command that runs longer (default: per kind of command)')
     .option('--json', 'print the result as JSON (no task list)')
     .addHelpText('after', DOWN_HELP)
-    .action(async (opts) => (await lab()).down(opts, io));
+    .action(runVerb('down', io));
 }
 
 export function buildProgram(io: Io): Command {
@@ -141,13 +162,13 @@ export function buildProgram(io: Io): Command {
     .requiredOption('--out <dir>', 'folder to write (must be absent or empty)')
     .option('--force', 'write into a folder that is not empty (replacing an earlier render)')
     .option('--name <lab>', NAME_HELP)
-    .action(async (opts) => (await import('./commands/render.ts')).render(opts, io));
+    .action(runVerb('render', io));
 
   program
     .command('profiles')
     .description('list the built-in profiles')
     .option('--json', 'print JSON')
-    .action(async (opts) => (await import('./commands/profiles.ts')).profiles(opts, io));
+    .action(runVerb('profiles', io));
 
   program
     .command('version')

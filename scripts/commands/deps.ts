@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
+import { CancelledError } from '../errors.ts';
 import { createExec } from '../exec/exec.ts';
-import type { LabDeps } from '../lab/up.ts';
+import type { LabDeps } from '../lab/deps.ts';
 import { releaseAllLocks } from '../state/lock.ts';
 import { isInteractive, nonInteractivePrompter, type Streams } from '../ui/prompter.ts';
 
@@ -18,6 +19,21 @@ export async function labDeps(opts: { yes?: boolean; json?: boolean }, streams: 
 
 /** The exit code of a run stopped by this signal: 129 for a closed terminal (SIGHUP), else 130. */
 export const interruptExitCode = (signal: AbortSignal | undefined) => (signal?.reason === 'SIGHUP' ? 129 : 130);
+
+/**
+ * Whatever failed after Ctrl-C, SIGTERM or SIGHUP (a killed command, an aborted check) is an interruption:
+ * exit 130, or 129 for SIGHUP.
+ */
+export async function interruptible(deps: LabDeps, run: () => Promise<void>, what: string): Promise<void> {
+  try {
+    await run();
+  } catch (err) {
+    if (!deps.signal?.aborted) throw err;
+    const message =
+      err instanceof CancelledError ? err.message : `interrupted during ${what}; run it again to continue`;
+    throw new CancelledError(message, interruptExitCode(deps.signal));
+  }
+}
 
 /**
  * Ctrl-C, SIGTERM or SIGHUP (terminal closed, SSH dropped): the first stops new steps and ends running

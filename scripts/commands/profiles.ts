@@ -1,5 +1,10 @@
+import * as z from 'zod';
 import { componentSummary } from '../plan/markdown.ts';
 import { builtinProfileNames, loadProfile } from '../profile/load.ts';
+import type { Streams } from '../ui/prompter.ts';
+import { onOff, parseOptions } from './options.ts';
+
+export const profilesOptions = z.strictObject({ json: onOff() });
 
 export interface ProfileSummary {
   name: string;
@@ -62,4 +67,8 @@ export async function profiles(opts: { json?: boolean }, io: { stdout: NodeJS.Wr
   io.stdout.write(
     '\nComponents per profile: egress-lab profiles --json. Use one with --profile NAME, or --profile PATH for your own (extends: NAME).\n',
   );
+}
+
+export async function run(raw: unknown, streams: Streams): Promise<void> {
+  await profiles(parseOptions(profilesOptions, raw), streams);
 }

@@ -12,12 +12,15 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import * as z from 'zod';
 import { InputError } from '../errors.ts';
 import { renderFiles } from '../plan/files.ts';
 import type { ProfileFlags } from '../profile/flags.ts';
 import { labName } from '../profile/lab-name.ts';
 import { loadProfile } from '../profile/load.ts';
 import { renderLab } from '../render/render.ts';
+import type { Streams } from '../ui/prompter.ts';
+import { onOff, parseOptions, profileFlags, text } from './options.ts';
 
 /** Lists what a render wrote, so `--force` can replace exactly that. */
 const INDEX_FILE = '.egress-lab-render';
@@ -27,6 +30,8 @@ export interface RenderOptions extends ProfileFlags {
   force?: boolean;
   name?: string;
 }
+
+export const renderOptions = z.strictObject({ ...profileFlags, out: z.string(), force: onOff(), name: text() });
 
 /**
  * Where --out may not point: a symlink to nothing (the render would land wherever it is later made to point),
@@ -93,4 +98,8 @@ export async function render(opts: RenderOptions, io: { stdout: NodeJS.WritableS
   io.stdout.write(`Rendered profile ${loaded.name} (${profile.platform}, stack ${profile.stack}) into ${opts.out}:\n`);
   for (const name of files.keys()) io.stdout.write(`  ${name}\n`);
   io.stdout.write(`Read ${join(opts.out, 'plan.md')} for the steps and commands that up runs.\n`);
+}
+
+export async function run(raw: unknown, streams: Streams): Promise<void> {
+  await render(parseOptions(renderOptions, raw), streams);
 }

@@ -2,7 +2,7 @@ import type { Exec } from '../exec/exec.ts';
 import type { Step } from '../plan/plan.ts';
 import { kubeAccess } from '../plan/plan.ts';
 import type { Ledger, LedgerStep } from '../state/ledger.ts';
-import { describeObject, refsAsYaml } from './removal.ts';
+import { describeObject, refsAsYaml } from './ownership.ts';
 import { releaseStatus } from './status.ts';
 
 /** How the new plan differs from what the ledger says the lab has. */

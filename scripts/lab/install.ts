@@ -18,8 +18,8 @@ import { stepExecutor } from './execute.ts';
 import { explainFailure } from './failure.ts';
 import { recordIdentity } from './identity.ts';
 import type { Licences } from './licences.ts';
-import { findRelease, hasRef, listCrds, refuseForeignReleases, releaseIsOurs } from './ownership.ts';
-import { deleteObjectsCommand, describeObject, releaseFieldsCommand } from './removal.ts';
+import { describeObject, findRelease, hasRef, listCrds, refuseForeignReleases, releaseIsOurs } from './ownership.ts';
+import { deleteObjectsCommand, releaseFieldsCommand } from './removal.ts';
 import { stepTimeoutSeconds } from './timeouts.ts';
 
 export function newLedger(lab: string, loaded: LoadedProfile, target: ClusterTarget, createdCluster: boolean): Ledger {

@@ -1,8 +1,8 @@
+import { stringify } from 'yaml';
 import { ActionableError } from '../errors.ts';
 import { CommandError, type Exec } from '../exec/exec.ts';
 import { kubeAccess } from '../plan/plan.ts';
 import type { Ledger, LedgerStep, ObjectRef } from '../state/ledger.ts';
-import { refsAsYaml } from './removal.ts';
 
 /**
  * What is the lab's and what is borrowed, observed right before a step changes the cluster: an object, CRD,
@@ -11,6 +11,21 @@ import { refsAsYaml } from './removal.ts';
  */
 
 const CHECK_TIMEOUT_MS = 20_000;
+
+export const describeObject = (o: ObjectRef) => `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
+
+/** Objects by reference only (apiVersion, kind, name, namespace), as a YAML stream for `kubectl … -f -`. */
+export function refsAsYaml(objects: ObjectRef[]): string {
+  return objects
+    .map((o) =>
+      stringify({
+        apiVersion: o.apiVersion,
+        kind: o.kind,
+        metadata: { name: o.name, ...(o.namespace ? { namespace: o.namespace } : {}) },
+      }),
+    )
+    .join('---\n');
+}
 
 export const refKey = (o: ObjectRef) => `${o.apiVersion}/${o.kind}/${o.namespace ?? ''}/${o.name}`;
 export const hasRef = (list: ObjectRef[] | undefined, o: ObjectRef) =>

@@ -1,10 +1,10 @@
-import { stringify } from 'yaml';
 import { CommandError, type Exec } from '../exec/exec.ts';
 import { deleteClusterCommand } from '../plan/cluster-commands.ts';
 import type { Command, Step } from '../plan/plan.ts';
 import { kubeAccess } from '../plan/plan.ts';
 import { type RendererName, runGraph } from '../run/runner.ts';
 import type { Ledger, LedgerStep, ObjectRef } from '../state/ledger.ts';
+import { describeObject, refsAsYaml } from './ownership.ts';
 import { commandTimeoutMs } from './timeouts.ts';
 
 const PROTECTED_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
@@ -20,21 +20,6 @@ const kubectl = (ledger: Ledger, args: string[], input?: string): Command => ({
   args: [...kubeAccess(ledger), ...args],
   ...(input ? { input } : {}),
 });
-
-export const describeObject = (o: ObjectRef) => `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
-
-/** Objects by reference only (apiVersion, kind, name, namespace), as a YAML stream for `kubectl … -f -`. */
-export function refsAsYaml(objects: ObjectRef[]): string {
-  return objects
-    .map((o) =>
-      stringify({
-        apiVersion: o.apiVersion,
-        kind: o.kind,
-        metadata: { name: o.name, ...(o.namespace ? { namespace: o.namespace } : {}) },
-      }),
-    )
-    .join('---\n');
-}
 
 /** `kubectl delete -f -` of exactly these objects, waiting until they are gone. */
 export function deleteObjectsCommand(ledger: Ledger, objects: ObjectRef[]): Command {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { logs } from '../../scripts/commands/verify.ts';
+import { logs } from '../../scripts/commands/logs.ts';
 import { down } from '../../scripts/lab/down.ts';
 import { status } from '../../scripts/lab/status.ts';
 import { up } from '../../scripts/lab/up.ts';

@@ -56,6 +56,56 @@ describe('egress-lab, spawned as a user runs it', () => {
     }
   });
 
+  it('status (here with no lab) loads neither listr2 nor @clack/prompts: only up and down run steps', async () => {
+    const trace = join(tmp.dir, 'imports-status.txt');
+    const r = await cli(['status'], {
+      env: { EGRESS_LAB_TRACE_IMPORTS: trace, EGRESS_LAB_HOME: join(tmp.dir, 'no-labs') },
+      nodeArgs: ['--import', join(repoRoot, 'test/helpers/trace-imports.mjs')],
+    });
+    expect(r.stderr).toMatch(/^egress-lab: no lab/);
+    const loaded = loadedSources(trace);
+    expect(loaded).toContain('/scripts/commands/status.ts');
+    for (const heavy of ['/node_modules/listr2/', '/node_modules/@clack/']) expect(loaded).not.toContain(heavy);
+  });
+
+  it('each verb is a module of its own under commands/; only up and down bring listr2, none brings clack', () => {
+    const meta = JSON.parse(readFileSync(join(repoRoot, 'dist', 'meta.json'), 'utf8')) as {
+      outputs: Record<
+        string,
+        { entryPoint?: string; inputs: Record<string, unknown>; imports: { path: string; kind: string }[] }
+      >;
+    };
+    /** What loading a chunk loads with it: its static imports, transitively (dynamic imports wait for a call). */
+    const sources = (chunk: string, seen = new Set<string>()): Set<string> => {
+      if (seen.has(chunk)) return seen;
+      seen.add(chunk);
+      for (const i of meta.outputs[chunk]!.imports)
+        if (i.kind === 'import-statement' && meta.outputs[i.path]) sources(i.path, seen);
+      return seen;
+    };
+    const verbs = Object.entries(meta.outputs)
+      .filter(([, o]) => o.entryPoint?.startsWith('scripts/commands/'))
+      .map(([chunk, o]) => {
+        const inputs = [...sources(chunk)].flatMap((c) => Object.keys(meta.outputs[c]!.inputs)).join('\n');
+        return [o.entryPoint!.slice('scripts/commands/'.length, -'.ts'.length), inputs] as const;
+      });
+    expect(verbs.map(([verb]) => verb).sort()).toEqual([
+      'doctor',
+      'down',
+      'env',
+      'logs',
+      'profiles',
+      'render',
+      'status',
+      'up',
+      'verify',
+    ]);
+    for (const [verb, inputs] of verbs) {
+      expect(inputs.includes('node_modules/listr2/'), verb).toBe(verb === 'up' || verb === 'down');
+      expect(inputs, verb).not.toContain('node_modules/@clack/');
+    }
+  });
+
   it('--help loads neither zx, listr2 nor @clack/prompts (nor yaml or zod)', async () => {
     const trace = join(tmp.dir, 'imports.txt');
     const r = await cli(['--help'], {
@@ -115,6 +165,18 @@ describe('egress-lab, spawned as a user runs it', () => {
     expect(r.stderr).toBe(`egress-lab: ${profile}:5:5: components.squid: unknown key "mdoe"\n`);
     expect(r.stdout).toBe('');
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('a bad option value is exit 2 with one line naming the flag, checked before the lab is even looked up', async () => {
+    const env = { EGRESS_LAB_HOME: join(tmp.dir, 'no-labs') };
+    for (const [args, line] of [
+      [['logs', 'squid', '--tail', 'abc'], '--tail: "abc" is not a number of lines'],
+      [['logs', 'squid', '--since', '5d'], '--since: "5d" is not a duration such as 30s, 5m or 2h'],
+      [['down', '--step-timeout', '5m'], '--step-timeout: "5m" is not a number of seconds from 1 to 86400'],
+    ] as const) {
+      const r = await cli([...args], { env });
+      expect(r, args.join(' ')).toMatchObject({ code: 2, stdout: '', stderr: `egress-lab: ${line}\n` });
+    }
   });
 
   it('an unknown option or command is bad usage: exit 2', async () => {

@@ -1,0 +1,45 @@
+import * as z from 'zod';
+import { InputError } from '../errors.ts';
+import type { ProfileFlags } from '../profile/flags.ts';
+
+/**
+ * A verb's options as commander parsed them, checked once against the verb's zod schema before anything runs:
+ * a bad value is an InputError (exit 2) of one line that names the flag.
+ */
+export function parseOptions<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const key = issue.code === 'unrecognized_keys' ? issue.keys[0] : issue.path[0];
+  const flag = `--${String(key ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  throw new InputError(
+    issue.code === 'unrecognized_keys' ? `${flag}: not an option of this command` : `${flag}: ${issue.message}`,
+  );
+}
+
+/** A flag that takes a value: commander gives a string. */
+export const text = () => z.string().optional();
+/** A flag without a value (or its --no- form): commander gives a boolean. */
+export const onOff = () => z.boolean().optional();
+
+/** The profile flags every verb that loads a profile takes; their values are checked where the profile is loaded. */
+export const profileFlags = {
+  profile: text(),
+  platform: text(),
+  stack: text(),
+  squid: onOff(),
+  extAuth: onOff(),
+  gkeProject: text(),
+  gkeLocation: text(),
+  gkeCluster: text(),
+} satisfies Record<keyof Omit<ProfileFlags, 'squidExternal'>, z.ZodType>;
+
+/** --step-timeout SECONDS: a whole number of seconds from 1 to 86400. */
+export const stepTimeout = () =>
+  z
+    .string()
+    .refine((v) => /^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= 86_400, {
+      error: (issue) => `${JSON.stringify(String(issue.input))} is not a number of seconds from 1 to 86400`,
+    })
+    .transform(Number)
+    .optional();

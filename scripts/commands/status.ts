@@ -1,0 +1,15 @@
+import * as z from 'zod';
+import { createExec } from '../exec/exec.ts';
+import { status } from '../lab/status.ts';
+import { checkStateRoot } from '../state/paths.ts';
+import type { Streams } from '../ui/prompter.ts';
+import { onOff, parseOptions, text } from './options.ts';
+
+export const statusOptions = z.strictObject({ name: text(), json: onOff() });
+
+/** `egress-lab status`: each component's live health; exit 1 when one is not healthy. */
+export async function run(raw: unknown, streams: Streams): Promise<void> {
+  const opts = parseOptions(statusOptions, raw);
+  checkStateRoot(process.env, 'read');
+  await status(opts, { exec: createExec(), stdout: streams.stdout, env: process.env });
+}
