@@ -88,11 +88,8 @@ function logArgs(source: LogSource, opts: { follow?: boolean; tail?: string; sin
 }
 
 /** `egress-lab logs COMPONENT [--follow] [--since D]`: the component's log through the lab's kubeconfig. */
-export async function logs(
-  component: string,
-  opts: { name?: string; follow?: boolean; tail?: string; since?: string },
-  deps: LogsDeps,
-): Promise<void> {
+export async function logs(component: string, given: z.input<typeof logsOptions>, deps: LogsDeps): Promise<void> {
+  const opts = parseOptions(logsOptions, given);
   const ledger = requireLedger(opts.name, deps.env);
   const source = logSource(component, ledger);
   const args = [...kubeAccess(ledger), ...logArgs(source, opts)];
@@ -118,7 +115,10 @@ export async function logs(
 }
 
 export async function run(raw: unknown, streams: Streams, [component]: string[]): Promise<void> {
-  const opts = parseOptions(logsOptions, raw);
   checkStateRoot(process.env, 'read');
-  await logs(component ?? '', opts, { exec: createExec(), stdout: streams.stdout, env: process.env });
+  await logs(component ?? '', raw as z.input<typeof logsOptions>, {
+    exec: createExec(),
+    stdout: streams.stdout,
+    env: process.env,
+  });
 }
