@@ -97,11 +97,35 @@ export async function helmStatus(
   namespace: string,
   timeoutMs = CHECK_TIMEOUT_MS,
 ): Promise<HelmStatus> {
-  const access = ['--kubeconfig', ledger.kubeconfig, '--kube-context', ledger.context];
-  const { stdout } = await exec('helm', ['status', name, '--namespace', namespace, ...access, '-o', 'json'], {
-    timeoutMs,
-  });
+  const { stdout } = await exec(
+    'helm',
+    ['status', name, '--namespace', namespace, ...helmAccess(ledger), '-o', 'json'],
+    {
+      timeoutMs,
+    },
+  );
   return JSON.parse(stdout) as HelmStatus;
+}
+
+const helmAccess = (ledger: Pick<Ledger, 'kubeconfig' | 'context'>) => [
+  '--kubeconfig',
+  ledger.kubeconfig,
+  '--kube-context',
+  ledger.context,
+];
+
+/**
+ * Every release in a namespace with helm's word for it (`helm list --all`: the latest revision of each, in any
+ * state; `--max 0`: no limit), as `helm list -o json` gives it.
+ */
+export async function helmList(
+  exec: Exec,
+  ledger: Pick<Ledger, 'kubeconfig' | 'context'>,
+  namespace: string,
+  timeoutMs = CHECK_TIMEOUT_MS,
+): Promise<{ name: string; status: string }[]> {
+  const args = ['list', '--namespace', namespace, '--all', '--max', '0', ...helmAccess(ledger), '-o', 'json'];
+  return JSON.parse((await exec('helm', args, { timeoutMs })).stdout) as { name: string; status: string }[];
 }
 
 /** helm's record of a release, or undefined when there is none. */

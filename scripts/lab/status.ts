@@ -5,10 +5,10 @@ import { labName } from '../profile/lab-name.ts';
 import { resolvedProfile } from '../profile/load.ts';
 import { renderLab } from '../render/render.ts';
 import { labNames, noLabMessage } from '../state/labs.ts';
-import { type Ledger, type ObjectRef, readLedger } from '../state/ledger.ts';
+import { type Ledger, type LedgerStep, type ObjectRef, readLedger } from '../state/ledger.ts';
 import { hasVerdict, type LiveObject, verdictOf } from '../verify/verdicts.ts';
 import { guardCluster } from './guard.ts';
-import { helmStatus } from './ownership.ts';
+import { crdRef, helmList, helmStatus, refsAsYaml } from './ownership.ts';
 
 export interface Check {
   what: string;
@@ -36,31 +36,61 @@ export interface LabStatus {
 
 const CHECK_TIMEOUT_MS = 15_000;
 
+const describe = (o: ObjectRef) => `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
+
+/** One object, as kubectl reads it alone (the way each object was checked before, and still is when the batch fails). */
 function objectCheck(exec: Exec, k: string[], o: ObjectRef): Promise<Check> {
   const group = o.apiVersion.includes('/') ? `.${o.apiVersion.split('/')[0]}` : '';
   const ns = o.namespace ? ['--namespace', o.namespace] : [];
-  const what = `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
   const resource = `${o.kind.toLowerCase()}${group}`;
+  return probe(exec, k, [...ns, 'get', resource, o.name, '-o', 'json'], describe(o), (out) =>
+    judgeObject(o, JSON.parse(out) as LiveObject & DeploymentStatus),
+  );
+}
+
+interface DeploymentStatus {
+  spec?: { replicas?: number };
+  status?: { readyReplicas?: number };
+}
+
+/** A Deployment by its ready replicas, an object with a verdict by the product's own (status conditions), else present. */
+function judgeObject(o: ObjectRef, live: LiveObject & DeploymentStatus): { ok: boolean; detail: string } {
   if (o.kind === 'Deployment') {
-    return probe(
-      exec,
-      k,
-      [...ns, 'get', resource, o.name, '-o', 'jsonpath={.status.readyReplicas}/{.spec.replicas}'],
-      what,
-      (out) => {
-        const [ready = '0', want = '1'] = out.trim().split('/');
-        return { ok: Number(ready || 0) >= Number(want || 1), detail: `${ready || 0}/${want} ready` };
-      },
-    );
+    const ready = live.status?.readyReplicas ?? 0;
+    const want = live.spec?.replicas ?? 1;
+    return { ok: ready >= want, detail: `${ready}/${want} ready` };
   }
-  if (hasVerdict(o.kind)) {
-    // The product's own verdict (status conditions), the same that verify's hints show.
-    return probe(exec, k, [...ns, 'get', resource, o.name, '-o', 'json'], what, (out) => {
-      const v = verdictOf(JSON.parse(out) as LiveObject);
-      return v ? { ok: v.ok, detail: v.says } : { ok: true, detail: 'present' };
+  // The product's own verdict (status conditions), the same that verify's hints show.
+  const v = hasVerdict(o.kind) ? verdictOf(live) : undefined;
+  return v ? { ok: v.ok, detail: v.says } : { ok: true, detail: 'present' };
+}
+
+/**
+ * Every object in one `kubectl get --ignore-not-found -o json -f -` (kubectl reads each live, status included,
+ * and leaves out the absent ones). When that call fails as a whole (kubectl stops before reading any object
+ * when one kind is unknown to the API server, say its CRD was removed), each object is asked alone, so each
+ * still gets its own answer.
+ */
+async function objectChecks(exec: Exec, ledger: Ledger, objects: ObjectRef[]): Promise<Check[]> {
+  const k = kubeAccess(ledger);
+  if (objects.length === 0) return [];
+  let live: (LiveObject & DeploymentStatus)[];
+  try {
+    const { stdout } = await exec('kubectl', [...k, 'get', '--ignore-not-found', '-o', 'json', '-f', '-'], {
+      input: refsAsYaml(objects),
+      timeoutMs: CHECK_TIMEOUT_MS,
     });
+    const parsed = stdout.trim() ? (JSON.parse(stdout) as LiveObject | { items: LiveObject[] }) : { items: [] };
+    live = 'items' in parsed ? parsed.items : [parsed];
+  } catch {
+    return Promise.all(objects.map((o) => objectCheck(exec, k, o)));
   }
-  return probe(exec, k, [...ns, 'get', resource, o.name, '-o', 'name'], what, () => ({ ok: true, detail: 'present' }));
+  return objects.map((o) => {
+    const found = live.find(
+      (l) => l.kind === o.kind && l.metadata.name === o.name && (l.metadata.namespace ?? undefined) === o.namespace,
+    );
+    return { what: describe(o), ...(found ? judgeObject(o, found) : { ok: false, detail: 'not found' }) };
+  });
 }
 
 async function probe(
@@ -86,6 +116,29 @@ export async function releaseStatus(
   namespace: string,
 ): Promise<string> {
   return (await helmStatus(exec, ledger, name, namespace, CHECK_TIMEOUT_MS)).info?.status ?? 'unknown';
+}
+
+/**
+ * helm's word for each release: one `helm list` per namespace. When a list fails, each of its releases is asked
+ * alone (`helm status`), so each still gets its own answer.
+ */
+async function releaseChecks(exec: Exec, ledger: Ledger, releases: { name: string; namespace: string }[]) {
+  const namespaces = [...new Set(releases.map((r) => r.namespace))];
+  const lists = await Promise.all(
+    namespaces.map((ns) => helmList(exec, ledger, ns, CHECK_TIMEOUT_MS).catch(() => undefined)),
+  );
+  return Promise.all(
+    releases.map(async (r): Promise<Check> => {
+      const list = lists[namespaces.indexOf(r.namespace)];
+      if (!list) return releaseCheck(exec, ledger, r.name, r.namespace);
+      const status = list.find((l) => l.name === r.name)?.status;
+      return {
+        what: `helm release ${r.namespace}/${r.name}`,
+        ok: status === 'deployed',
+        detail: status ?? 'not found',
+      };
+    }),
+  );
 }
 
 async function releaseCheck(exec: Exec, ledger: Ledger, name: string, namespace: string): Promise<Check> {
@@ -134,20 +187,41 @@ export async function labStatus(exec: Exec, ledger: Ledger): Promise<LabStatus> 
       detail: out.trim() || 'no answer',
     })),
   );
-  for (const [id, record] of Object.entries(ledger.steps)) {
-    if (id === 'cluster') continue;
-    for (const r of record.releases ?? []) add(record.component, releaseCheck(exec, ledger, r.name, r.namespace));
-    // CRDs (the Gateway API's, those a chart installed) are checked through what uses them.
-    const objects = (record.objects ?? []).filter((o) => o.kind !== 'CustomResourceDefinition');
-    for (const o of objects) add(record.component, objectCheck(exec, k, o));
-    if (id === 'gateway-api')
+  // One kubectl call for every object (the CRDs a step made are checked through what uses them).
+  const GATEWAY_CRDS = crdRef('gateways.gateway.networking.k8s.io');
+  const objectsOf = (id: string, record: LedgerStep) => [
+    ...(record.objects ?? []).filter((o) => o.kind !== 'CustomResourceDefinition'),
+    ...(id === 'gateway-api' ? [GATEWAY_CRDS] : []),
+  ];
+  const steps = Object.entries(ledger.steps).filter(([id]) => id !== 'cluster');
+  const objectsChecked = objectChecks(
+    exec,
+    ledger,
+    steps.flatMap(([id, record]) => objectsOf(id, record)),
+  );
+  const releasesChecked = releaseChecks(
+    exec,
+    ledger,
+    steps.flatMap(([, record]) => record.releases ?? []),
+  );
+  let nextObject = 0;
+  let nextRelease = 0;
+  for (const [id, record] of steps) {
+    for (const _ of record.releases ?? []) {
+      const i = nextRelease++;
       add(
         record.component,
-        probe(exec, k, ['get', 'crd', 'gateways.gateway.networking.k8s.io', '-o', 'name'], 'Gateway API CRDs', () => ({
-          ok: true,
-          detail: 'present',
-        })),
+        releasesChecked.then((all) => all[i]!),
       );
+    }
+    for (const o of objectsOf(id, record)) {
+      const i = nextObject++;
+      const what = o === GATEWAY_CRDS ? 'Gateway API CRDs' : undefined;
+      add(
+        record.component,
+        objectsChecked.then((all) => ({ ...all[i]!, what: what ?? all[i]!.what })),
+      );
+    }
   }
   for (const step of unfinishedSteps(ledger)) add(step.component, Promise.resolve(step.check));
   const components: ComponentHealth[] = [];

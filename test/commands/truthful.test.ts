@@ -37,6 +37,68 @@ describe('status judges against what the profile needs', () => {
   });
 });
 
+describe('status asks the cluster once per kind of question', () => {
+  const checksOf = (s: Awaited<ReturnType<typeof labStatus>>) =>
+    s.components.flatMap((c) => c.checks.map((k) => `${c.name}: ${k.ok ? 'ok' : 'FAIL'} ${k.what}: ${k.detail}`));
+
+  it('one kubectl get for every object, one helm list per namespace; a missing object or a failed release is named', async () => {
+    await up({ profile: 'kind-full', yes: true, verify: false }, fakeDeps(fakes));
+    const ledger = readLedger('egress-lab', fakes.env)!;
+    fakes.clearCalls();
+    const healthy = await labStatus(fakeDeps(fakes).exec, ledger);
+    expect(healthy.healthy).toBe(true);
+    const calls = fakes.calls().map((c) => [c.bin, ...c.argv].join(' '));
+    expect(calls.filter((c) => c.startsWith('kubectl '))).toHaveLength(2); // /readyz, and every object at once
+    expect(calls.filter((c) => c.startsWith('helm '))).toEqual([
+      expect.stringMatching(/^helm list --namespace (istio-system|agentgateway-system) --all --max 0 /),
+      expect.stringMatching(/^helm list --namespace (istio-system|agentgateway-system) --all --max 0 /),
+    ]);
+    expect(checksOf(healthy)).toEqual(
+      expect.arrayContaining([
+        'istio: ok helm release istio-system/istiod: deployed',
+        'sample: ok Deployment ns1/sleep: 1/1 ready',
+        'gateway-api: ok Gateway API CRDs: present',
+        expect.stringMatching(/^waypoint: ok Gateway common-infrastructure\/egress-gateway: Programmed=True/),
+      ]),
+    );
+
+    fakes.update((st) => {
+      const cluster = st.clusters['egress-lab']!;
+      delete cluster.objects['Deployment|ns1|sleep'];
+      cluster.releases['istio-system/istiod']!.status = 'failed';
+    });
+    const broken = await labStatus(fakeDeps(fakes).exec, ledger);
+    expect(broken.healthy).toBe(false);
+    expect(checksOf(broken)).toEqual(
+      expect.arrayContaining([
+        'istio: FAIL helm release istio-system/istiod: failed',
+        'sample: FAIL Deployment ns1/sleep: not found',
+      ]),
+    );
+  });
+
+  it('when the one call fails (a kind the API server no longer knows), each object and release is asked alone', async () => {
+    await up({ profile: 'kind-full', yes: true, verify: false }, fakeDeps(fakes));
+    const ledger = readLedger('egress-lab', fakes.env)!;
+    const together = checksOf(await labStatus(fakeDeps(fakes).exec, ledger));
+    fakes.update(
+      (st) =>
+        (st.faults = [
+          {
+            match: '^kubectl .* get --ignore-not-found -o json -f -',
+            stderr:
+              'error: resource mapping not found for name: "httpbingo-org" namespace: "common-infrastructure" from "STDIN": no matches for kind "AgentgatewayBackend" in version "agentgateway.dev/v1alpha1"\nensure CRDs are installed first',
+          },
+          { match: '^helm list ', stderr: 'Error: Kubernetes cluster unreachable' },
+        ]),
+    );
+    fakes.clearCalls();
+    const alone = checksOf(await labStatus(fakeDeps(fakes).exec, ledger));
+    expect(alone).toEqual(together);
+    expect(fakes.calls().filter((c) => c.bin === 'helm' && c.argv[0] === 'status').length).toBeGreaterThan(1);
+  });
+});
+
 describe('up on a lab that exists', () => {
   it('--recreate on an unchanged lab rebuilds it', async () => {
     await up({ profile: 'kind', yes: true, verify: false }, fakeDeps(fakes));

@@ -681,6 +681,31 @@ function helm(state, args, ctx) {
       : '';
     return `${note}release "${args[1]}" uninstalled\n`;
   }
+  if (args[0] === 'list' || args[0] === 'ls') {
+    // helm v3.20.0 (as v3.17.3) cmd/helm/list.go and pkg/action/list.go: the latest revision of each release in
+    // the namespace (every namespace with -A), only deployed and failed ones unless --all, sorted by name, at most
+    // --max (256; 0 is no limit); -o json is [{name, namespace, revision, updated, status, chart, app_version}].
+    const all = flag(args, '--all') || flag(args, '-a');
+    const everywhere = flag(args, '--all-namespaces') || flag(args, '-A');
+    const max = Number(take(args, '--max', '-m') ?? 256);
+    if (take(args, '--output', '-o') !== 'json') throw new Fail('fake helm: list only with -o json');
+    const found = Object.values(cluster.releases)
+      .filter((r) => everywhere || r.namespace === namespace)
+      .filter((r) => all || ['deployed', 'failed'].includes(r.status ?? 'deployed'))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const shown = max > 0 ? found.slice(0, max) : found;
+    return `${JSON.stringify(
+      shown.map((r) => ({
+        name: r.name,
+        namespace: r.namespace,
+        revision: String(r.revision),
+        updated: '-',
+        status: r.status ?? 'deployed',
+        chart: `${r.chartName}-${r.version}`,
+        app_version: '',
+      })),
+    )}\n`;
+  }
   if (args[0] === 'status') {
     const rel = cluster.releases[`${namespace}/${args[1]}`];
     if (!rel) throw new Fail('Error: release: not found');
@@ -824,6 +849,17 @@ function deleteObject(cluster, kind, ns, name) {
   if (kind === 'Gateway') delete cluster.objects[objKey('Deployment', ns, name)];
   if (kind === 'CustomResourceDefinition') delete cluster.crds[name];
   delete cluster.objects[objKey(kind, ns, name)];
+}
+
+/**
+ * An object as the API server returns it to any get (by name or with -f, whose builder reads each object live:
+ * kubectl pkg/cmd/get/get.go `.Latest()`): the status its controller writes, and a Deployment whose pods the
+ * platform does not admit has no ready replica (dataplane.mjs podsAdmitted).
+ */
+function liveView(cluster, obj) {
+  const live = withLiveStatus(cluster, obj);
+  if (live.kind !== 'Deployment' || podsAdmitted(cluster, live)) return live;
+  return { ...live, status: { ...live.status, readyReplicas: 0 } };
 }
 
 function notFound(resource, name) {
@@ -1133,7 +1169,7 @@ function kubectl(state, args, ctx) {
         .map((d) => d.toJS())
         .filter(Boolean)) {
         const obj = findByResource(cluster, o.kind.toLowerCase(), o.metadata.namespace ?? 'default', o.metadata.name);
-        if (obj) found.push(obj);
+        if (obj) found.push(liveView(cluster, obj));
         else if (!ignore) throw notFound(o.kind.toLowerCase(), o.metadata.name);
       }
       if (output === 'json')
@@ -1156,11 +1192,11 @@ function kubectl(state, args, ctx) {
     if (output === 'name') return `${args[1]}/${args[2]}\n`;
     if (output?.startsWith('jsonpath=')) {
       if (output.includes('readyReplicas'))
-        return `${podsAdmitted(cluster, obj) ? (obj.status?.readyReplicas ?? 0) : 0}/${obj.spec?.replicas ?? 1}`;
+        return `${liveView(cluster, obj).status?.readyReplicas ?? 0}/${obj.spec?.replicas ?? 1}`;
       if (output.includes('Programmed'))
         return obj.status?.conditions?.find((c) => c.type === 'Programmed')?.status ?? '';
     }
-    return `${JSON.stringify(withLiveStatus(cluster, obj))}\n`;
+    return `${JSON.stringify(liveView(cluster, obj))}\n`;
   }
   if (verb === 'exec') {
     const dash = args.indexOf('--');
