@@ -17,8 +17,21 @@ export const MAX_ALIASES = 50;
  * MAX_INPUT_BYTES; bad syntax is an InputError at its line and column.
  */
 export function readYamlFile(file: string, shownAs = file): YamlSource {
-  return parseYamlText(decodeUtf8(readInputFile(file, MAX_INPUT_BYTES, shownAs), shownAs), shownAs);
+  const text = decodeUtf8(readInputFile(file, MAX_INPUT_BYTES, shownAs), shownAs);
+  const key = `${file}\n${shownAs}`;
+  const seen = parsedFiles.get(key);
+  if (seen?.text === text) return seen.source;
+  const source = parseYamlText(text, shownAs);
+  parsedFiles.set(key, { text, source });
+  return source;
 }
+
+/**
+ * The files this process has parsed, with the text each was parsed from: a file read again with the same text
+ * (every built-in profile lays `_defaults.yaml` and a stack under it) is not parsed again. The file is still
+ * read each time, so a changed file is parsed anew; callers get fresh data from `toData` either way.
+ */
+const parsedFiles = new Map<string, { text: string; source: YamlSource }>();
 
 /** Tags that only name the plain types of the core schema; any other (`!foo`, `!!binary`, `!!set`) is refused. */
 const PLAIN_TAGS = new Set([
