@@ -2,6 +2,8 @@
  * `npm run build`: dist/egress-lab.js as one ESM bundle with the dependencies inside, split so that each
  * command's dynamic import stays a chunk of its own (`--help` loads commander and the help text only).
  * dist/meta.json is esbuild's record of which sources each output holds (the tests read it; not shipped).
+ * dist/profiles.json holds the built-in profiles' summaries and the digest of the files they come from, so
+ * `egress-lab profiles` parses no YAML while those files are unchanged (it checks the digest on every run).
  */
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,3 +34,13 @@ const result = await build({
 });
 writeFileSync(join(dist, 'meta.json'), JSON.stringify(result.metafile, null, 2));
 chmodSync(join(dist, 'egress-lab.js'), 0o755);
+
+// A built-in profile that does not load leaves no index: `egress-lab profiles` then reports it from the files.
+const { profileSummaries } = await import('./scripts/commands/profile-load.ts');
+const { builtinsDigest, PROFILES_INDEX_FILE } = await import('./scripts/commands/profile-summaries.ts');
+try {
+  const index = { digest: builtinsDigest(), profiles: profileSummaries() };
+  writeFileSync(join(dist, PROFILES_INDEX_FILE), `${JSON.stringify(index)}\n`);
+} catch (err) {
+  console.warn(`bundle: no ${PROFILES_INDEX_FILE}: ${(err as Error).message}`);
+}

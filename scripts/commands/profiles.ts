@@ -1,37 +1,17 @@
 import * as z from 'zod';
-import { componentSummary } from '../plan/markdown.ts';
-import { builtinProfileNames, loadProfile } from '../profile/load.ts';
 import type { Streams } from '../ui/prompter.ts';
 import { onOff, parseOptions } from './options.ts';
+import { PROFILES_INDEX_FILE, type ProfileSummary, prebuiltSummaries } from './profile-summaries.ts';
 
 export const profilesOptions = z.strictObject({ json: onOff() });
 
-export interface ProfileSummary {
-  name: string;
-  description: string;
-  platform: string;
-  stack: string;
-  squid: string;
-  extAuth: boolean;
-  licenses: string[];
-  components: string[];
-}
-
-export function profileSummaries(): ProfileSummary[] {
-  return builtinProfileNames().map((name) => {
-    const loaded = loadProfile({ profile: name });
-    const { profile, stack } = loaded;
-    return {
-      name,
-      description: profile.description,
-      platform: profile.platform,
-      stack: profile.stack,
-      squid: profile.components.squid.mode,
-      extAuth: profile.components.extAuth.enabled,
-      licenses: stack.licenses,
-      components: componentSummary({ loaded }),
-    };
-  });
+/**
+ * The built-in profiles' summaries: those `npm run build` wrote beside the bundle while their files are
+ * unchanged (no YAML is parsed), else each profile loaded and checked from its files.
+ */
+async function summaries(): Promise<ProfileSummary[]> {
+  const index = new URL(`./${PROFILES_INDEX_FILE}`, import.meta.url);
+  return prebuiltSummaries(index) ?? (await import('./profile-load.ts')).profileSummaries();
 }
 
 function table(rows: string[][]): string {
@@ -47,7 +27,7 @@ function table(rows: string[][]): string {
 }
 
 export async function profiles(opts: { json?: boolean }, io: { stdout: NodeJS.WritableStream }): Promise<void> {
-  const list = profileSummaries();
+  const list = await summaries();
   if (opts.json) {
     io.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
     return;

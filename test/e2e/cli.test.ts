@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { cpSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli, entry, repoRoot } from '../helpers/cli.ts';
@@ -83,12 +84,13 @@ describe('egress-lab, spawned as a user runs it', () => {
         if (i.kind === 'import-statement' && meta.outputs[i.path]) sources(i.path, seen);
       return seen;
     };
-    const verbs = Object.entries(meta.outputs)
-      .filter(([, o]) => o.entryPoint?.startsWith('scripts/commands/'))
-      .map(([chunk, o]) => {
-        const inputs = [...sources(chunk)].flatMap((c) => Object.keys(meta.outputs[c]!.inputs)).join('\n');
-        return [o.entryPoint!.slice('scripts/commands/'.length, -'.ts'.length), inputs] as const;
-      });
+    // The verbs are what the bin imports lazily from commands/ (program.ts's map).
+    const verbs = meta.outputs['dist/egress-lab.js']!.imports.filter(
+      (i) => i.kind === 'dynamic-import' && meta.outputs[i.path]?.entryPoint?.startsWith('scripts/commands/'),
+    ).map(({ path: chunk }) => {
+      const inputs = [...sources(chunk)].flatMap((c) => Object.keys(meta.outputs[c]!.inputs)).join('\n');
+      return [meta.outputs[chunk]!.entryPoint!.slice('scripts/commands/'.length, -'.ts'.length), inputs] as const;
+    });
     expect(verbs.map(([verb]) => verb).sort()).toEqual([
       'doctor',
       'down',
@@ -104,6 +106,43 @@ describe('egress-lab, spawned as a user runs it', () => {
       expect(inputs.includes('node_modules/listr2/'), verb).toBe(verb === 'up' || verb === 'down');
       expect(inputs, verb).not.toContain('node_modules/@clack/');
     }
+  });
+
+  it('profiles parses no YAML while the built-in profiles are as the build left them (dist/profiles.json)', async () => {
+    const trace = join(tmp.dir, 'imports-profiles-yaml.txt');
+    const r = await cli(['profiles'], {
+      env: { EGRESS_LAB_TRACE_IMPORTS: trace },
+      nodeArgs: ['--import', join(repoRoot, 'test/helpers/trace-imports.mjs')],
+    });
+    expect(r.code).toBe(0);
+    expect(loadedSources(trace)).not.toContain('/node_modules/yaml/');
+  });
+
+  it('a built-in profile changed after the build is read from its file: a new description shows, a broken file is reported', async () => {
+    const pkg = join(tmp.dir, 'package-copy');
+    for (const part of ['package.json', 'dist', 'profiles', 'templates'])
+      cpSync(join(repoRoot, part), join(pkg, part), { recursive: true });
+    const copy = (args: string[]) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((ok) =>
+        execFile(process.execPath, [join(pkg, 'dist', 'egress-lab.js'), ...args], (err, stdout, stderr) =>
+          ok({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        ),
+      );
+    expect((await copy(['profiles', '--json'])).stdout).toBe((await cli(['profiles', '--json'])).stdout);
+    const kind = join(pkg, 'profiles', 'kind.yaml');
+    writeFileSync(
+      kind,
+      readFileSync(kind, 'utf8').replace(/^description: .*$/m, 'description: changed after the build'),
+    );
+    const changed = await copy(['profiles']);
+    expect(changed.code).toBe(0);
+    expect(changed.stdout).toMatch(/^kind +kind +oss +none +no +none +changed after the build$/m);
+    writeFileSync(kind, `${readFileSync(kind, 'utf8')}squid: true\n`);
+    expect(await copy(['profiles'])).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: expect.stringMatching(/^egress-lab: profiles\/kind\.yaml:\d+:1: unknown key "squid"\n$/),
+    });
   });
 
   it('--help loads neither zx, listr2 nor @clack/prompts (nor yaml or zod)', async () => {
