@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -7,8 +7,14 @@ import { handle } from './programs.mjs';
 
 const CLIENT = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'client.sh'), 'utf8');
 
+/** The fakes' state as JSON text (each call parses its own copy) and every call so far, one JSON text each. */
+interface Store {
+  json: string;
+  calls: string[];
+}
+
 type Handle = (
-  dir: string,
+  store: Store,
   req: {
     bin: string;
     argv: string[];
@@ -22,9 +28,9 @@ type Handle = (
 
 /**
  * Reads one request (NUL-separated name, folder, KUBECONFIG, HOME, argument count, arguments, stdin length,
- * then stdin) and answers exit code, stdout and stderr, base64, one line each.
+ * then stdin) and answers one line `exit-code stdout-bytes stderr-bytes`, then stdout and stderr as they are.
  */
-function serve(dir: string, socket: Socket): void {
+function serve(store: Store, socket: Socket): void {
   let buf = Buffer.alloc(0);
   let done = false;
   socket.on('error', () => undefined);
@@ -49,9 +55,10 @@ function serve(dir: string, socket: Socket): void {
     // A client killed while its call waits (Ctrl-C, a timeout) is a program killed before it acted.
     let killed = false;
     socket.on('close', () => (killed = true));
-    const res = await (handle as Handle)(dir, { bin, argv, stdin, cwd, kubeconfigEnv, home, killed: () => killed });
-    const b64 = (s: string) => Buffer.from(s).toString('base64');
-    if (!socket.destroyed) socket.end(`${res.code}\n${b64(res.stdout)}\n${b64(res.stderr)}\n`);
+    const res = await (handle as Handle)(store, { bin, argv, stdin, cwd, kubeconfigEnv, home, killed: () => killed });
+    const [out, err] = [Buffer.from(res.stdout), Buffer.from(res.stderr)];
+    if (!socket.destroyed)
+      socket.end(Buffer.concat([Buffer.from(`${res.code} ${out.length} ${err.length}\n`), out, err]));
   });
 }
 export const PROGRAMS = ['kind', 'kubectl', 'helm', 'gcloud', 'docker', 'gke-gcloud-auth-plugin'] as const;
@@ -150,15 +157,15 @@ export async function createFakes() {
     writeFileSync(path, CLIENT.replace('__NAME__', name));
     chmodSync(path, 0o755);
   }
-  const server: Server = createServer((socket) => serve(dir, socket));
+  const initial: FakeState = { docker: true, clusters: {}, faults: [], delays: [] };
+  const store: Store = { json: JSON.stringify(initial), calls: [] };
+  const server: Server = createServer((socket) => serve(store, socket));
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', () => ok()));
   const userKubeconfig = join(dir, 'user-kubeconfig');
   writeFileSync(
     userKubeconfig,
     'apiVersion: v1\nkind: Config\ncurrent-context: production\ncontexts:\n- name: production\n  context: {cluster: prod, user: admin}\n',
   );
-  const initial: FakeState = { docker: true, clusters: {}, faults: [], delays: [] };
-  writeFileSync(join(dir, 'state.json'), JSON.stringify(initial));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PATH: `${bin}:${process.env['PATH']}`,
@@ -178,27 +185,21 @@ export async function createFakes() {
     'https_proxy',
   ])
     delete env[v];
-  const stateFile = join(dir, 'state.json');
   return {
     dir,
     env,
     home: join(dir, 'home'),
     userKubeconfig,
-    state: (): FakeState => JSON.parse(readFileSync(stateFile, 'utf8')) as FakeState,
+    state: (): FakeState => JSON.parse(store.json) as FakeState,
     update(change: (s: FakeState) => void): void {
-      const s = JSON.parse(readFileSync(stateFile, 'utf8')) as FakeState;
+      const s = JSON.parse(store.json) as FakeState;
       change(s);
-      writeFileSync(stateFile, JSON.stringify(s));
+      store.json = JSON.stringify(s);
     },
-    calls: (): Call[] =>
-      existsSync(join(dir, 'calls.jsonl'))
-        ? readFileSync(join(dir, 'calls.jsonl'), 'utf8')
-            .trim()
-            .split('\n')
-            .filter(Boolean)
-            .map((l) => JSON.parse(l) as Call)
-        : [],
-    clearCalls: () => rmSync(join(dir, 'calls.jsonl'), { force: true }),
+    calls: (): Call[] => store.calls.map((l) => JSON.parse(l) as Call),
+    clearCalls: () => {
+      store.calls = [];
+    },
     cleanup: () => {
       server.close();
       rmSync(dir, { recursive: true, force: true });

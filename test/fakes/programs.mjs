@@ -1,11 +1,11 @@
 // The behaviour of the fake kind, kubectl, helm, gcloud and docker (test/fakes/fakes.ts serves it; the
-// programs on PATH are small bash clients). State (clusters, CRDs, objects, releases) lives in
-// <dir>/state.json; every call is appended to calls.jsonl with argv, stdin, start and end times. Faults and
-// delays come from state.json too.
+// programs on PATH are small bash clients). State (clusters, CRDs, objects, releases) lives in the server's
+// memory as one JSON text (store.json); every call is appended to store.calls with argv, stdin, start and end
+// times. Faults and delays come from the state too.
 // It behaves like the real programs where egress-lab depends on it: kubectl refuses a kind whose CRD is
 // not installed and an object whose namespace does not exist; every kube call needs --kubeconfig and a
 // context that the kubeconfig file holds.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { withLiveStatus } from './controllers.mjs';
@@ -30,16 +30,17 @@ class Fail extends Error {
 }
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Read, change, write: the server runs one handler at a time between awaits, so no lock is needed. */
-function withState(dir, fn) {
-  const stateFile = join(dir, 'state.json');
+/**
+ * Read, change, write: the server runs one handler at a time between awaits, so no lock is needed. The state
+ * is kept as JSON text, so each call works on its own copy, as a program reading and writing a file would.
+ */
+function withState(store, fn) {
   // What a call changed before it failed stays changed, as with the real programs (a partly applied file).
-  const state = JSON.parse(readFileSync(stateFile, 'utf8'));
+  const state = JSON.parse(store.json);
   try {
     return fn(state);
   } finally {
-    writeFileSync(`${stateFile}.tmp`, JSON.stringify(state, null, 1));
-    renameSync(`${stateFile}.tmp`, stateFile);
+    store.json = JSON.stringify(state);
   }
 }
 
@@ -1242,8 +1243,8 @@ function kubectl(state, args, ctx) {
 }
 
 /** The folders to remove while a call matching `removes[].match` runs (each once). */
-function removesDuring(dir, line) {
-  return withState(dir, (state) => {
+function removesDuring(store, line) {
+  return withState(store, (state) => {
     const due = (state.removes ?? []).filter((r) => !r.done && new RegExp(r.match).test(line));
     for (const r of due) r.done = true;
     return due.map((r) => r.path);
@@ -1253,8 +1254,11 @@ function removesDuring(dir, line) {
 // ---- one call --------------------------------------------------------------------------------------------
 const PROGRAMS = { docker, kind, gcloud, helm, kubectl, 'gke-gcloud-auth-plugin': gkeAuthPlugin };
 
-/** Runs one call of a fake program: { bin, argv, stdin, cwd, kubeconfigEnv, home } in, { stdout, stderr, code } out. */
-export async function handle(dir, req) {
+/**
+ * Runs one call of a fake program: { bin, argv, stdin, cwd, kubeconfigEnv, home } in, { stdout, stderr, code }
+ * out. `store`: { json, calls } (fakes.ts), the state as JSON text and the calls so far, one JSON line each.
+ */
+export async function handle(store, req) {
   const { bin, argv } = req;
   const start = Date.now();
   const line = [bin, ...argv].join(' ');
@@ -1262,7 +1266,7 @@ export async function handle(dir, req) {
   let stdout = '';
   let stderr = '';
   try {
-    const { delayMs, fault } = withState(dir, (state) => {
+    const { delayMs, fault } = withState(store, (state) => {
       const delayMs = (state.delays ?? []).filter((d) => new RegExp(d.match).test(line)).reduce((a, d) => a + d.ms, 0);
       let fault;
       for (const f of state.faults ?? []) {
@@ -1277,7 +1281,7 @@ export async function handle(dir, req) {
     });
     if (delayMs) await sleep(delayMs);
     // Something outside egress-lab (a user, a cleanup job) removes a folder while this call runs.
-    for (const path of removesDuring(dir, line)) rmSync(path, { recursive: true, force: true });
+    for (const path of removesDuring(store, line)) rmSync(path, { recursive: true, force: true });
     if (req.killed?.()) throw new Fail('killed before it acted', 143);
     // A hung program answers nothing until it is killed (its client's connection closes).
     if (fault?.hang) while (!req.killed?.()) await sleep(50);
@@ -1285,7 +1289,7 @@ export async function handle(dir, req) {
     if (fault && fault.afterObjects === undefined && !fault.leavePending)
       throw new Fail(fault.stderr ?? `fake ${bin}: injected failure`, fault.exitCode ?? 1);
     const cut = fault?.afterObjects !== undefined ? { after: fault.afterObjects, stderr: fault.stderr } : undefined;
-    stdout = withState(dir, (state) => {
+    stdout = withState(store, (state) => {
       try {
         return PROGRAMS[bin](state, [...argv], { ...req, cut });
       } finally {
@@ -1295,7 +1299,7 @@ export async function handle(dir, req) {
     });
     // helm killed in the middle of an install or upgrade: the release stays pending-install or pending-upgrade.
     if (fault?.leavePending)
-      withState(dir, (state) => {
+      withState(store, (state) => {
         for (const c of Object.values(state.clusters))
           for (const r of Object.values(c.releases))
             if (r.name === argv[2]) r.status = r.revision > 1 ? 'pending-upgrade' : 'pending-install';
@@ -1306,9 +1310,8 @@ export async function handle(dir, req) {
     stdout = e instanceof Fail ? e.stdout : '';
     stderr = `${e instanceof Fail ? e.message : String(e.stack ?? e)}\n`;
   }
-  appendFileSync(
-    join(dir, 'calls.jsonl'),
-    `${JSON.stringify({
+  store.calls.push(
+    JSON.stringify({
       bin,
       argv,
       stdin: req.stdin,
@@ -1317,7 +1320,7 @@ export async function handle(dir, req) {
       start,
       end: Date.now(),
       exitCode: code,
-    })}\n`,
+    }),
   );
   return { stdout, stderr, code };
 }
