@@ -5,13 +5,10 @@ import { up } from '../../scripts/lab/up.ts';
 import { loadProfile } from '../../scripts/profile/load.ts';
 import { renderLab } from '../../scripts/render/render.ts';
 import { readLedger } from '../../scripts/state/ledger.ts';
-import { type Call, createFakes, existingGkeCluster, type Fakes } from '../fakes/fakes.ts';
+import { createFakes, type Fakes } from '../fakes/fakes.ts';
+import { changing, labObjects as labObjectsOf, renderedObjects } from '../helpers/fault-loops.ts';
 import { cmdline, fakeDeps } from '../helpers/lab.ts';
-
-/** Calls that change something: everything else is a read. */
-const CHANGING =
-  '^(kind (create|delete)|kubectl .* (apply|delete) |helm (upgrade|uninstall)|gcloud container clusters (create|delete))';
-const changing = (calls: Call[]) => calls.filter((c) => new RegExp(CHANGING).test(cmdline(c)));
+import { sharedLab } from '../helpers/shared-lab.ts';
 
 let fakes: Fakes;
 beforeEach(async () => (fakes = await createFakes()));
@@ -20,20 +17,9 @@ afterEach(() => fakes.cleanup());
 const upQuiet = (profile: string, extra: Record<string, unknown> = {}) =>
   up({ profile, yes: true, verify: false, ...extra }, fakeDeps(fakes));
 
-/** The lab's objects in the fake cluster (those egress-lab labels as its own), as kind|ns|name keys. */
-function labObjects(cluster = 'egress-lab'): string[] {
-  const c = fakes.state().clusters[cluster]!;
-  return Object.entries(c.objects)
-    .filter(([, o]) => o.metadata.labels?.['app.kubernetes.io/managed-by'] === 'egress-lab')
-    .map(([k]) => k)
-    .sort();
-}
-function renderedObjects(profile: string): string[] {
-  return renderLab(loadProfile({ profile }), 'egress-lab')
-    .manifests.flatMap((m) => m.objects)
-    .map((o) => `${o.kind}|${o.metadata.namespace ?? ''}|${o.metadata.name}`)
-    .sort();
-}
+/** The lab as `up --profile P` leaves it: built once in this file, a fresh copy for each test after the first. */
+const upShared = (profile: string) => sharedLab(fakes, `up ${profile}`, () => upQuiet(profile));
+const labObjects = () => labObjectsOf(fakes);
 
 describe('re-running up', () => {
   it('on an unchanged lab makes no changing call and says there is nothing to change', async () => {
@@ -77,7 +63,7 @@ describe('switching profiles applies only the difference', () => {
   ];
 
   it('walks every pair of kind profiles; each switch touches only the steps that differ and leaves nothing behind', async () => {
-    await upQuiet(walk[0]!);
+    await upShared(walk[0]!);
     for (let i = 1; i < walk.length; i++) {
       const [from, to] = [walk[i - 1]!, walk[i]!];
       const before = renderLab(loadProfile({ profile: from }), 'egress-lab');
@@ -104,7 +90,7 @@ describe('switching profiles applies only the difference', () => {
   }, 180_000);
 
   it('shows the difference with --dry-run and changes nothing', async () => {
-    await upQuiet('kind');
+    await upShared('kind');
     fakes.clearCalls();
     const deps = fakeDeps(fakes);
     await up({ profile: 'kind-full', yes: true, dryRun: true }, deps);
@@ -115,7 +101,7 @@ describe('switching profiles applies only the difference', () => {
   });
 
   it('a change of stack or platform needs --recreate, which rebuilds the lab', async () => {
-    await upQuiet('kind');
+    await upShared('kind');
     await expect(upQuiet('kind-enterprise', {})).rejects.toThrow(
       /cannot switch in place: it runs the oss stack, not enterprise; pass --recreate/,
     );
@@ -127,69 +113,11 @@ describe('switching profiles applies only the difference', () => {
   });
 });
 
-describe('a failure at every changing step of up', () => {
-  async function countChanging(run: () => Promise<void>): Promise<number> {
-    await run();
-    const n = changing(fakes.calls()).length;
-    fakes.cleanup();
-    fakes = await createFakes();
-    return n;
-  }
-
-  // On kind, down after a failure deletes the whole cluster (checked at every k below on an existing GKE
-  // cluster, where down must find each object); here every k checks that the next up resumes and completes.
-  it('kind: exits 1 naming the step, and the next up resumes and completes', async () => {
-    const total = await countChanging(() => upQuiet('kind'));
-    expect(total).toBeGreaterThanOrEqual(10);
-    for (let k = 1; k <= total; k++) {
-      fakes.update((s) => (s.faults = [{ match: CHANGING, nth: k, stderr: `Error: injected failure ${k}` }]));
-      const err = (await upQuiet('kind').catch((e: Error) => e)) as Error;
-      const [first, ...rest] = (err?.message ?? '').split('\n');
-      expect(first, `k=${k}`).toMatch(
-        new RegExp(`^step \\S+ failed: .* failed \\(exit 1\\): Error: injected failure ${k}$`),
-      );
-      // Then where the whole output is, and what to do next.
-      expect(rest.join('\n'), `k=${k}`).toMatch(/run log: .*\n {2}next: egress-lab up continues/);
-      const made = changing(fakes.calls()).length;
-      fakes.clearCalls();
-      await upQuiet('kind');
-      expect(labObjects(), `k=${k}`).toEqual(renderedObjects('kind'));
-      expect(
-        changing(fakes.calls()).filter((c) => cmdline(c).startsWith('kind create')),
-        `k=${k}: the cluster is made once`,
-      ).toHaveLength(k === 1 ? 1 : 0);
-      expect(made, `k=${k}`).toBeGreaterThanOrEqual(k);
-      await down({ yes: true }, fakeDeps(fakes));
-      expect(fakes.state().clusters, `k=${k}`).toEqual({});
-      fakes.cleanup();
-      fakes = await createFakes();
-    }
-  }, 600_000);
-
-  it('existing GKE cluster: down after a failure at any step removes what was made and keeps what was there', async () => {
-    const seed = (f: Fakes) => existingGkeCluster(f, 'shared', { namespaces: ['default', 'kube-system', 'team-apps'] });
-    const opts = { gkeProject: 'demo-project-1', gkeLocation: 'europe-west1-b', gkeCluster: 'shared' };
-    seed(fakes);
-    const total = await countChanging(() => upQuiet('gke-full', opts));
-    for (let k = 1; k <= total; k++) {
-      seed(fakes);
-      fakes.update((s) => (s.faults = [{ match: CHANGING, nth: k }]));
-      await expect(upQuiet('gke-full', opts), `k=${k}`).rejects.toThrow(/^step \S+ failed/);
-      await down({ yes: true }, fakeDeps(fakes));
-      const left = fakes.state().clusters['gke/demo-project-1/europe-west1-b/shared']!;
-      expect(
-        { objects: left.objects, releases: left.releases, crds: left.crds, namespaces: left.namespaces.sort() },
-        `k=${k}`,
-      ).toEqual({ objects: {}, releases: {}, crds: {}, namespaces: ['default', 'kube-system', 'team-apps'] });
-      fakes.cleanup();
-      fakes = await createFakes();
-    }
-  }, 600_000);
-});
+// A failure at every changing step of up: lifecycle-faults-1.test.ts and lifecycle-faults-2.test.ts.
 
 describe('drift guard', () => {
   it('refuses to act on a cluster that was recreated outside egress-lab', async () => {
-    await upQuiet('kind');
+    await upShared('kind');
     fakes.update((s) => (s.clusters['egress-lab']!.uid = 'someone-elses-cluster'));
     await expect(upQuiet('kind')).rejects.toThrow(
       /refusing to up: the cluster "egress-lab" is not the one the lab "egress-lab" was built on \(its kube-system namespace has UID someone-elses-cluster/,
@@ -202,7 +130,7 @@ describe('drift guard', () => {
   });
 
   it('a kind cluster deleted and made again by hand (same name, new address) is not deleted by down', async () => {
-    await upQuiet('kind');
+    await upShared('kind');
     fakes.update((s) => {
       s.clusters['egress-lab']!.server = 'https://127.0.0.1:45555';
     });
@@ -213,7 +141,7 @@ describe('drift guard', () => {
   });
 
   it('a cluster that is gone: down removes the records; up asks for --recreate', async () => {
-    await upQuiet('kind');
+    await upShared('kind');
     fakes.update((s) => delete s.clusters['egress-lab']);
     await expect(upQuiet('kind')).rejects.toThrow(/cluster is gone .* up --recreate builds it again/);
     const deps = fakeDeps(fakes);

@@ -7,6 +7,7 @@ import { up } from '../../scripts/lab/up.ts';
 import { readLedger } from '../../scripts/state/ledger.ts';
 import { createFakes, type Fakes } from '../fakes/fakes.ts';
 import { fakeDeps } from '../helpers/lab.ts';
+import { sharedLab } from '../helpers/shared-lab.ts';
 
 let fakes: Fakes;
 beforeEach(async () => (fakes = await createFakes()));
@@ -24,6 +25,9 @@ const GKE = {
   yes: true,
   verify: false,
 };
+const KIND = { profile: 'kind', yes: true, verify: false };
+/** The lab these options build: built once in this file, a fresh copy for each test after the first. */
+const upShared = (opts: typeof KIND) => sharedLab(fakes, JSON.stringify(opts), () => up(opts, fakeDeps(fakes)));
 
 describe('state.json is checked on every read', { timeout: 900_000 }, () => {
   const damaged: [string, string, RegExp][] = [
@@ -62,7 +66,7 @@ describe('state.json is checked on every read', { timeout: 900_000 }, () => {
   }
 
   it("another lab's ledger (its lab field is not its folder) is refused, naming both", async () => {
-    await up({ profile: 'kind', yes: true, verify: false }, fakeDeps(fakes));
+    await upShared(KIND);
     mkdirSync(join(fakes.home, 'copy'), { recursive: true });
     writeFileSync(stateFile('copy'), readFileSync(stateFile()));
     await expect(down({ name: 'copy', yes: true }, fakeDeps(fakes))).rejects.toThrow(
@@ -84,7 +88,7 @@ describe('the lab kubeconfig deleted, or the API server too slow: "cannot reach"
   timeout: 900_000,
 }, () => {
   it('kind: a deleted lab kubeconfig is restored with kind export kubeconfig; status and down work', async () => {
-    await up({ profile: 'kind', yes: true, verify: false }, fakeDeps(fakes));
+    await upShared(KIND);
     const ledger = readLedger('egress-lab', fakes.env)!;
     rmSync(ledger.kubeconfig);
     await status({}, statusDeps());
@@ -94,7 +98,7 @@ describe('the lab kubeconfig deleted, or the API server too slow: "cannot reach"
   });
 
   it('GKE: a deleted lab kubeconfig is fetched again with get-credentials into it; down keeps the records until the cluster is gone', async () => {
-    await up(GKE, fakeDeps(fakes));
+    await upShared(GKE);
     const ledger = readLedger('egress-lab', fakes.env)!;
     rmSync(ledger.kubeconfig);
     fakes.clearCalls();
@@ -106,7 +110,7 @@ describe('the lab kubeconfig deleted, or the API server too slow: "cannot reach"
   });
 
   it('a slow API server (past the 20 s check) is "cannot reach": down keeps the ledger and the cluster', async () => {
-    await up({ profile: 'kind', yes: true, verify: false }, fakeDeps(fakes));
+    await upShared(KIND);
     fakes.update((s) => s.faults.push({ match: 'get namespace kube-system', hang: true }));
     await expect(down({ yes: true }, fakeDeps(fakes))).rejects.toThrow(
       /cannot down: the cluster does not answer .* still exists, so the lab "egress-lab" keeps its records/,
@@ -116,7 +120,7 @@ describe('the lab kubeconfig deleted, or the API server too slow: "cannot reach"
   });
 
   it('GKE: the lab folder moved away and the cluster still running: status says so, never "gone"', async () => {
-    await up(GKE, fakeDeps(fakes));
+    await upShared(GKE);
     const ledger = readLedger('egress-lab', fakes.env)!;
     rmSync(ledger.kubeconfig);
     fakes.update((s) => s.faults.push({ match: 'get namespace kube-system', hang: true }));

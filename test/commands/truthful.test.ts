@@ -5,12 +5,18 @@ import { loadProfile } from '../../scripts/profile/load.ts';
 import { readLedger } from '../../scripts/state/ledger.ts';
 import { createFakes, type Fakes } from '../fakes/fakes.ts';
 import { fakeDeps } from '../helpers/lab.ts';
+import { sharedLab } from '../helpers/shared-lab.ts';
 
 let fakes: Fakes;
 beforeEach(async () => (fakes = await createFakes()));
 afterEach(() => fakes.cleanup());
 
 const KEYS = { GLOO_MESH_LICENSE_KEY: 'key-mesh-1234', AGENTGATEWAY_LICENSE_KEY: 'key-agw-5678' };
+/** An enterprise lab built with the keys: once in this file, a fresh copy for each test after the first. */
+const upEnterprise = () =>
+  sharedLab(fakes, 'up kind-enterprise', () =>
+    up({ profile: 'kind-enterprise', yes: true, verify: false }, fakeDeps(fakes)),
+  );
 const changing = (bin: string, verb: string) =>
   fakes.calls().filter((c) => c.bin === bin && c.argv.includes(verb)).length;
 
@@ -110,7 +116,7 @@ describe('up on a lab that exists', () => {
 
   it('an up that changes nothing on an enterprise lab does not need the licence keys', async () => {
     Object.assign(fakes.env, KEYS);
-    await up({ profile: 'kind-enterprise', yes: true, verify: false }, fakeDeps(fakes));
+    await upEnterprise();
     for (const k of Object.keys(KEYS)) delete fakes.env[k];
     const deps = fakeDeps(fakes);
     await up({ profile: 'kind-enterprise', yes: true, verify: false }, deps);
@@ -119,7 +125,7 @@ describe('up on a lab that exists', () => {
 
   it('an up that must reinstall a licensed chart still stops without the keys, naming them', async () => {
     Object.assign(fakes.env, KEYS);
-    await up({ profile: 'kind-enterprise', yes: true, verify: false }, fakeDeps(fakes));
+    await upEnterprise();
     for (const k of Object.keys(KEYS)) delete fakes.env[k];
     fakes.update((s) => delete s.clusters['egress-lab']!.releases['istio-system/istiod']);
     await expect(up({ profile: 'kind-enterprise', yes: true, verify: false }, fakeDeps(fakes))).rejects.toThrow(

@@ -15,6 +15,7 @@ import {
 } from '../fakes/fakes.ts';
 import { cli } from '../helpers/cli.ts';
 import { cmdline, fakeDeps } from '../helpers/lab.ts';
+import { sharedLab } from '../helpers/shared-lab.ts';
 import { scratch } from '../helpers/temp.ts';
 
 // Rules of the real products the lab relies on, enforced by the fakes (see docs/upstream-rules.md).
@@ -25,6 +26,9 @@ beforeEach(async () => {
 afterEach(() => fakes.cleanup());
 
 const sleep = async () => undefined;
+/** kind-full without verify: built once in this file, a fresh copy for each test after the first. */
+const upKindFull = () =>
+  sharedLab(fakes, 'up kind-full', () => up({ profile: 'kind-full', yes: true, verify: false }, fakeDeps(fakes)));
 const gkeOpts = { profile: 'gke-full', gkeProject: 'demo-project-1', gkeLocation: 'europe-west1-b', yes: true };
 
 /** The ServiceEntry as `kubectl get -o json` shows it, through the lab's kubeconfig. */
@@ -60,7 +64,7 @@ describe('Istio waypoint admission (allowedRoutes of the HBONE listener)', () =>
   });
 
   it('a waypoint without allowedRoutes refuses a ServiceEntry of another namespace: not captured, verify fails', async () => {
-    await up({ profile: 'kind-full', yes: true, verify: false }, fakeDeps(fakes));
+    await upKindFull();
     fakes.update((s) => {
       const gw = s.clusters['egress-lab']!.objects['Gateway|common-infrastructure|egress-gateway'] as unknown as {
         spec: { listeners: { allowedRoutes?: unknown }[] };
@@ -79,7 +83,7 @@ describe('Istio waypoint admission (allowedRoutes of the HBONE listener)', () =>
   });
 
   it('a namespace without the client label is not admitted, even with the use-waypoint labels', async () => {
-    await up({ profile: 'kind-full', yes: true, verify: false }, fakeDeps(fakes));
+    await upKindFull();
     const ledger = readLedger('egress-lab', fakes.env)!;
     const manifest = [
       'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-b\n',

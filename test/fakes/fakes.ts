@@ -200,6 +200,12 @@ export async function createFakes() {
     clearCalls: () => {
       store.calls = [];
     },
+    /** The state and the calls as the server keeps them (test/helpers/shared-lab.ts saves and restores them). */
+    raw: (): Store => ({ json: store.json, calls: [...store.calls] }),
+    setRaw(raw: Store): void {
+      store.json = raw.json;
+      store.calls = [...raw.calls];
+    },
     cleanup: () => {
       server.close();
       rmSync(dir, { recursive: true, force: true });
