@@ -175,7 +175,6 @@ async function converge(opts: UpOptions, deps: LabDeps): Promise<void> {
       );
       return;
     }
-    if (previous && rebuild) await rebuildFrom(previous, deps, stepTimeoutSeconds(opts.stepTimeout));
     if (ledger && diff) {
       if (needsLicences(steps, files, diff)) licences = await requireLicences(loaded, opts, deps);
       await confirm(
@@ -199,14 +198,16 @@ async function converge(opts: UpOptions, deps: LabDeps): Promise<void> {
       writeLedger(ledger, deps.env);
     } else {
       const createsGke = loaded.profile.platform === 'gke' && target.create && !opts.adopt;
+      // A rebuild removes the old lab only once the user has said yes to the whole of it.
       await confirm(
         'The plan',
-        planSummary(loaded, target, steps, Boolean(opts.adopt)),
-        'Build this lab?',
+        `${rebuild ? `first:      remove the lab "${lab}" as it is (${rebuild})\n` : ''}${planSummary(loaded, target, steps, Boolean(opts.adopt))}`,
+        rebuild ? 'Remove the lab as it is and build this one?' : 'Build this lab?',
         createsGke ? 'creating a GKE cluster costs money and needs a confirmation' : undefined,
         opts,
         deps,
       );
+      if (previous && rebuild) await rebuildFrom(previous, deps, stepTimeoutSeconds(opts.stepTimeout));
       ledger = await startLedger(lab, loaded, target, steps, opts, deps);
     }
     if (ledger.steps['cluster']?.hash === '') await resumeClusterStep(ledger, loaded, target, steps, deps);
