@@ -11,6 +11,7 @@ import type { Exec } from '../exec/exec.ts';
 import type { Step } from '../plan/plan.ts';
 import type { ProfileFlags } from '../profile/flags.ts';
 import { type LoadedProfile, loadProfile } from '../profile/load.ts';
+import { checkGcpProject, checkGkeLocation } from '../profile/names.ts';
 import { kindNodeKubernetes } from '../profile/support.ts';
 import type { Prompter } from '../ui/prompter.ts';
 import { type ChooseDeps, chooseProfile } from './choose.ts';
@@ -33,11 +34,15 @@ export async function resolveProfile(
   let loaded = loadProfile(flags);
   if (opts.profile === undefined && !opts.json) deps.stdout.write(`${announceDefault(loaded)}\n`);
   if (loaded.profile.platform === 'gke' && (!loaded.profile.gke.project || !loaded.profile.gke.location)) {
+    // Checked at the prompt, so a mistyped answer is asked again rather than blamed on a flag nobody typed.
     flags.gkeProject ??=
-      loaded.profile.gke.project ?? (await prompter.text({ message: 'GCP project ID', flag: '--gke-project ID' }));
+      loaded.profile.gke.project ??
+      (await prompter.text({ message: 'GCP project ID', flag: '--gke-project ID', validate: checkGcpProject })).trim();
     flags.gkeLocation ??=
       loaded.profile.gke.location ??
-      (await prompter.text({ message: 'GCP zone or region', flag: '--gke-location ZONE' }));
+      (
+        await prompter.text({ message: 'GCP zone or region', flag: '--gke-location ZONE', validate: checkGkeLocation })
+      ).trim();
     loaded = loadProfile(flags);
   }
   return loaded;
@@ -65,8 +70,11 @@ export async function resolveLicences(
       message: `${name} (the ${loaded.profile.stack} stack needs it; used for this run only, never stored)`,
       flag: `${name} in the environment or --license-file`,
     });
-    if (!value.trim()) throw new InputError(`${name} is empty`);
-    licences.set(name, value.trim());
+    const key = value.trim();
+    if (!key) throw new InputError(`${name} is empty`);
+    // The rule a --license-file line follows (licences.ts): a key broken by a space would reach helm as it is.
+    if (/\s/.test(key)) throw new InputError(`${name}: the value has a space in it; a licence key has none`);
+    licences.set(name, key);
   }
   return licences;
 }

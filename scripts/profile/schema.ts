@@ -48,7 +48,8 @@ const gkePlatform = z.strictObject({
     .optional(),
   location: z
     .string()
-    .regex(/^[a-z]+-[a-z]+\d(-[a-z])?$/, 'not a GCP region or zone (such as europe-west1-b)')
+    // Two-digit regions exist: europe-west10 (Berlin), europe-west12 (Turin).
+    .regex(/^[a-z]+-[a-z]+\d+(-[a-z])?$/, 'not a GCP region or zone (such as europe-west1-b)')
     .optional(),
   cluster: refine(checkGkeClusterName).optional(),
   machineType: z.string().regex(/^[a-z0-9]+-[a-z0-9-]+$/, 'not a machine type (such as e2-standard-4)'),

@@ -42,13 +42,15 @@ export async function askGke(out: ProfileFlags, prompter: Prompter, gke: GkeLook
       (p) => gke.projectProblem(p),
     );
   }
-  out.gkeLocation ??= await prompter.text({
-    message: 'GCP zone or region',
-    flag: '--gke-location ZONE',
-    placeholder: 'europe-west1-b',
-    ...(defaults.gke.location ? { initial: defaults.gke.location } : {}),
-    validate: checkGkeLocation,
-  });
+  out.gkeLocation ??= (
+    await prompter.text({
+      message: 'GCP zone or region',
+      flag: '--gke-location ZONE',
+      placeholder: 'europe-west1-b',
+      ...(defaults.gke.location ? { initial: defaults.gke.location } : {}),
+      validate: checkGkeLocation,
+    })
+  ).trim();
   if (out.gkeCluster !== undefined) return;
   const existing = await gke.clusters(out.gkeProject);
   const which = await prompter.select({
