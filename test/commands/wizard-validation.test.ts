@@ -45,7 +45,7 @@ describe('a refused answer is asked again, and the good one is used', () => {
     ]);
     expect(run.asked.filter((q) => q.flag === Q.project).map((q) => q.initial)).toEqual(['my-proj', 'nope-project']);
     expect(run.output).toMatch(/^cluster: +create the GKE Standard cluster "egress-lab" in my-proj\//m);
-  });
+  }, 90_000);
 
   it('GKE location: a bad one is refused; spaces around a good one are dropped; a two-digit region is a region', async () => {
     const bad = await upWith(fakes, { dryRun: true }, [
@@ -68,7 +68,7 @@ describe('a refused answer is asked again, and the good one is used', () => {
     ]);
     expect(berlin.error).toBeUndefined();
     expect(berlin.output).toMatch(/^cluster: +create .* in my-proj\/europe-west10-a$/m);
-  });
+  }, 120_000);
 
   it('up --profile gke-full asks project and location with the same checks, never blaming a flag nobody typed', async () => {
     const run = await upWith(fakes, { dryRun: true, profile: 'gke-full' }, [
@@ -83,7 +83,7 @@ describe('a refused answer is asked again, and the good one is used', () => {
       expect.stringMatching(/^"us-central" is not a GCP zone or region/),
     ]);
     expect(run.output).toMatch(/^cluster: +create the GKE Standard cluster "egress-lab" in my-proj\/us-central1$/m);
-  });
+  }, 90_000);
 
   it('the address of a proxy the user runs: host:port, host a DNS name or an IPv4 address', async () => {
     const bad = ['proxy.example.com', 'proxy.example.com:99999', '*.example.com:3128', 'localhost:3128', 'a b:3128'];
@@ -98,7 +98,7 @@ describe('a refused answer is asked again, and the good one is used', () => {
     expect(run.error).toBeUndefined();
     expect(run.refused).toEqual(bad.map((v) => `"${v}" is not host:port (such as proxy.example.com:3128)`));
     expect(run.output).toMatch(/^profile: +kind --squid-external 10\.0\.0\.5:3128 \(kind, stack oss\)$/m);
-  });
+  }, 90_000);
 });
 
 describe('a licence key typed at the prompt', () => {
@@ -106,13 +106,17 @@ describe('a licence key typed at the prompt', () => {
     ['', 'GLOO_MESH_LICENSE_KEY is empty'],
     ['   ', 'GLOO_MESH_LICENSE_KEY is empty'],
     ['abc def', 'GLOO_MESH_LICENSE_KEY: the value has a space in it; a licence key has none'],
-  ])('%j: exit 2 with one line, nothing created', async (typed, message) => {
-    const run = await upWith(fakes, {}, [...kindUntil('enterprise'), [Q.glooMesh, typed]]);
-    expect(run.error).toMatchObject({ name: 'InputError', exitCode: 2, message });
-    expect(run.flags.at(-1)).toBe(Q.glooMesh);
-    expect(changingCalls(fakes)).toEqual([]);
-    expect(existsSync(labFolder(fakes))).toBe(false);
-  });
+  ])(
+    '%j: exit 2 with one line, nothing created',
+    async (typed, message) => {
+      const run = await upWith(fakes, {}, [...kindUntil('enterprise'), [Q.glooMesh, typed]]);
+      expect(run.error).toMatchObject({ name: 'InputError', exitCode: 2, message });
+      expect(run.flags.at(-1)).toBe(Q.glooMesh);
+      expect(changingCalls(fakes)).toEqual([]);
+      expect(existsSync(labFolder(fakes))).toBe(false);
+    },
+    90_000,
+  );
 
   it('is used without the spaces around it, and never printed', async () => {
     const run = await upWith(fakes, { dryRun: true }, [
@@ -123,7 +127,7 @@ describe('a licence key typed at the prompt', () => {
     expect(run.error).toBeUndefined();
     expect(run.output).toMatch(/^profile: .*\(kind, stack enterprise\)$/m);
     expect(run.output).not.toMatch(/key-one|key-three/);
-  });
+  }, 90_000);
 });
 
 describe('names the wizard does not ask', () => {
@@ -141,5 +145,5 @@ describe('names the wizard does not ask', () => {
     });
     expect(changingCalls(fakes)).toEqual([]);
     expect(existsSync(labFolder(fakes, name))).toBe(false);
-  });
+  }, 90_000);
 });
