@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ActionableError } from '../errors.ts';
 import { labDir } from './paths.ts';
@@ -83,13 +83,7 @@ function holderRuns(h: Holder): boolean {
  */
 function createExclusive(file: string, text: string): boolean {
   const own = `${file}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    writeFileSync(own, text, { flag: 'wx', mode: 0o600 });
-  } catch (err) {
-    // The lab's folder was removed meanwhile (a run that held the lock left it empty): the caller tries again.
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw err;
-  }
+  writeFileSync(own, text, { flag: 'wx', mode: 0o600 });
   try {
     linkSync(own, file);
     return true;
@@ -103,15 +97,6 @@ function createExclusive(file: string, text: string): boolean {
 
 function removeIfStill(file: string, text: string): void {
   if (readText(file) === text) rmSync(file, { force: true });
-}
-
-/** A lab folder that holds nothing once the lock is gone (a run cancelled before it wrote anything) is removed. */
-function removeIfEmpty(dir: string): void {
-  try {
-    rmdirSync(dir);
-  } catch {
-    // Not empty (the lab's state, or another run's lock), or already gone: it stays as it is.
-  }
 }
 
 /** Waits a little without giving the event loop a turn (acquiring stays synchronous). */
@@ -149,13 +134,12 @@ function removeStale(file: string, stale: string, me: string, lab: string): bool
  * when several runs find it at once exactly one of them gets the lab. Released on every exit path.
  */
 export function acquireLock(lab: string, env: NodeJS.ProcessEnv = process.env): () => void {
-  const dir = labDir(lab, env);
-  const file = join(dir, 'lock');
+  mkdirSync(labDir(lab, env), { recursive: true, mode: 0o700 });
+  const file = join(labDir(lab, env), 'lock');
   const started = startTime(process.pid);
   const me: Holder = { pid: process.pid, ...(started ? { started } : {}), id: randomBytes(8).toString('hex') };
   const text = `${JSON.stringify(me)}\n`;
   for (let attempt = 0; attempt < 200; attempt++) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
     if (createExclusive(file, text)) {
       held.set(file, text);
       if (!exitHook) process.once('exit', releaseAllLocks);
@@ -163,7 +147,6 @@ export function acquireLock(lab: string, env: NodeJS.ProcessEnv = process.env): 
       return () => {
         held.delete(file);
         removeIfStill(file, text);
-        removeIfEmpty(dir);
       };
     }
     const current = readText(file);
