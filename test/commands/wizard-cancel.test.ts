@@ -1,13 +1,13 @@
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { up } from '../../scripts/lab/up.ts';
 import { createFakes, type Fakes } from '../fakes/fakes.ts';
 import { fakeDeps } from '../helpers/lab.ts';
 import { ENTER } from '../helpers/prompter.ts';
-import { type Answer, changingCalls, labFolder, labHome, Q, upWith, world } from '../helpers/wizard.ts';
+import { type Answer, changingCalls, labHome, Q, upWith, world } from '../helpers/wizard.ts';
 
 // A cancelled question (Ctrl-C or Escape at the prompt) is a CancelledError: the one place that exits prints
-// "egress-lab: cancelled" and exits 130 (scripts/errors.ts, scripts/program.ts).
+// "egress-lab: cancelled" and exits 130 (scripts/errors.ts, scripts/program.ts). Nothing of the lab is written;
+// a cancel at the plan's confirmation, taken under the lab's lock, still leaves the lab's folder there, empty.
 const CANCELLED = { name: 'CancelledError', exitCode: 130, message: 'cancelled' };
 
 /** The longest path of a new lab: GKE, a new cluster, seed with a proxy the user runs, every key typed, the plan confirmed. */
@@ -54,7 +54,7 @@ describe('cancelling a new lab at any question: exit 130, nothing created', () =
       expect(run.flags).toEqual(LONGEST.slice(0, i + 1).map(([f]) => f));
       expect(changingCalls(fakes)).toEqual([]);
       expect(world(fakes)).toEqual(before);
-      expect(existsSync(labFolder(fakes))).toBe(false);
+      expect(labHome(fakes).filter((p) => p !== 'egress-lab')).toEqual([]);
     },
     60_000,
   );
@@ -63,8 +63,8 @@ describe('cancelling a new lab at any question: exit 130, nothing created', () =
     const run = await upWith(fakes, { verify: false }, [...LONGEST.slice(0, -1), [Q.yes, false]]);
     expect(run.error).toMatchObject({ ...CANCELLED, message: 'cancelled; nothing was changed' });
     expect(run.notes).toEqual([expect.stringMatching(/^The plan: profile: .*\(gke, stack seed\)\n/)]);
-    expect(existsSync(labFolder(fakes))).toBe(false);
-  });
+    expect(labHome(fakes).filter((p) => p !== 'egress-lab')).toEqual([]);
+  }, 60_000);
 });
 
 describe('cancelling on a lab that exists: exit 130, the lab as it was', () => {
