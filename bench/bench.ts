@@ -47,7 +47,7 @@ const LATENCIES: { match: string; seconds: number }[] = [
 ];
 
 /** The longest chain of needs, weighted by each step's measured duration. */
-function criticalPath(steps: Step[], duration: (id: string) => number): { ms: number; path: string[] } {
+function criticalPath(steps: readonly Step[], duration: (id: string) => number): { ms: number; path: string[] } {
   const memo = new Map<string, { ms: number; path: string[] }>();
   const byId = new Map(steps.map((st) => [st.id, st]));
   const longest = (id: string): { ms: number; path: string[] } => {

@@ -17,7 +17,7 @@ export interface PlanDiff {
 }
 
 export function diffPlan(
-  steps: Step[],
+  steps: readonly Step[],
   hashes: ReadonlyMap<string, string>,
   ledger: Ledger,
 ): Omit<PlanDiff, 'missing'> {
@@ -64,7 +64,7 @@ async function stillThere(exec: Exec, ledger: Ledger, id: string, record: Ledger
 /** The diff, with unchanged steps checked live: a step whose objects or releases were removed outside egress-lab runs again. */
 export async function liveDiff(
   exec: Exec,
-  steps: Step[],
+  steps: readonly Step[],
   hashes: ReadonlyMap<string, string>,
   ledger: Ledger,
 ): Promise<PlanDiff> {

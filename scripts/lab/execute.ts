@@ -65,9 +65,10 @@ async function succeeds(ctx: ExecuteContext, check: Command): Promise<boolean> {
 
 /** Content hash of a step: its commands and the rendered files they read (markers, not licence values). */
 export function stepHash(step: Step, files: ReadonlyMap<string, string>): string {
-  const inputs = [...step.run, ...step.waits].map((c) => (c.stdin ? (files.get(c.stdin) ?? '') : ''));
+  const run = step.hashed ?? step.run;
+  const inputs = [...run, ...step.waits].map((c) => (c.stdin ? (files.get(c.stdin) ?? '') : ''));
   return createHash('sha256')
-    .update(JSON.stringify({ run: step.run, waits: step.waits, inputs }))
+    .update(JSON.stringify({ run, waits: step.waits, inputs }))
     .digest('hex')
     .slice(0, 16);
 }

@@ -2,9 +2,8 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ActionableError } from '../errors.ts';
 import { imagesDir, LOAD_STEP, PULL_STEP } from '../plan/images.ts';
-import type { ClusterTarget, Command, Step } from '../plan/plan.ts';
+import type { ClusterTarget, Command, Plan, Step } from '../plan/plan.ts';
 import { kubeAccess } from '../plan/plan.ts';
-import { adoptCommands, clusterExists } from '../platform/cluster.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 import type { RenderedLab } from '../render/render.ts';
 import { runLog } from '../run/run-log.ts';
@@ -45,25 +44,17 @@ export function newLedger(lab: string, loaded: LoadedProfile, target: ClusterTar
   };
 }
 
-/** A new lab: refuse (or adopt) a cluster of the same name egress-lab does not know; record before creating. */
-export async function startLedger(
-  lab: string,
-  loaded: LoadedProfile,
-  target: ClusterTarget,
-  steps: Step[],
-  opts: UpOptions,
-  deps: LabDeps,
-): Promise<Ledger> {
-  const creates = loaded.profile.platform === 'kind' || target.create;
-  const exists = creates ? await clusterExists(deps.exec, loaded.profile, target) : true;
-  if (creates && exists && !opts.adopt) {
-    throw new ActionableError(
-      `a ${loaded.profile.platform} cluster named "${target.cluster}" already exists and egress-lab did not create it; pass --adopt to install the lab into it (down then leaves the cluster), or choose another --name`,
-    );
-  }
-  const adopted = creates && exists;
-  if (adopted) steps[0]!.run = adoptCommands(loaded.profile, target);
-  const ledger = newLedger(lab, loaded, target, creates && !adopted);
+/** A new lab's ledger, written before anything is made, so that down finds whatever a failed up leaves. */
+export function startLedger(
+  {
+    lab,
+    loaded,
+    target,
+    deps,
+  }: { lab: string; loaded: LoadedProfile; target: ClusterTarget; deps: Pick<LabDeps, 'env'> },
+  createdCluster: boolean,
+): Ledger {
+  const ledger = newLedger(lab, loaded, target, createdCluster);
   writeLedger(ledger, deps.env);
   return ledger;
 }
@@ -96,7 +87,7 @@ function writeRenderFolder(dir: string, files: ReadonlyMap<string, string>): voi
 }
 
 export interface InstallInput {
-  steps: Step[];
+  steps: Plan;
   rendered: RenderedLab;
   files: ReadonlyMap<string, string>;
   hashes: ReadonlyMap<string, string>;

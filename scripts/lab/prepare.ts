@@ -122,7 +122,7 @@ export function withoutLicences(loaded: LoadedProfile): LoadedProfile {
 
 /** Whether a step that will run feeds helm a values file with a licence marker. */
 export function needsLicences(
-  steps: Step[],
+  steps: readonly Step[],
   files: ReadonlyMap<string, string>,
   diff: Pick<PlanDiff, 'add' | 'change' | 'missing'>,
 ): boolean {

@@ -156,7 +156,7 @@ async function releaseCheck(exec: Exec, ledger: Ledger, name: string, namespace:
  * interrupted): not installed, whatever else is healthy.
  */
 function unfinishedSteps(ledger: Ledger): { component: string; check: Check }[] {
-  let steps: Step[];
+  let steps: readonly Step[];
   try {
     steps = buildPlan(renderLab(resolvedProfile(ledger.profile, ledger.profileName), ledger.lab));
   } catch {

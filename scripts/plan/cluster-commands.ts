@@ -24,3 +24,8 @@ export function deleteClusterCommand(
     env: { KUBECONFIG: kubeconfig },
   };
 }
+
+/** Writes a kind cluster's access into the lab's own kubeconfig (a cluster egress-lab adopts). */
+export function exportKindKubeconfigCommand(name: string, kubeconfig: string): Command {
+  return { bin: 'kind', args: ['export', 'kubeconfig', '--name', name, '--kubeconfig', kubeconfig] };
+}

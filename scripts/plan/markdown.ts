@@ -25,7 +25,7 @@ export function componentSummary(rendered: Pick<RenderedLab, 'loaded'>): string[
 }
 
 function stepSection(step: Step, index: number): string {
-  const block = (cmds: Command[]) => ['```sh', ...cmds.map(commandLine), '```'].join('\n');
+  const block = (cmds: readonly Command[]) => ['```sh', ...cmds.map(commandLine), '```'].join('\n');
   return [
     `### ${index + 1}. ${step.id}: ${step.title}`,
     '',

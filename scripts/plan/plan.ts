@@ -2,13 +2,11 @@ import { WAYPOINT_NAMESPACE } from '../profile/layout.ts';
 import type { Release, Wait } from '../profile/stack.ts';
 import type { RenderedLab, RenderedManifest } from '../render/render.ts';
 import { labKubeconfig } from '../state/paths.ts';
+import { clusterStep, missing } from './cluster-step.ts';
 import { imageSteps, LOAD_STEP } from './images.ts';
-import type { ClusterTarget, Command, Step } from './types.ts';
+import type { ClusterStart, ClusterTarget, Command, Plan, Step } from './types.ts';
 
-export type { ClusterTarget, Command, Program, Step } from './types.ts';
-
-/** Shown in plan.md where a GKE value is still missing (`up` refuses to start without it). */
-const missing = (flag: string) => `<set ${flag}>`;
+export type { ClusterStart, ClusterTarget, Command, Plan, Program, Step } from './types.ts';
 
 export function clusterTarget(rendered: RenderedLab, env: NodeJS.ProcessEnv = process.env): ClusterTarget {
   const { profile } = rendered.loaded;
@@ -22,77 +20,6 @@ export function clusterTarget(rendered: RenderedLab, env: NodeJS.ProcessEnv = pr
     context: `gke_${project}_${location}_${cluster}`,
     cluster,
     create: profile.gke.cluster === undefined,
-  };
-}
-
-function clusterStep(rendered: RenderedLab, target: ClusterTarget): Step {
-  const { profile } = rendered.loaded;
-  if (rendered.kindConfig) {
-    const run: Command = {
-      bin: 'kind',
-      args: [
-        'create',
-        'cluster',
-        '--name',
-        target.cluster,
-        '--config',
-        rendered.kindConfig.file,
-        '--kubeconfig',
-        target.kubeconfig,
-      ],
-    };
-    return {
-      id: 'cluster',
-      title: `Create the kind cluster ${target.cluster}`,
-      component: 'cluster',
-      needs: [],
-      run: [run],
-      waits: [],
-    };
-  }
-  const {
-    project = missing('--gke-project'),
-    location = missing('--gke-location'),
-    machineType,
-    numNodes,
-  } = profile.gke;
-  const where = ['--project', project, '--location', location];
-  const create: Command = {
-    bin: 'gcloud',
-    args: [
-      'container',
-      'clusters',
-      'create',
-      target.cluster,
-      ...where,
-      '--machine-type',
-      machineType,
-      '--num-nodes',
-      String(numNodes),
-      '--labels',
-      `managed-by=egress-lab,egress-lab-lab=${rendered.lab}`,
-      // GKE Standard enforces the lab's NetworkPolicy only with Dataplane V2 (or the network policy add-on).
-      '--enable-dataplane-v2',
-      '--quiet',
-    ],
-    // gcloud writes the new cluster's kubeconfig entry and current-context into $KUBECONFIG: the lab's own file.
-    env: { KUBECONFIG: target.kubeconfig },
-  };
-  const credentials: Command = {
-    bin: 'gcloud',
-    args: ['container', 'clusters', 'get-credentials', target.cluster, ...where, '--quiet'],
-    env: { KUBECONFIG: target.kubeconfig },
-  };
-  const title = target.create
-    ? `Create the GKE Standard cluster ${target.cluster}`
-    : `Use the existing GKE cluster ${target.cluster}`;
-  return {
-    id: 'cluster',
-    title,
-    component: 'cluster',
-    needs: [],
-    run: target.create ? [create, credentials] : [credentials],
-    waits: [],
   };
 }
 
@@ -194,12 +121,19 @@ function manifestDeps(
   }
 }
 
-/** The install graph, in an order where every step comes after what it needs. */
-export function buildPlan(rendered: RenderedLab, env: NodeJS.ProcessEnv = process.env): Step[] {
+/**
+ * The install graph, in an order where every step comes after what it needs. `start` says how the cluster
+ * step reaches the cluster (learned before the plan is built): the plan comes out final and is never changed.
+ */
+export function buildPlan(
+  rendered: RenderedLab,
+  env: NodeJS.ProcessEnv = process.env,
+  start: ClusterStart = 'create',
+): Plan {
   const target = clusterTarget(rendered, env);
   const { stack } = rendered.loaded;
   const byRole = (role: Release['role']) => rendered.releases.find((r) => r.release.role === role)!;
-  const steps: Step[] = [clusterStep(rendered, target)];
+  const steps: Step[] = [clusterStep(rendered, target, start)];
   const gatewayApi: Step = {
     id: 'gateway-api',
     title: 'Gateway API CRDs (experimental channel)',
@@ -265,7 +199,7 @@ export function buildPlan(rendered: RenderedLab, env: NodeJS.ProcessEnv = proces
   return topoSort(steps);
 }
 
-function topoSort(steps: Step[]): Step[] {
+function topoSort(steps: readonly Step[]): Plan {
   const done = new Set<string>();
   const out: Step[] = [];
   let pending = steps;

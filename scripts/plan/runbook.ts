@@ -37,7 +37,7 @@ function endpoints(rendered: RenderedLab): string[] {
 }
 
 /** How to run a licensed helm step by hand: fill the markers on the way to helm's stdin. */
-function licenceSection(rendered: RenderedLab, steps: Step[]): string[] {
+function licenceSection(rendered: RenderedLab, steps: readonly Step[]): string[] {
   const { stack } = rendered.loaded;
   if (stack.licenses.length === 0) return [];
   const example = steps
@@ -59,7 +59,7 @@ function licenceSection(rendered: RenderedLab, steps: Step[]): string[] {
 }
 
 /** After the steps: prove the path, then take it all down. */
-export function runbookSections(rendered: RenderedLab, steps: Step[], target: ClusterTarget): string[] {
+export function runbookSections(rendered: RenderedLab, steps: readonly Step[], target: ClusterTarget): string[] {
   const lab = rendered.lab;
   const name = lab === 'egress-lab' ? '' : ` --name ${lab}`;
   const created = rendered.loaded.profile.platform === 'kind' || target.create;

@@ -29,31 +29,6 @@ export async function clusterExists(exec: Exec, profile: Profile, target: Cluste
     .includes(target.cluster);
 }
 
-/** Commands that give the lab kubeconfig access to a cluster egress-lab did not create (adopt). */
-export function adoptCommands(profile: Profile, target: ClusterTarget): Command[] {
-  if (profile.platform === 'kind')
-    return [
-      { bin: 'kind', args: ['export', 'kubeconfig', '--name', target.cluster, '--kubeconfig', target.kubeconfig] },
-    ];
-  return [
-    {
-      bin: 'gcloud',
-      args: [
-        'container',
-        'clusters',
-        'get-credentials',
-        target.cluster,
-        '--project',
-        profile.gke.project!,
-        '--location',
-        profile.gke.location!,
-        '--quiet',
-      ],
-      env: { KUBECONFIG: target.kubeconfig },
-    },
-  ];
-}
-
 /** What a long cluster command waits for, told while it runs (GKE cluster creation takes minutes). */
 export function waitingFor(cmd: Command): string | undefined {
   if (cmd.bin === 'gcloud' && cmd.args[0] === 'container' && cmd.args[2] === 'create')

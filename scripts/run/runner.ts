@@ -58,7 +58,7 @@ function deferred() {
  * collected and re-thrown (listr2's run() resolves even when a concurrent task failed).
  */
 export async function runGraph(
-  steps: Step[],
+  steps: readonly Step[],
   execute: StepExecutor,
   opts: RunOptions,
 ): Promise<Map<string, StepOutcome>> {

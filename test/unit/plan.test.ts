@@ -15,9 +15,9 @@ const gkeFlagsFor = (profile: string) =>
   loadProfile({ profile }).profile.platform === 'gke'
     ? { gkeProject: 'proj-12345', gkeLocation: 'europe-west1-b' }
     : {};
-const ids = (steps: Step[]) => steps.map((s) => s.id);
+const ids = (steps: readonly Step[]) => steps.map((s) => s.id);
 /** Everything a step transitively needs. */
-function ancestors(steps: Step[], id: string): Set<string> {
+function ancestors(steps: readonly Step[], id: string): Set<string> {
   const byId = new Map(steps.map((s) => [s.id, s]));
   const out = new Set<string>();
   const walk = (x: string): void => {
