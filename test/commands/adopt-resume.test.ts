@@ -21,6 +21,8 @@ describe('an adopted cluster whose cluster step did not finish', () => {
         releases: {},
         namespaces: ['default', 'kube-system'],
       };
+      // kind export kubeconfig fails so when it cannot read the node's admin.conf (a stopped node container):
+      // kind wraps that error as "failed to get cluster internal kubeconfig" (kind's kubeconfig package).
       s.faults = [
         { match: '^kind export kubeconfig ', stderr: 'ERROR: failed to get cluster internal kubeconfig', nth: 1 },
       ];
