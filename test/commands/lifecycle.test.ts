@@ -5,13 +5,13 @@ import { up } from '../../scripts/lab/up.ts';
 import { loadProfile } from '../../scripts/profile/load.ts';
 import { renderLab } from '../../scripts/render/render.ts';
 import { readLedger } from '../../scripts/state/ledger.ts';
-import { createFakes, type Fakes } from '../fakes/fakes.ts';
+import type { Fakes } from '../fakes/fakes.ts';
 import { changing, labObjects as labObjectsOf, renderedObjects } from '../helpers/fault-loops.ts';
 import { cmdline, fakeDeps } from '../helpers/lab.ts';
-import { sharedLab } from '../helpers/shared-lab.ts';
+import { createSharedFakes, sharedLab } from '../helpers/shared-lab.ts';
 
 let fakes: Fakes;
-beforeEach(async () => (fakes = await createFakes()));
+beforeEach(async () => (fakes = await createSharedFakes()));
 afterEach(() => fakes.cleanup());
 
 const upQuiet = (profile: string, extra: Record<string, unknown> = {}) =>

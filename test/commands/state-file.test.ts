@@ -5,12 +5,12 @@ import { down } from '../../scripts/lab/down.ts';
 import { status } from '../../scripts/lab/status.ts';
 import { up } from '../../scripts/lab/up.ts';
 import { readLedger } from '../../scripts/state/ledger.ts';
-import { createFakes, type Fakes } from '../fakes/fakes.ts';
+import type { Fakes } from '../fakes/fakes.ts';
 import { fakeDeps } from '../helpers/lab.ts';
-import { sharedLab } from '../helpers/shared-lab.ts';
+import { createSharedFakes, sharedLab } from '../helpers/shared-lab.ts';
 
 let fakes: Fakes;
-beforeEach(async () => (fakes = await createFakes()));
+beforeEach(async () => (fakes = await createSharedFakes()));
 afterEach(() => fakes.cleanup());
 
 const stateFile = (lab = 'egress-lab') => join(fakes.home, lab, 'state.json');

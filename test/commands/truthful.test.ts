@@ -3,12 +3,12 @@ import { labStatus, status } from '../../scripts/lab/status.ts';
 import { up } from '../../scripts/lab/up.ts';
 import { loadProfile } from '../../scripts/profile/load.ts';
 import { readLedger } from '../../scripts/state/ledger.ts';
-import { createFakes, type Fakes } from '../fakes/fakes.ts';
+import type { Fakes } from '../fakes/fakes.ts';
 import { fakeDeps } from '../helpers/lab.ts';
-import { sharedLab } from '../helpers/shared-lab.ts';
+import { createSharedFakes, sharedLab } from '../helpers/shared-lab.ts';
 
 let fakes: Fakes;
-beforeEach(async () => (fakes = await createFakes()));
+beforeEach(async () => (fakes = await createSharedFakes()));
 afterEach(() => fakes.cleanup());
 
 const KEYS = { GLOO_MESH_LICENSE_KEY: 'key-mesh-1234', AGENTGATEWAY_LICENSE_KEY: 'key-agw-5678' };

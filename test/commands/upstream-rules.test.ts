@@ -6,22 +6,16 @@ import { down } from '../../scripts/lab/down.ts';
 import { up } from '../../scripts/lab/up.ts';
 import { readLedger } from '../../scripts/state/ledger.ts';
 import { verifyLab } from '../../scripts/verify/verify.ts';
-import {
-  createFakes,
-  existingGkeCluster,
-  type FakeCluster,
-  type Fakes,
-  GKE_PROJECT_LOCATION as GKE_KEY,
-} from '../fakes/fakes.ts';
+import { existingGkeCluster, type FakeCluster, type Fakes, GKE_PROJECT_LOCATION as GKE_KEY } from '../fakes/fakes.ts';
 import { cli } from '../helpers/cli.ts';
 import { cmdline, fakeDeps } from '../helpers/lab.ts';
-import { sharedLab } from '../helpers/shared-lab.ts';
+import { createSharedFakes, sharedLab } from '../helpers/shared-lab.ts';
 import { scratch } from '../helpers/temp.ts';
 
 // Rules of the real products the lab relies on, enforced by the fakes (see docs/upstream-rules.md).
 let fakes: Fakes;
 beforeEach(async () => {
-  fakes = await createFakes();
+  fakes = await createSharedFakes();
 });
 afterEach(() => fakes.cleanup());
 

@@ -1,6 +1,7 @@
-import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import type { Fakes } from '../fakes/fakes.ts';
+import { createFakes, type Fakes } from '../fakes/fakes.ts';
 
 /** A file or folder under the fakes folder (the lab home, kubeconfigs), relative to it; folders have no data. */
 interface Entry {
@@ -31,20 +32,28 @@ function snapshot(fakes: Fakes): Snapshot {
 }
 
 /**
- * Puts a snapshot into these fakes as a fresh copy: their state, calls and files become the snapshot's, with
- * the snapshot's folder name replaced by this one's wherever it appears (the ledger, the run log, the calls).
+ * Puts a snapshot into these fakes as a fresh copy: their state, calls and files become the snapshot's. Only
+ * into the folder it was built in: a step's hash covers its commands, which name the lab's kubeconfig under
+ * that folder, so a copy elsewhere would look changed in every step to the next up.
  */
 function restore(fakes: Fakes, snap: Snapshot): void {
-  const swap = (text: string) => text.split(snap.dir).join(fakes.dir);
-  fakes.setRaw({ json: swap(snap.json), calls: snap.calls.map(swap) });
+  if (fakes.dir !== snap.dir)
+    throw new Error(`a shared lab built in ${snap.dir} cannot be restored into ${fakes.dir}: use createSharedFakes()`);
+  fakes.setRaw({ json: snap.json, calls: snap.calls });
   for (const name of readdirSync(fakes.dir))
     if (name !== 'bin') rmSync(join(fakes.dir, name), { recursive: true, force: true });
   for (const e of snap.entries)
-    if (e.data) writeFileSync(join(fakes.dir, e.path), Buffer.from(swap(e.data.toString('latin1')), 'latin1'));
+    if (e.data) writeFileSync(join(fakes.dir, e.path), e.data);
     else mkdirSync(join(fakes.dir, e.path));
   // Modes last, deepest first, so a folder without write permission still gets its files.
   for (const e of [...snap.entries].reverse()) chmodSync(join(fakes.dir, e.path), e.mode);
 }
+
+const parent = mkdtempSync(join(tmpdir(), 'egress-lab-shared-'));
+process.on('exit', () => rmSync(parent, { recursive: true, force: true }));
+
+/** Fakes in one fixed folder for every test of a file (each test's cleanup empties it), so sharedLab can restore. */
+export const createSharedFakes = () => createFakes({ dir: join(parent, 'fakes') });
 
 /** What a build starts from: the fakes' state, calls, files and environment (its folder and port left out). */
 function startingPoint(fakes: Fakes): string {
