@@ -146,9 +146,9 @@ export interface FakeState {
 
 /**
  * Stateful fake kind/kubectl/helm/gcloud/docker first on PATH (bash clients of a server on loopback in this
- * process), a private EGRESS_LAB_HOME, and a user KUBECONFIG to guard.
+ * process), a private EGRESS_LAB_HOME, and a user KUBECONFIG to guard. `dir`: a fixed, empty or absent
+ * folder to serve from (test/helpers/shared-lab.ts); a fresh temporary one by default.
  */
-/** `dir`: a fixed, empty or absent folder to serve from (test/helpers/shared-lab.ts); a fresh temporary one by default. */
 export async function createFakes(opts: { dir?: string } = {}) {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'egress-lab-fakes-'));
   const bin = join(dir, 'bin');
