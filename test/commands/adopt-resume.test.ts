@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { up } from '../../scripts/lab/up.ts';
 import { readLedger } from '../../scripts/state/ledger.ts';
-import { createFakes, type Fakes } from '../fakes/fakes.ts';
+import { createFakes, existingKindCluster, type Fakes } from '../fakes/fakes.ts';
 import { cmdline, fakeDeps } from '../helpers/lab.ts';
 
 let fakes: Fakes;
@@ -12,15 +12,8 @@ const SLOW = 900_000;
 
 describe('an adopted cluster whose cluster step did not finish', () => {
   it('the next up adopts it again (kind export kubeconfig), never creates it', { timeout: SLOW }, async () => {
+    existingKindCluster(fakes, 'egress-lab');
     fakes.update((s) => {
-      s.clusters['egress-lab'] = {
-        platform: 'kind',
-        server: 'https://127.0.0.1:39998',
-        crds: {},
-        objects: {},
-        releases: {},
-        namespaces: ['default', 'kube-system'],
-      };
       // kind export kubeconfig fails so when it cannot read the node's admin.conf (a stopped node container):
       // kind wraps that error as "failed to get cluster internal kubeconfig" (kind's kubeconfig package).
       s.faults = [

@@ -8,7 +8,7 @@ import { up } from '../../scripts/lab/up.ts';
 import { builtinProfileNames, loadProfile } from '../../scripts/profile/load.ts';
 import { renderLab } from '../../scripts/render/render.ts';
 import { readLedger } from '../../scripts/state/ledger.ts';
-import { type Call, createFakes, existingGkeCluster, type Fakes } from '../fakes/fakes.ts';
+import { type Call, createFakes, existingGkeCluster, existingKindCluster, type Fakes } from '../fakes/fakes.ts';
 import { cmdline, fakeDeps } from '../helpers/lab.ts';
 
 const CANARY = 'CANARY-licence-0b5e7d';
@@ -221,17 +221,7 @@ describe('safety', () => {
   });
 
   it('refuses a kind cluster of the same name that it did not create, unless --adopt; down then keeps it', async () => {
-    fakes.update(
-      (s) =>
-        (s.clusters['egress-lab'] = {
-          platform: 'kind',
-          server: 'https://127.0.0.1:39998',
-          crds: {},
-          objects: {},
-          releases: {},
-          namespaces: ['default', 'kube-system'],
-        }),
-    );
+    existingKindCluster(fakes, 'egress-lab');
     await expect(up({ profile: 'kind', yes: true }, fakeDeps(fakes))).rejects.toThrow(
       /already exists and egress-lab did not create it; pass --adopt/,
     );

@@ -218,6 +218,21 @@ export type Fakes = Awaited<ReturnType<typeof createFakes>>;
 
 export const GKE_PROJECT_LOCATION = 'gke/demo-project-1/europe-west1-b';
 
+/** A kind cluster of the lab's name that egress-lab did not create (for --adopt), empty unless `extra` says otherwise. */
+export function existingKindCluster(fakes: Fakes, name: string, extra: Partial<FakeCluster> = {}): void {
+  fakes.update((s) => {
+    s.clusters[name] = {
+      platform: 'kind',
+      server: 'https://127.0.0.1:39998',
+      crds: {},
+      objects: {},
+      releases: {},
+      namespaces: ['default', 'kube-system'],
+      ...extra,
+    };
+  });
+}
+
 /** A GKE cluster that exists before the lab (for --gke-cluster), with Dataplane V2 unless `extra` says otherwise. */
 export function existingGkeCluster(fakes: Fakes, name: string, extra: Partial<FakeCluster> = {}): void {
   fakes.update((s) => {
