@@ -8,7 +8,7 @@ import { labNames, noLabMessage } from '../state/labs.ts';
 import { type Ledger, type LedgerStep, type ObjectRef, readLedger } from '../state/ledger.ts';
 import { hasVerdict, type LiveObject, verdictOf } from '../verify/verdicts.ts';
 import { guardCluster } from './guard.ts';
-import { crdRef, helmList, helmStatus, refsAsYaml } from './ownership.ts';
+import { crdRef, describeObject, helmList, helmStatus, refsAsYaml } from './ownership.ts';
 
 export interface Check {
   what: string;
@@ -36,14 +36,12 @@ export interface LabStatus {
 
 const CHECK_TIMEOUT_MS = 15_000;
 
-const describe = (o: ObjectRef) => `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
-
 /** One object, as kubectl reads it alone (the way each object was checked before, and still is when the batch fails). */
 function objectCheck(exec: Exec, k: string[], o: ObjectRef): Promise<Check> {
   const group = o.apiVersion.includes('/') ? `.${o.apiVersion.split('/')[0]}` : '';
   const ns = o.namespace ? ['--namespace', o.namespace] : [];
   const resource = `${o.kind.toLowerCase()}${group}`;
-  return probe(exec, k, [...ns, 'get', resource, o.name, '-o', 'json'], describe(o), (out) =>
+  return probe(exec, k, [...ns, 'get', resource, o.name, '-o', 'json'], describeObject(o), (out) =>
     judgeObject(o, JSON.parse(out) as LiveObject & DeploymentStatus),
   );
 }
@@ -89,7 +87,7 @@ async function objectChecks(exec: Exec, ledger: Ledger, objects: ObjectRef[]): P
     const found = live.find(
       (l) => l.kind === o.kind && l.metadata.name === o.name && (l.metadata.namespace ?? undefined) === o.namespace,
     );
-    return { what: describe(o), ...(found ? judgeObject(o, found) : { ok: false, detail: 'not found' }) };
+    return { what: describeObject(o), ...(found ? judgeObject(o, found) : { ok: false, detail: 'not found' }) };
   });
 }
 
