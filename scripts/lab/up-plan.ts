@@ -1,4 +1,5 @@
 import { ActionableError } from '../errors.ts';
+import { createsCluster } from '../plan/cluster-commands.ts';
 import { buildPlan, type ClusterStart, type Plan } from '../plan/plan.ts';
 import { clusterExists } from '../platform/cluster.ts';
 import type { Ledger } from '../state/ledger.ts';
@@ -23,8 +24,8 @@ export interface FoundCluster {
 
 type Where = Pick<UpContext, 'deps' | 'loaded' | 'target'>;
 
-const createsCluster = ({ loaded, target }: Pick<UpContext, 'loaded' | 'target'>) =>
-  loaded.profile.platform === 'kind' || target.create;
+const createsLabCluster = ({ loaded, target }: Pick<UpContext, 'loaded' | 'target'>) =>
+  createsCluster(loaded.profile.platform, target);
 
 /** The plan for how the cluster step reaches the cluster: built once, after that is known. */
 export function planLab(
@@ -42,14 +43,14 @@ export function planLab(
  * then it is this lab's, and a half-made kind cluster is made again, a GKE cluster only needs its credentials.
  */
 export async function keptClusterStart(ctx: Where & Pick<UpContext, 'opts'>, ledger: Ledger): Promise<ClusterStart> {
-  if (!ledger.cluster.createdByEgressLab) return createsCluster(ctx) ? 'adopt' : 'create';
+  if (!ledger.cluster.createdByEgressLab) return createsLabCluster(ctx) ? 'adopt' : 'create';
   if (ledger.steps['cluster']?.hash !== '' || ctx.opts.dryRun) return 'create';
   return (await clusterExists(ctx.deps.exec, ctx.loaded.profile, ctx.target)) ? 'resume' : 'create';
 }
 
 /** A new lab: whether a cluster of the lab's name is already there (one read-only call, when egress-lab creates it). */
 export async function findCluster(ctx: Where): Promise<FoundCluster> {
-  const creates = createsCluster(ctx);
+  const creates = createsLabCluster(ctx);
   return { creates, exists: creates && (await clusterExists(ctx.deps.exec, ctx.loaded.profile, ctx.target)) };
 }
 

@@ -1,4 +1,8 @@
-import type { Command } from './types.ts';
+import type { ClusterTarget, Command } from './types.ts';
+
+/** Whether egress-lab makes the lab's cluster: on kind always, on GKE unless it was given one (--gke-cluster). */
+export const createsCluster = (platform: 'kind' | 'gke', target: Pick<ClusterTarget, 'create'>): boolean =>
+  platform === 'kind' || target.create;
 
 /** Deletes the cluster (only ever called for a cluster egress-lab created). */
 export function deleteClusterCommand(

@@ -1,5 +1,5 @@
 import type { RenderedLab } from '../render/render.ts';
-import { deleteClusterCommand } from './cluster-commands.ts';
+import { createsCluster, deleteClusterCommand } from './cluster-commands.ts';
 import { commandLine } from './command-line.ts';
 import { labImages } from './images.ts';
 import { testCommands } from './test-commands.ts';
@@ -62,7 +62,7 @@ function licenceSection(rendered: RenderedLab, steps: readonly Step[]): string[]
 export function runbookSections(rendered: RenderedLab, steps: readonly Step[], target: ClusterTarget): string[] {
   const lab = rendered.lab;
   const name = lab === 'egress-lab' ? '' : ` --name ${lab}`;
-  const created = rendered.loaded.profile.platform === 'kind' || target.create;
+  const created = createsCluster(rendered.loaded.profile.platform, target);
   const cluster = deleteClusterCommand(
     { name: target.cluster, platform: rendered.loaded.profile.platform, ...rendered.loaded.profile.gke },
     target.kubeconfig,
