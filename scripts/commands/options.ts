@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { InputError } from '../errors.ts';
+import { stepTimeoutProblem } from '../lab/timeouts.ts';
 import type { ProfileFlags } from '../profile/flags.ts';
 
 /**
@@ -34,12 +35,12 @@ export const profileFlags = {
   gkeCluster: text(),
 } satisfies Record<keyof Omit<ProfileFlags, 'squidExternal'>, z.ZodType>;
 
-/** --step-timeout SECONDS: a whole number of seconds from 1 to 86400. */
+/** --step-timeout SECONDS: the rule of lab/timeouts.ts, checked with the other options. */
 export const stepTimeout = () =>
   z
     .string()
-    .refine((v) => /^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= 86_400, {
-      error: (issue) => `${JSON.stringify(String(issue.input))} is not a number of seconds from 1 to 86400`,
+    .refine((v) => stepTimeoutProblem(v) === undefined, {
+      error: (issue) => stepTimeoutProblem(String(issue.input)),
     })
     .transform(Number)
     .optional();

@@ -27,11 +27,17 @@ export function defaultTimeoutSeconds(cmd: Pick<Command, 'bin' | 'args'>): numbe
 export const commandTimeoutMs = (cmd: Pick<Command, 'bin' | 'args'>, stepTimeoutSeconds?: number) =>
   (stepTimeoutSeconds ?? defaultTimeoutSeconds(cmd)) * 1000;
 
-/** --step-timeout SECONDS, checked: a whole number of seconds from 1 to 86400 (bad input is exit 2). */
+/** Why a --step-timeout value is refused, or undefined when it is a whole number of seconds from 1 to 86400. */
+export function stepTimeoutProblem(value: string | number): string | undefined {
+  const n = Number(value);
+  if (/^\d+$/.test(String(value).trim()) && n >= 1 && n <= 86_400) return undefined;
+  return `${JSON.stringify(String(value))} is not a number of seconds from 1 to 86400`;
+}
+
+/** --step-timeout SECONDS, checked (bad input is exit 2). */
 export function stepTimeoutSeconds(value: string | number | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!/^\d+$/.test(String(value).trim()) || n < 1 || n > 86_400)
-    throw new InputError(`--step-timeout: ${JSON.stringify(String(value))} is not a number of seconds from 1 to 86400`);
-  return n;
+  const problem = stepTimeoutProblem(value);
+  if (problem) throw new InputError(`--step-timeout: ${problem}`);
+  return Number(value);
 }
