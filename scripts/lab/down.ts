@@ -7,7 +7,7 @@ import { acquireLock, type Ledger, readLedger, removeLabDir } from '../state/led
 import { labDir, stateRoot } from '../state/paths.ts';
 import type { LabDeps } from './deps.ts';
 import { guardCluster } from './guard.ts';
-import { clusterRemoval, type Removal, runRemovals, stepRemovals } from './removal.ts';
+import { labRemovals, runRemovals } from './removal.ts';
 import { stepTimeoutSeconds } from './timeouts.ts';
 
 export interface DownOptions {
@@ -44,12 +44,6 @@ function jsonResult(deps: LabDeps, result: Record<string, unknown>): void {
   deps.stdout.write(`${JSON.stringify({ type: 'result', ...result })}\n`);
 }
 
-/** A cluster egress-lab created goes whole; otherwise the lab's steps, newest first, then helm's namespaces. */
-function removalSteps(ledger: Ledger, keepCluster: boolean): Removal[] {
-  if (ledger.cluster.createdByEgressLab && !keepCluster) return [clusterRemoval(ledger)];
-  return stepRemovals(ledger, Object.keys(ledger.steps).reverse(), true);
-}
-
 async function confirmRemoval(ledger: Ledger, opts: DownOptions, deps: LabDeps): Promise<void> {
   if (ledger.cluster.platform !== 'gke' || opts.yes) return;
   const what =
@@ -82,7 +76,7 @@ export async function down(opts: DownOptions, deps: LabDeps): Promise<void> {
     if (json) jsonResult(deps, { ok: true, lab, found: false, removed: false, purgedImages: purged });
     return;
   }
-  const removals = removalSteps(ledger, Boolean(opts.keepCluster));
+  const { removals, keptFor } = labRemovals(ledger, Boolean(opts.keepCluster), deps.env);
   if (opts.dryRun) {
     const purged = opts.purgeCache ? await purgeImages(deps, true, true) : [];
     if (json) {
@@ -116,7 +110,7 @@ export async function down(opts: DownOptions, deps: LabDeps): Promise<void> {
   }
   removeLabDir(lab, deps.env);
   const purged = opts.purgeCache ? await purgeImages(deps, false, json) : [];
-  const clusterKept = !ledger.cluster.createdByEgressLab || Boolean(opts.keepCluster);
+  const clusterKept = !ledger.cluster.createdByEgressLab || Boolean(opts.keepCluster) || keptFor.length > 0;
   if (json) {
     jsonResult(deps, {
       ok: true,
@@ -125,15 +119,16 @@ export async function down(opts: DownOptions, deps: LabDeps): Promise<void> {
       removed: true,
       clusterGone: gone,
       clusterKept,
+      ...(keptFor.length ? { keptForLabs: keptFor } : {}),
       purgedImages: purged,
     });
     return;
   }
   const access =
     ledger.cluster.platform === 'kind' ? ` (kubeconfig: kind export kubeconfig --name ${ledger.cluster.name})` : '';
-  const kept =
-    ledger.cluster.createdByEgressLab && !opts.keepCluster
-      ? ''
-      : ` The cluster "${ledger.cluster.name}" was left in place${access}.`;
-  deps.stdout.write(`Removed the lab "${lab}".${kept}\n`);
+  const kept = clusterKept ? ` The cluster "${ledger.cluster.name}" was left in place${access}.` : '';
+  const others = keptFor.length
+    ? ` What the lab${keptFor.length > 1 ? 's' : ''} ${keptFor.map((l) => `"${l}"`).join(', ')} also list${keptFor.length > 1 ? '' : 's'} in it stayed.`
+    : '';
+  deps.stdout.write(`Removed the lab "${lab}".${kept}${others}\n`);
 }

@@ -1,5 +1,6 @@
 import { ActionableError } from '../errors.ts';
 import { StepError } from '../run/runner.ts';
+import { OccupiedError } from './neighbours.ts';
 
 /** Error texts whose cause is known, and what to do about it. */
 const CAUSES: { pattern: RegExp; cause: string }[] = [
@@ -55,6 +56,9 @@ const stepErrors = (err: unknown): StepError[] => {
 export function explainFailure(err: unknown, lab: string, runLogFile: string | undefined): unknown {
   const failed = stepErrors(err);
   if (failed.length === 0) return err;
+  // A refusal before anything was installed is its own answer: no step to continue, nothing made to remove.
+  const refusal = failed.find((f) => f.cause instanceof OccupiedError);
+  if (refusal) return refusal.cause;
   const name = lab === 'egress-lab' ? '' : ` --name ${lab}`;
   const causes = [...new Set(failed.map((f) => likelyCause(f.message)).filter((c): c is string => Boolean(c)))];
   const lines = [

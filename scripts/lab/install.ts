@@ -17,6 +17,7 @@ import { stepExecutor } from './execute.ts';
 import { explainFailure } from './failure.ts';
 import { recordIdentity } from './identity.ts';
 import type { Licences } from './licences.ts';
+import { refuseOccupied } from './neighbours.ts';
 import { describeObject, findRelease, hasRef, listCrds, refuseForeignReleases, releaseIsOurs } from './ownership.ts';
 import { deleteObjectsCommand, releaseFieldsCommand } from './removal.ts';
 import { stepTimeoutSeconds } from './timeouts.ts';
@@ -247,11 +248,13 @@ async function removeStale(
 
 /**
  * Right after the cluster step: its identity (drift guard) and, on a cluster egress-lab did not create, the
- * namespaces already there; a helm release of a lab release's name that egress-lab did not install stops up here.
+ * namespaces already there; a cluster that holds another lab, or a helm release of a lab release's name that
+ * egress-lab did not install, stops up here.
  */
 async function afterCluster(ledger: Ledger, rendered: RenderedLab, deps: LabDeps): Promise<void> {
   await recordIdentity(deps.exec, ledger);
   if (ledger.cluster.createdByEgressLab) return;
+  await refuseOccupied(deps.exec, ledger, deps.env);
   const found = await Promise.all(
     rendered.releases
       .filter((r) => !releaseIsOurs(ledger, r.name, r.release.namespace))

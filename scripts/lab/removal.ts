@@ -4,6 +4,7 @@ import type { Command, Step } from '../plan/plan.ts';
 import { kubeAccess } from '../plan/plan.ts';
 import { type RendererName, runGraph } from '../run/runner.ts';
 import type { Ledger, LedgerStep, ObjectRef } from '../state/ledger.ts';
+import { neighbourLedgers, type Shared, sharedObject, sharedWith } from './neighbours.ts';
 import { describeObject, refsAsYaml } from './ownership.ts';
 import { commandTimeoutMs } from './timeouts.ts';
 
@@ -72,19 +73,35 @@ function helmUninstall(ledger: Ledger, r: { name: string; namespace: string }): 
   };
 }
 
-/** One step's removal: its releases (helm keeps their CRDs), then what it made; what it borrowed gets its fields back. */
-function removalOf(ledger: Ledger, record: LedgerStep): { run: Command[]; what: string[] } {
+const keptLine = (what: string, lab: string) => `${what}: kept, the lab "${lab}" lists it too`;
+
+/**
+ * One step's removal: its releases (helm keeps their CRDs), then what it made; what it borrowed gets its fields
+ * back. What another lab lists for the same cluster (`shared`) is left alone.
+ */
+function removalOf(ledger: Ledger, record: LedgerStep, shared?: Shared): { run: Command[]; what: string[] } {
   const run: Command[] = [];
   const what: string[] = [];
   for (const r of record.releases ?? []) {
-    what.push(`helm release ${r.namespace}/${r.name}`);
-    run.push(helmUninstall(ledger, r));
+    const other = shared?.releases.get(`${r.namespace}/${r.name}`);
+    if (other) what.push(keptLine(`helm release ${r.namespace}/${r.name}`, other));
+    else {
+      what.push(`helm release ${r.namespace}/${r.name}`);
+      run.push(helmUninstall(ledger, r));
+    }
   }
-  if (record.objects?.length) {
-    what.push(...record.objects.map(describeObject));
-    run.push(deleteObjectsCommand(ledger, record.objects));
+  const mine = (list: ObjectRef[] = []) =>
+    list.filter((o) => {
+      const other = sharedObject(shared, o);
+      if (other) what.push(keptLine(describeObject(o), other));
+      return !other;
+    });
+  const objects = mine(record.objects);
+  if (objects.length) {
+    what.push(...objects.map(describeObject));
+    run.push(deleteObjectsCommand(ledger, objects));
   }
-  const borrowed = (record.borrowed ?? []).filter((o) => o.kind !== 'CustomResourceDefinition');
+  const borrowed = mine(record.borrowed).filter((o) => o.kind !== 'CustomResourceDefinition');
   if (borrowed.length) {
     what.push(...borrowed.map((o) => `the lab's fields on ${describeObject(o)} (there before the lab: kept)`));
     run.push(releaseFieldsCommand(ledger, borrowed));
@@ -95,9 +112,9 @@ function removalOf(ledger: Ledger, record: LedgerStep): { run: Command[]; what: 
 /**
  * Removal of the given ledger steps, in the order given (callers pass reverse build order: workloads and
  * policies first, CRDs last), one after another; with `namespaces`, then the namespaces the lab's releases made.
- * Nothing the ledger lists as borrowed is deleted, nor any system namespace.
+ * Nothing the ledger lists as borrowed is deleted, nor any system namespace, nor what another lab lists.
  */
-export function stepRemovals(ledger: Ledger, ids: string[], namespaces: boolean): Removal[] {
+export function stepRemovals(ledger: Ledger, ids: string[], namespaces: boolean, shared?: Shared): Removal[] {
   const out: Removal[] = [];
   const chain = () => (out.length ? [out.at(-1)!.step.id] : []);
   const madeNamespaces = new Set<string>();
@@ -105,8 +122,8 @@ export function stepRemovals(ledger: Ledger, ids: string[], namespaces: boolean)
     const record = ledger.steps[id];
     if (!record) continue;
     for (const r of record.releases ?? []) madeNamespaces.add(r.namespace);
-    const { run, what } = removalOf(ledger, record);
-    if (run.length)
+    const { run, what } = removalOf(ledger, record, shared);
+    if (run.length || what.length)
       out.push({
         step: {
           id: `remove-${id}`,
@@ -121,6 +138,7 @@ export function stepRemovals(ledger: Ledger, ids: string[], namespaces: boolean)
   }
   const made = [...madeNamespaces]
     .filter((ns) => namespaces && !ledger.preexistingNamespaces.includes(ns) && !PROTECTED_NAMESPACES.has(ns))
+    .filter((ns) => !shared?.namespaces.has(ns))
     .sort();
   if (made.length) {
     const step: Step = {
@@ -154,6 +172,25 @@ export async function runRemovalCommand(
     if (!(err instanceof CommandError && cmd.bin === 'helm' && /release: not found/.test(err.stderr))) throw err;
     out(`${cmd.args[1]}: already gone`);
   }
+}
+
+/**
+ * Everything that removes a whole lab: a cluster egress-lab created goes whole (unless kept); otherwise the
+ * lab's steps, newest first, then helm's namespaces. What another lab on this machine lists for the same
+ * cluster stays, and so does a cluster egress-lab created that another lab has since put things in
+ * (`keptFor` names those labs).
+ */
+export function labRemovals(
+  ledger: Ledger,
+  keepCluster: boolean,
+  env: NodeJS.ProcessEnv,
+): { removals: Removal[]; keptFor: string[] } {
+  const neighbours = neighbourLedgers(ledger, env);
+  const keptFor = neighbours.map((n) => n.lab);
+  if (ledger.cluster.createdByEgressLab && !keepCluster && neighbours.length === 0)
+    return { removals: [clusterRemoval(ledger)], keptFor };
+  const shared = neighbours.length ? sharedWith(neighbours) : undefined;
+  return { removals: stepRemovals(ledger, Object.keys(ledger.steps).reverse(), true, shared), keptFor };
 }
 
 export async function runRemovals(

@@ -1,11 +1,12 @@
 import { CancelledError } from '../errors.ts';
-import { acquireLock, type Ledger, writeLedger } from '../state/ledger.ts';
+import { acquireLock, type Ledger, removeLabDir, writeLedger } from '../state/ledger.ts';
 import { nothingToDo } from './converge.ts';
 import type { LabDeps, UpOptions } from './deps.ts';
 import { guardCluster } from './guard.ts';
 import { installSteps, startLedger } from './install.ts';
+import { holdsSomething, neighbourLedgers, OccupiedError, sharedWith } from './neighbours.ts';
 import { needsLicences, requireLicences } from './prepare.ts';
-import { clusterRemoval, runRemovals, stepRemovals } from './removal.ts';
+import { labRemovals, runRemovals, stepRemovals } from './removal.ts';
 import { stepTimeoutSeconds } from './timeouts.ts';
 import { confirmChanges, confirmPlan, sayChanges, sayPlan, sayUnchanged } from './up-confirm.ts';
 import { checkLabHost, readHistory, resolveLab, type UpContext } from './up-context.ts';
@@ -101,9 +102,7 @@ async function buildLab(ctx: UpContext): Promise<void> {
 async function rebuildFrom({ opts, deps }: Pick<UpContext, 'opts' | 'deps'>, previous: Ledger): Promise<void> {
   const identity = await guardCluster(deps.exec, previous, 'up --recreate', deps.env);
   if (identity.state === 'gone') return;
-  const removals = previous.cluster.createdByEgressLab
-    ? [clusterRemoval(previous)]
-    : stepRemovals(previous, Object.keys(previous.steps).reverse(), true);
+  const { removals } = labRemovals(previous, false, deps.env);
   await runRemovals(removals, deps.exec, deps.renderer, deps.signal, stepTimeoutSeconds(opts.stepTimeout));
 }
 
@@ -113,10 +112,25 @@ async function removeSteps(
   ledger: Ledger,
   ids: readonly string[],
 ): Promise<void> {
-  const removals = stepRemovals(ledger, [...ids], false);
+  const neighbours = neighbourLedgers(ledger, deps.env);
+  const removals = stepRemovals(ledger, [...ids], false, neighbours.length ? sharedWith(neighbours) : undefined);
   await runRemovals(removals, deps.exec, deps.renderer, deps.signal, stepTimeoutSeconds(opts.stepTimeout));
   for (const id of ids) delete ledger.steps[id];
   writeLedger(ledger, deps.env);
+}
+
+/**
+ * A cluster that holds another lab: this run installed nothing. A lab that holds nothing else in the cluster
+ * is not kept (its folder had only the credentials the cluster step wrote), so no ghost lab stays behind.
+ */
+function refused(err: OccupiedError, ledger: Ledger, env: NodeJS.ProcessEnv): OccupiedError {
+  const name = ledger.lab === 'egress-lab' ? '' : ` --name ${ledger.lab}`;
+  if (holdsSomething(ledger))
+    return new OccupiedError(
+      `${err.message}. This run installed nothing; egress-lab down${name} removes what the lab made before`,
+    );
+  removeLabDir(ledger.lab, env);
+  return new OccupiedError(`${err.message}. Nothing was installed, and the lab "${ledger.lab}" was not kept`);
 }
 
 /** Runs the plan's steps (on Ctrl-C the finished ones stay recorded), records the profile, then verifies. */
@@ -124,6 +138,8 @@ async function install(ctx: UpContext, planned: PlannedLab, ledger: Ledger, keep
   const { deps, opts, rendered, files, licences, loaded } = ctx;
   try {
     await installSteps({ ...planned, rendered, files, ledger, licences, keep }, deps, opts);
+  } catch (err) {
+    throw err instanceof OccupiedError ? refused(err, ledger, deps.env) : err;
   } finally {
     if (deps.signal?.aborted)
       // biome-ignore lint/correctness/noUnsafeFinally: an interrupt replaces whatever the steps threw

@@ -1094,6 +1094,38 @@ function workloadLogs(cluster, ns, workload, since) {
   return lines.length ? `${lines.join('\n')}\n` : '';
 }
 
+/**
+ * `kubectl get namespaces -l SELECTOR -o json`: a selector lists, so kubectl prints a List even when nothing
+ * matches (`items: []`), never "No resources found" (kubectl v0.35.7 pkg/cmd/get/get.go: zero or several
+ * items are coerced into a List for -o json). Label selectors: `key`, `!key`, `key=value`, `key!=value`, comma-joined.
+ */
+function namespacesBySelector(cluster, selector, output) {
+  if (output !== 'json') throw new Fail('fake kubectl: get namespaces -l is emulated with -o json only');
+  const terms = selector.split(',').map((t) => {
+    const m = t.trim().match(/^(!?)([\w./-]+)(?:(!=|==|=)(.*))?$/);
+    if (!m) throw new Fail(`error: unable to parse requirement: ${t}`);
+    return { not: m[1] === '!', key: m[2], op: m[3], value: m[4] };
+  });
+  const matches = (labels) =>
+    terms.every(({ not, key, op, value }) => {
+      if (not) return !(key in labels);
+      if (!op) return key in labels;
+      return op === '!=' ? labels[key] !== value : labels[key] === value;
+    });
+  const items = cluster.namespaces
+    .map(
+      (name) =>
+        cluster.objects[objKey('Namespace', undefined, name)] ?? {
+          apiVersion: 'v1',
+          kind: 'Namespace',
+          metadata: { name },
+        },
+    )
+    .filter((ns) => matches(ns.metadata.labels ?? {}))
+    .map((ns) => liveView(cluster, ns));
+  return `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items, metadata: { resourceVersion: '' } })}\n`;
+}
+
 function kubectl(state, args, ctx) {
   if (args[0] === 'version')
     return `${JSON.stringify({ clientVersion: { gitVersion: state.versions?.kubectl ?? 'v1.35.0' } })}\n`;
@@ -1179,6 +1211,9 @@ function kubectl(state, args, ctx) {
           : `${JSON.stringify(found.length === 1 ? found[0] : { apiVersion: 'v1', kind: 'List', items: found })}\n`;
       return found.map((o) => `${o.kind.toLowerCase()}/${o.metadata.name}\n`).join('');
     }
+    const selector = take(args, '-l', '--selector');
+    if (args[1] === 'namespaces' && selector !== undefined) return namespacesBySelector(cluster, selector, output);
+    if (selector !== undefined) throw new Fail(`fake kubectl: get ${args[1]} -l is not emulated`);
     if (args[1] === 'namespaces') return `${cluster.namespaces.map((n) => `namespace/${n}`).join('\n')}\n`;
     if (['crd', 'crds', 'customresourcedefinitions'].includes(args[1]) && args[2] === undefined) {
       if (output === 'json')
