@@ -12,6 +12,7 @@ const VERBS = {
   up: () => import('./commands/up.ts'),
   status: () => import('./commands/status.ts'),
   verify: () => import('./commands/verify.ts'),
+  list: () => import('./commands/list.ts'),
   logs: () => import('./commands/logs.ts'),
   env: () => import('./commands/env.ts'),
   down: () => import('./commands/down.ts'),
@@ -106,6 +107,15 @@ function addLabCommands(program: Command, io: Io): void {
     .option('--name <lab>', NAME_HELP)
     .option('--json', 'print the report as JSON')
     .action(runVerb('verify', io));
+
+  program
+    .command('list')
+    .description(
+      "every lab on this machine (platform, cluster, last verify), and clusters with egress-lab's marks that no lab knows",
+    )
+    .option('--gke-project <id>', 'also look for such clusters in this GCP project')
+    .option('--json', 'print JSON')
+    .action(runVerb('list', io));
 
   program
     .command('logs')

@@ -3,6 +3,7 @@ import { ActionableError } from '../errors.ts';
 import { createExec, type Exec } from '../exec/exec.ts';
 import { guardCluster } from '../lab/guard.ts';
 import { requireLedger } from '../state/labs.ts';
+import { recordVerify } from '../state/last-verify.ts';
 import { checkStateRoot } from '../state/paths.ts';
 import type { Streams } from '../ui/prompter.ts';
 import { formatReport } from '../verify/report.ts';
@@ -25,6 +26,7 @@ export async function verify(opts: { name?: string; json?: boolean }, deps: Veri
   const ledger = requireLedger(opts.name, deps.env);
   await guardCluster(deps.exec, ledger, 'verify it', deps.env);
   const report = await verifyLab(ledger, deps);
+  recordVerify(ledger.lab, report, deps.env);
   deps.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
   if (!report.ok)
     throw new ActionableError(

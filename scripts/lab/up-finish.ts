@@ -1,5 +1,6 @@
 import { ActionableError } from '../errors.ts';
 import { testCommands } from '../plan/test-commands.ts';
+import { recordVerify } from '../state/last-verify.ts';
 import type { Ledger } from '../state/ledger.ts';
 import { exportKubeconfig, trafficDiagram } from '../ui/summary.ts';
 import { formatReport } from '../verify/report.ts';
@@ -18,7 +19,9 @@ async function verifyPhase({ opts, deps }: Finish, ledger: Ledger): Promise<Veri
         ? `${JSON.stringify({ type: 'output', step: 'verify', line, at: new Date().toISOString() })}\n`
         : `${line}\n`,
     );
-  return verifyLab(ledger, { ...deps, progress });
+  const report = await verifyLab(ledger, { ...deps, progress });
+  recordVerify(ledger.lab, report, deps.env);
+  return report;
 }
 
 /** up ends by proving the path and summing up; a broken hop fails up with verify's hint. */

@@ -41,11 +41,11 @@ const kindPlatform = z.strictObject({
   workers: z.number().int().min(0).max(5),
 });
 
+/** A GCP project ID: 6 to 30 lowercase letters, digits and hyphens, starting with a letter, not ending with a hyphen. */
+export const gkeProjectId = z.string().regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, 'not a GCP project ID');
+
 const gkePlatform = z.strictObject({
-  project: z
-    .string()
-    .regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, 'not a GCP project ID')
-    .optional(),
+  project: gkeProjectId.optional(),
   location: z
     .string()
     // Two-digit regions exist: europe-west10 (Berlin), europe-west12 (Turin).

@@ -87,6 +87,8 @@ export interface FakeCluster {
   networkConfig?: { datapathProvider?: string };
   networkPolicy?: { enabled?: boolean; provider?: string };
   addonsConfig?: { networkPolicyConfig?: { disabled?: boolean } };
+  /** GKE: the cluster's resource labels (`gcloud container clusters create --labels`). */
+  resourceLabels?: Record<string, string>;
   /** A CRD: the kind it serves, the release that installed it, and the object as the API server holds it. */
   crds: Record<string, { group: string; kind: string; release?: string; object?: Record<string, unknown> }>;
   objects: Record<

@@ -489,9 +489,23 @@ function gcloud(state, args, ctx) {
   if (verb === 'list') {
     const filter = take(args, '--filter')?.replace(/^name=/, '');
     const format = take(args, '--format');
-    return Object.entries(state.clusters)
-      .filter(([_k, c]) => c.platform === 'gke' && c.project === project && (!filter || c.name === filter))
-      .map(([, c]) => (format === 'value(name,location)' ? `${c.name}\t${c.location}\n` : `${c.name}\n`))
+    const listed = Object.values(state.clusters).filter(
+      (c) => c.platform === 'gke' && c.project === project && (!filter || c.name === filter),
+    );
+    // `--format json`: the clusters as the GKE API's Cluster resources (name, location, resourceLabels …).
+    if (format === 'json')
+      return `${JSON.stringify(
+        listed.map((c) => ({
+          name: c.name,
+          location: c.location,
+          status: 'RUNNING',
+          ...(c.resourceLabels ? { resourceLabels: c.resourceLabels } : {}),
+        })),
+        null,
+        2,
+      )}\n`;
+    return listed
+      .map((c) => (format === 'value(name,location)' ? `${c.name}\t${c.location}\n` : `${c.name}\n`))
       .join('');
   }
   if (verb === 'create') {
@@ -500,12 +514,18 @@ function gcloud(state, args, ctx) {
         `ERROR: (gcloud.container.clusters.create) ResponseError: code=409, message=Already exists: projects/${project}/locations/${location}/clusters/${name}.`,
       );
     const dataplaneV2 = flag(args, '--enable-dataplane-v2');
+    // --labels KEY=VALUE,…: the cluster's resource labels (GKE API Cluster.resourceLabels).
+    const labels = take(args, '--labels');
+    const resourceLabels = labels
+      ? Object.fromEntries(labels.split(',').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
+      : undefined;
     const networkPolicy = flag(args, '--enable-network-policy');
     state.clusters[key] = newCluster(state, 'gke', {
       name,
       project,
       location,
       createdBy: 'gcloud create',
+      ...(resourceLabels ? { resourceLabels } : {}),
       networkConfig: { datapathProvider: dataplaneV2 ? 'ADVANCED_DATAPATH' : 'LEGACY_DATAPATH' },
       ...(networkPolicy
         ? { networkPolicy: { enabled: true, provider: 'CALICO' }, addonsConfig: { networkPolicyConfig: {} } }
