@@ -1,5 +1,6 @@
 import { ActionableError, CancelledError, InputError } from '../errors.ts';
 import { commandLine } from '../plan/command-line.ts';
+import { deleteLaterCommand, keptClusterHint } from '../platform/kept-cluster.ts';
 import { labName } from '../profile/lab-name.ts';
 import { forgetPulled, pulledImages } from '../state/image-cache.ts';
 import { labNames, noLabMessage } from '../state/labs.ts';
@@ -119,13 +120,15 @@ export async function down(opts: DownOptions, deps: LabDeps): Promise<void> {
       removed: true,
       clusterGone: gone,
       clusterKept,
+      ...(clusterKept && deleteLaterCommand(ledger.cluster)
+        ? { deleteClusterLater: deleteLaterCommand(ledger.cluster) }
+        : {}),
       ...(keptFor.length ? { keptForLabs: keptFor } : {}),
       purgedImages: purged,
     });
     return;
   }
-  const access =
-    ledger.cluster.platform === 'kind' ? ` (kubeconfig: kind export kubeconfig --name ${ledger.cluster.name})` : '';
+  const access = keptClusterHint(ledger.cluster);
   const kept = clusterKept ? ` The cluster "${ledger.cluster.name}" was left in place${access}.` : '';
   const others = keptFor.length
     ? ` What the lab${keptFor.length > 1 ? 's' : ''} ${keptFor.map((l) => `"${l}"`).join(', ')} also list${keptFor.length > 1 ? '' : 's'} in it stayed.`

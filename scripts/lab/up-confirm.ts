@@ -3,21 +3,24 @@ import { commandLine } from '../plan/command-line.ts';
 import { componentSummary } from '../plan/markdown.ts';
 import type { ClusterTarget, Plan } from '../plan/plan.ts';
 import type { LoadedProfile } from '../profile/load.ts';
+import { newClusterCost } from '../platform/gke-size.ts';
 import type { Ledger } from '../state/ledger.ts';
 import { describeDiff, type PlanDiff } from './converge.ts';
 import type { UpContext } from './up-context.ts';
 
 type Screen = Pick<UpContext, 'opts' | 'deps'>;
 
-function planSummary(loaded: LoadedProfile, target: ClusterTarget, steps: Plan, adopt: boolean): string {
+function planSummary(lab: string, loaded: LoadedProfile, target: ClusterTarget, steps: Plan, adopt: boolean): string {
   const { profile } = loaded;
   const cluster =
     profile.platform === 'kind'
       ? `${adopt ? 'use the existing' : 'create the'} kind cluster "${target.cluster}"`
       : `${target.create && !adopt ? 'create the GKE Standard cluster' : 'use the existing GKE cluster'} "${target.cluster}" in ${profile.gke.project}/${profile.gke.location}`;
+  const cost = target.create && !adopt ? newClusterCost(profile, lab) : [];
   return [
     `profile:    ${loaded.name} (${profile.platform}, stack ${profile.stack})`,
     `cluster:    ${cluster}`,
+    ...cost,
     `components: ${componentSummary({ loaded }).join(', ')}`,
     `steps:      ${steps.length} (${steps.map((s) => s.id).join(', ')})`,
     `kubeconfig: ${target.kubeconfig}`,
@@ -61,7 +64,7 @@ export async function confirmPlan(
     ctx,
     {
       title: 'The plan',
-      body: `${first}${planSummary(loaded, target, steps, Boolean(opts.adopt))}`,
+      body: `${first}${planSummary(lab, loaded, target, steps, Boolean(opts.adopt))}`,
       question: rebuild ? 'Remove the lab as it is and build this one?' : 'Build this lab?',
     },
     createsGke ? 'creating a GKE cluster costs money and needs a confirmation' : undefined,
@@ -99,8 +102,11 @@ export function sayChanges({ deps, lab }: Screen & Pick<UpContext, 'lab'>, ledge
 }
 
 /** --dry-run on a new lab: the plan and every command it would run. */
-export function sayPlan({ opts, deps, loaded, target }: Screen & Pick<UpContext, 'loaded' | 'target'>, steps: Plan) {
+export function sayPlan(
+  { opts, deps, lab, loaded, target }: Screen & Pick<UpContext, 'lab' | 'loaded' | 'target'>,
+  steps: Plan,
+) {
   deps.stdout.write(
-    `${planSummary(loaded, target, steps, Boolean(opts.adopt))}\n\n${steps.flatMap((s) => s.run.map(commandLine)).join('\n')}\n`,
+    `${planSummary(lab, loaded, target, steps, Boolean(opts.adopt))}\n\n${steps.flatMap((s) => s.run.map(commandLine)).join('\n')}\n`,
   );
 }
