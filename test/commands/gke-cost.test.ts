@@ -30,7 +30,9 @@ describe('what a GKE lab costs', { timeout: 300_000 }, () => {
     expect(zonal.output()).toMatch(/--machine-type e2-standard-4 --num-nodes 3 /);
     const regional = fakeDeps(fakes);
     await up(gke('us-central1', { dryRun: true, name: 'workshop' }), regional);
-    expect(regional.output()).toContain('nodes:      9 × e2-standard-4 (3 in each of 3 zones of the region us-central1)\n');
+    expect(regional.output()).toContain(
+      'nodes:      9 × e2-standard-4 (3 in each of 3 zones of the region us-central1)\n',
+    );
     expect(regional.output()).toContain('until egress-lab down --name workshop deletes it\n');
     // An existing cluster (--gke-cluster) is not the lab's to size or bill.
     fakes.update((s) => {
