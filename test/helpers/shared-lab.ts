@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { expect } from 'vitest';
 import { createFakes, type Fakes } from '../fakes/fakes.ts';
 
 /** A file or folder under the fakes folder (the lab home, kubeconfigs), relative to it; folders have no data. */
@@ -65,13 +66,19 @@ function startingPoint(fakes: Fakes): string {
 }
 
 const built = new Map<string, Snapshot>();
+/** The test file the labs in `built` were built for. */
+let builtFor: string | undefined;
 
 /**
  * A lab built once per test file: the first call runs `build` (the real up, through the fakes) and keeps what
  * it left; each later call with the same key from the same starting point gets a fresh copy of that instead
- * of building again, so no test sees another's changes.
+ * of building again, so no test sees another's changes. Forgotten when the next test file starts: files
+ * share a worker process (vitest.config.ts, isolate: false), and another file's build under a key may differ.
  */
 export async function sharedLab(fakes: Fakes, key: string, build: () => Promise<unknown>): Promise<void> {
+  const file = expect.getState().testPath;
+  if (file !== builtFor) built.clear();
+  builtFor = file;
   const id = `${key}\n${startingPoint(fakes)}`;
   const saved = built.get(id);
   if (saved) return restore(fakes, saved);
