@@ -48,7 +48,11 @@ function addProfileFlags(cmd: Command): Command {
     .addOption(new Option('--no-ext-auth', 'no ext-authz check'))
     .option('--gke-project <id>', 'GCP project (GKE)')
     .option('--gke-location <zone>', 'GCP zone or region (GKE)')
-    .option('--gke-cluster <name>', 'use this existing GKE cluster instead of creating one');
+    .option('--gke-cluster <name>', 'use this existing GKE cluster instead of creating one')
+    .option(
+      '--seats <n>',
+      'workshop seats: N namespaces (seat-01 …) each with its own sample and attendee (oss stack)',
+    );
 }
 
 const NAME_HELP = 'lab name; several labs can live side by side (default: egress-lab)';
@@ -105,6 +109,7 @@ function addLabCommands(program: Command, io: Io): void {
     .command('verify')
     .description('prove the egress path hop by hop from the sample pod, with log lines as evidence')
     .option('--name <lab>', NAME_HELP)
+    .option('--seat <n>', 'on a seated lab: prove this seat only (default: every seat, in one table)')
     .option('--json', 'print the report as JSON')
     .action(runVerb('verify', io));
 

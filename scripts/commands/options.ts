@@ -33,6 +33,7 @@ export const profileFlags = {
   gkeProject: text(),
   gkeLocation: text(),
   gkeCluster: text(),
+  seats: text(),
 } satisfies Record<keyof Omit<ProfileFlags, 'squidExternal'>, z.ZodType>;
 
 /** --step-timeout SECONDS: the rule of lab/timeouts.ts, checked with the other options. */

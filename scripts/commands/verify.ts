@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ActionableError } from '../errors.ts';
+import { ActionableError, InputError } from '../errors.ts';
 import { createExec, type Exec } from '../exec/exec.ts';
 import { guardCluster } from '../lab/guard.ts';
 import { requireLedger } from '../state/labs.ts';
@@ -19,13 +19,31 @@ export interface VerifyCommandDeps {
   progress?: (line: string) => void;
 }
 
-export const verifyOptions = z.strictObject({ name: text(), json: onOff() });
+export const verifyOptions = z.strictObject({
+  name: text(),
+  json: onOff(),
+  seat: z
+    .string()
+    .regex(/^[1-9]\d*$/, { error: (issue) => `"${String(issue.input)}" is not a seat number (1, 2, …)` })
+    .transform(Number)
+    .optional(),
+});
 
 /** `egress-lab verify`: exit 0 when every hop is proven, 1 otherwise. */
-export async function verify(opts: { name?: string; json?: boolean }, deps: VerifyCommandDeps): Promise<void> {
+export async function verify(
+  opts: { name?: string; json?: boolean; seat?: number },
+  deps: VerifyCommandDeps,
+): Promise<void> {
   const ledger = requireLedger(opts.name, deps.env);
+  const { seats } = ledger.profile;
+  if (opts.seat !== undefined && opts.seat > seats)
+    throw new InputError(
+      seats === 0
+        ? `--seat: the lab "${ledger.lab}" has no seats`
+        : `--seat: the lab "${ledger.lab}" has seats 1 to ${seats}, not ${opts.seat}`,
+    );
   await guardCluster(deps.exec, ledger, 'verify it', deps.env);
-  const report = await verifyLab(ledger, deps);
+  const report = await verifyLab(ledger, deps, opts.seat === undefined ? {} : { seat: opts.seat });
   recordVerify(ledger.lab, report, deps.env);
   deps.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
   if (!report.ok)

@@ -3,6 +3,7 @@ import { commandLine } from '../plan/command-line.ts';
 import { componentSummary } from '../plan/markdown.ts';
 import type { ClusterTarget, Plan } from '../plan/plan.ts';
 import { newClusterCost } from '../platform/gke-size.ts';
+import { seatNamespace } from '../profile/layout.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 import type { Ledger } from '../state/ledger.ts';
 import { describeDiff, type PlanDiff } from './converge.ts';
@@ -22,6 +23,11 @@ function planSummary(lab: string, loaded: LoadedProfile, target: ClusterTarget, 
     `cluster:    ${cluster}`,
     ...cost,
     `components: ${componentSummary({ loaded }).join(', ')}`,
+    ...(profile.seats > 0
+      ? [
+          `seats:      ${profile.seats} (seat-01 … ${seatNamespace(profile.seats)}): each a namespace with its own sample, ServiceEntries and attendee account`,
+        ]
+      : []),
     `steps:      ${steps.length} (${steps.map((s) => s.id).join(', ')})`,
     `kubeconfig: ${target.kubeconfig}`,
   ].join('\n');

@@ -114,6 +114,9 @@ function manifestDeps(
       return { needs: ['waypoint', 'ext-authz'], waits: [] };
     case 'sample':
       return { needs: ids.istioReady, waits: rollouts(['sleep']) };
+    case 'seats':
+      // Roles in the seats' namespaces (the sample's) and in the shared ones (the lab's, Squid's).
+      return { needs: ['sample', ...labNs, ...(ids.has('squid') ? ['squid'] : [])], waits: [] };
     case 'egress':
       return { needs: [ids.base, ids.crds, 'sample', ...labNs], waits: [] };
     default:

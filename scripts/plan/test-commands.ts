@@ -1,4 +1,4 @@
-import { WAYPOINT_NAMESPACE } from '../profile/layout.ts';
+import { clientNamespaces, WAYPOINT_NAMESPACE } from '../profile/layout.ts';
 import type { Profile } from '../profile/schema.ts';
 import { shellQuote } from './command-line.ts';
 import type { ClusterTarget } from './types.ts';
@@ -6,9 +6,11 @@ import type { ClusterTarget } from './types.ts';
 /** The seed's manual test commands for this lab, each runnable as copied (lab kubeconfig and context included). */
 export function testCommands(profile: Profile, target: ClusterTarget): string[] {
   const k = `kubectl --kubeconfig ${shellQuote(target.kubeconfig)} --context ${shellQuote(target.context)}`;
-  const { squid, extAuth, sample } = profile.components;
+  const { squid, extAuth } = profile.components;
   const host = profile.egress.hosts.find((h) => !h.startsWith('*.')) ?? 'httpbingo.org';
-  const curl = `${k} exec deploy/sleep -n ${sample.namespace} -- curl -s http://${host}/headers`;
+  const namespace = clientNamespaces(profile)[0]!;
+  const curl = `${k} exec deploy/sleep -n ${namespace} -- curl -s http://${host}/headers`;
+  const seats = profile.seats > 0 ? [`# from seat 1 (${namespace}); every seat-NN namespace works the same:`] : [];
   const out = extAuth.enabled
     ? [
         `# denied by ext-authz (403):`,
@@ -17,6 +19,7 @@ export function testCommands(profile: Profile, target: ClusterTarget): string[] 
         `${curl} -H 'x-ext-authz: allow'`,
       ]
     : [`# through the egress gateway:`, curl];
+  out.unshift(...seats);
   out.push('# what the egress gateway saw:', `${k} logs deploy/egress-gateway -n ${WAYPOINT_NAMESPACE}`);
   if (squid.mode === 'in-cluster')
     out.push(

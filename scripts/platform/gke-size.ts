@@ -10,6 +10,9 @@ import type { Profile } from '../profile/schema.ts';
 /** A zone ends in `-<letter>` (europe-west1-b); a region does not (europe-west1). */
 export const isGkeZone = (location: string) => /-[a-z]$/.test(location);
 
+/** GKE Standard's pods per node (GKE quotas and limits: "Pods per node 110"). */
+const GKE_PODS_PER_NODE = 110;
+
 /** GKE's default number of zones for a regional cluster's node pools. */
 const REGION_ZONES = 3;
 
@@ -34,8 +37,12 @@ export function newClusterCost(profile: Profile, lab: string): string[] {
   if (profile.platform !== 'gke') return [];
   const { location, numNodes, machineType } = profile.gke;
   const name = lab === 'egress-lab' ? '' : ` --name ${lab}`;
+  const seats =
+    profile.seats > 0
+      ? `; the ${profile.seats} seats add ${profile.seats} sample pods without CPU or memory requests, far below GKE's ${GKE_PODS_PER_NODE} pods per node`
+      : '';
   return [
-    `nodes:      ${gkeSizeLine(location!, numNodes, machineType)}`,
+    `nodes:      ${gkeSizeLine(location!, numNodes, machineType)}${seats}`,
     `cost:       the cluster bills (its nodes, and GKE's cluster fee) from now until egress-lab down${name} deletes it`,
   ];
 }

@@ -13,6 +13,8 @@ export interface ProfileFlags {
   gkeProject?: string;
   gkeLocation?: string;
   gkeCluster?: string;
+  /** --seats N: workshop seats (0: none). */
+  seats?: string;
 }
 
 /** Which flag set which profile path, so an error can name the flag instead of a file. */
@@ -39,6 +41,10 @@ export function applyFlags(data: Record<string, unknown>, flags: ProfileFlags): 
   if (flags.gkeProject !== undefined) set(['gke', 'project'], flags.gkeProject, '--gke-project');
   if (flags.gkeLocation !== undefined) set(['gke', 'location'], flags.gkeLocation, '--gke-location');
   if (flags.gkeCluster !== undefined) set(['gke', 'cluster'], flags.gkeCluster, '--gke-cluster');
+  if (flags.seats !== undefined) {
+    if (!/^\d{1,3}$/.test(flags.seats)) throw new InputError(`--seats: "${flags.seats}" is not a number of seats`);
+    set(['seats'], Number(flags.seats), '--seats');
+  }
   return origins;
 }
 
@@ -59,6 +65,7 @@ export function describeFlags(flags: ProfileFlags): string {
   if (flags.gkeProject !== undefined) parts.push(`--gke-project ${flags.gkeProject}`);
   if (flags.gkeLocation !== undefined) parts.push(`--gke-location ${flags.gkeLocation}`);
   if (flags.gkeCluster !== undefined) parts.push(`--gke-cluster ${flags.gkeCluster}`);
+  if (flags.seats !== undefined) parts.push(`--seats ${flags.seats}`);
   return parts.join(' ');
 }
 

@@ -1,2 +1,17 @@
 /** Namespace of the egress gateway, ext-authz and (in the seed) Squid: fixed by the pattern. */
 export const WAYPOINT_NAMESPACE = 'common-infrastructure';
+
+/** The most seats one lab holds: a workshop of tens on GKE. */
+export const MAX_SEATS = 40;
+
+/** A seat's namespace: seat-01 … seat-40 (two digits, so they sort in order). */
+export const seatNamespace = (seat: number) => `seat-${String(seat).padStart(2, '0')}`;
+
+/**
+ * The namespaces the sample runs in and the egress objects are declared in: one per seat on a seated lab,
+ * else the profile's sample namespace.
+ */
+export function clientNamespaces(profile: { seats: number; components: { sample: { namespace: string } } }): string[] {
+  if (profile.seats === 0) return [profile.components.sample.namespace];
+  return Array.from({ length: profile.seats }, (_, i) => seatNamespace(i + 1));
+}

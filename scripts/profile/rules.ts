@@ -11,6 +11,7 @@ type Fail = (path: PropertyKey[], message: string) => never;
  */
 export function checkUpstreamRules(profile: Profile, stack: Stack, fail: Fail): void {
   checkClientNamespace(profile, stack, fail);
+  checkSeats(profile, stack, fail);
   if (profile.platform !== 'kind') return;
   const k8s = kindNodeKubernetes(profile.kind.nodeImage);
   if (!k8s) return;
@@ -48,5 +49,17 @@ function checkClientNamespace(profile: Profile, stack: Stack, fail: Fail): void 
   fail(
     path,
     `"${ns}" is ${hit[1]}: the sample would share it with a component the lab installs${guard}; ${fix} (source: Kubernetes NetworkPolicy, an empty podSelector selects every pod of its namespace, kubernetes.io/docs/concepts/services-networking/network-policies; the lab's templates/egress/oss-network-policy.yaml)`,
+  );
+}
+
+/**
+ * Seats need egress objects per client namespace (a ServiceEntry and the egress guard in each seat, the route
+ * once). Only a stack that declares its per-host route apart from its ServiceEntry has that shape.
+ */
+function checkSeats(profile: Profile, stack: Stack, fail: Fail): void {
+  if (profile.seats === 0 || (stack.templates.hostRoute && stack.templates.serviceEntry)) return;
+  fail(
+    ['seats'],
+    `the ${profile.stack} stack steers egress with objects shared by the whole lab (its ServiceEntries in ${WAYPOINT_NAMESPACE} and ztunnel's egress policy), not per client namespace, so egress-lab builds seats on the oss stack only; fix: --stack oss (or a kind-full or gke-full profile), or no --seats`,
   );
 }

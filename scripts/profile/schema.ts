@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { MAX_SEATS } from './layout.ts';
 import { checkCidr, checkDnsLabel, checkGkeClusterName, checkHost, checkHostPort, checkPort } from './names.ts';
 
 const refine = (check: (v: string) => string | undefined) =>
@@ -85,6 +86,16 @@ export const profileSchema = z.strictObject({
   gke: gkePlatform,
   components: z.strictObject({ squid, extAuth, sample }),
   egress: z.strictObject({ hosts: z.array(host).min(1) }),
+  /**
+   * Workshop seats: 0 is one sample namespace; N builds N seats (seat-01 …) on the one shared control plane,
+   * each with its own namespace, sample, ServiceEntries and attendee. Absent in ledgers written before seats.
+   */
+  seats: z
+    .number()
+    .int('not a whole number of seats')
+    .min(0)
+    .max(MAX_SEATS, `at most ${MAX_SEATS} seats in one lab`)
+    .default(0),
   /** Deep partial overrides of the stack's data (chart versions, repositories, images); checked against the stack schema after merging. */
   stackOverrides: z.record(z.string(), z.unknown()),
 });

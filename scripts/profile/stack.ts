@@ -73,6 +73,8 @@ export const stackSchema = z.strictObject({
     waypoint: z.string(),
     /** Per allowed host: the ServiceEntry (and routing objects) that steer it to the waypoint. Absent: ztunnel egressPolicies alone steer. */
     serviceEntry: z.string().optional(),
+    /** Per allowed host, once for the lab (not per client namespace): the routing objects that send it on. */
+    hostRoute: z.string().optional(),
     /** Per allowed host: the policy that tunnels it through the proxy. */
     tunnel: z.string().optional(),
     extAuthPolicy: z.string(),

@@ -1,5 +1,5 @@
 import { type Document, isMap } from 'yaml';
-import { WAYPOINT_NAMESPACE } from '../profile/layout.ts';
+import { clientNamespaces, WAYPOINT_NAMESPACE } from '../profile/layout.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 import type { ComponentName, Release } from '../profile/stack.ts';
 import { hostContexts, labContext } from './context.ts';
@@ -92,20 +92,49 @@ function renderManifests(loaded: LoadedProfile, ctx: TemplateContext, lab: strin
     add('ext-authz', 'ext-authz', ['ext-authz/server.yaml']);
     add('ext-authz-policy', 'ext-authz', [stack.templates.extAuthPolicy]);
   }
-  add('sample', 'sample', ['sample/sample.yaml']);
-  const { serviceEntry, tunnel, egressGuard } = stack.templates;
+  const clients = clientNamespaces(profile);
+  /** The context with the sample in one client namespace (a seat's, or the profile's sample namespace). */
+  const inClient = (c: TemplateContext, namespace: string): TemplateContext => ({
+    ...c,
+    sample: { ...(c['sample'] as object), namespace },
+  });
+  const perClient = (template: string, c: TemplateContext) =>
+    clients.flatMap((ns) => renderTemplate(template, inClient(c, ns)));
+  out.push(manifest('sample', 'sample', perClient('sample/sample.yaml', ctx), lab));
+  if (profile.seats > 0) out.push(manifest('seats', 'sample', seatDocs(loaded, ctx, clients), lab));
+  const { serviceEntry, hostRoute, tunnel, egressGuard } = stack.templates;
   if (serviceEntry) {
     const perHost = hostContexts(loaded, ctx).flatMap((hostCtx) => [
-      ...renderTemplate(serviceEntry, hostCtx),
+      ...perClient(serviceEntry, hostCtx),
+      ...(hostRoute ? renderTemplate(hostRoute, hostCtx) : []),
       ...(tunnel && squid.mode !== 'none' ? renderTemplate(tunnel, hostCtx) : []),
     ]);
     const extra = [
       ...(squid.mode === 'external' ? renderTemplate('squid/external-backend.yaml', ctx) : []),
-      ...(egressGuard ? renderTemplate(egressGuard, ctx) : []),
+      ...(egressGuard ? perClient(egressGuard, ctx) : []),
     ];
     out.push(manifest('egress', 'egress', [...perHost, ...extra], lab));
   }
   return out;
+}
+
+/**
+ * The seats' access: per seat its attendee ServiceAccount, Role and RoleBinding; in each shared namespace of the
+ * path (the gateway's and ext-authz's, Squid's when in the cluster) a Role to read the logs, bound to every seat.
+ */
+function seatDocs(loaded: LoadedProfile, ctx: TemplateContext, seats: string[]): Document[] {
+  const { squid } = loaded.profile.components;
+  const subjects = seats.map((namespace) => ({ kind: 'ServiceAccount', name: 'attendee', namespace }));
+  const shared = [
+    WAYPOINT_NAMESPACE,
+    ...(squid.mode === 'in-cluster' && squid.namespace !== WAYPOINT_NAMESPACE ? [squid.namespace] : []),
+  ];
+  return [
+    ...seats.flatMap((namespace) => renderTemplate('seats/seat.yaml', { ...ctx, seat: { namespace } })),
+    ...shared.flatMap((namespace) =>
+      renderTemplate('seats/shared-logs.yaml', { ...ctx, shared: { namespace, subjects } }),
+    ),
+  ];
 }
 
 function renderReleases(loaded: LoadedProfile, ctx: TemplateContext): RenderedRelease[] {

@@ -1,5 +1,5 @@
 import { shellQuote } from '../plan/command-line.ts';
-import { WAYPOINT_NAMESPACE } from '../profile/layout.ts';
+import { seatNamespace, WAYPOINT_NAMESPACE } from '../profile/layout.ts';
 import type { Profile } from '../profile/schema.ts';
 
 /** The shell line that points kubectl, helm and k9s at a lab's kubeconfig. */
@@ -11,7 +11,9 @@ export function trafficDiagram(profile: Profile): string {
   const host = profile.egress.hosts[0] ?? 'the internet';
   const steer = profile.stack === 'oss' ? 'ServiceEntry -> waypoint' : 'egressPolicies / ServiceEntry';
   const lines = [
-    `  ${sample.namespace}/sleep (spiffe://cluster.local/ns/${sample.namespace}/sa/sleep)`,
+    profile.seats > 0
+      ? `  seat-NN/sleep, one per seat (${profile.seats}: seat-01 … ${seatNamespace(profile.seats)}; spiffe://cluster.local/ns/seat-NN/sa/sleep)`
+      : `  ${sample.namespace}/sleep (spiffe://cluster.local/ns/${sample.namespace}/sa/sleep)`,
     `      |  ztunnel: ${steer}, HBONE mTLS`,
     `      v`,
     `  ${WAYPOINT_NAMESPACE}/egress-gateway (agentgateway waypoint)`,

@@ -47,6 +47,16 @@ export const RequestReportSchema = z.strictObject({
   body: z.string().describe('the first 400 characters of the response body'),
 });
 
+/** One seat's outcome in the seats table of `verify` on a seated lab. */
+export const SeatRowSchema = z.strictObject({
+  seat: z.int().min(1),
+  ok: z.boolean(),
+  hops: z.array(z.strictObject({ hop: z.enum(HOP_NAMES), status: z.enum(['ok', 'failed', 'skipped', 'not-reached']) })),
+  negativeControl: z.enum(['ok', 'failed']),
+  firstBroken: z.enum([...HOP_NAMES, 'negative-control']).optional(),
+  hint: z.string().optional(),
+});
+
 export const VerifyReportSchema = z
   .strictObject({
     lab: z.string(),
@@ -64,6 +74,11 @@ export const VerifyReportSchema = z
     requests: z.array(RequestReportSchema),
     firstBroken: z.enum([...HOP_NAMES, 'negative-control']).optional(),
     hint: z.string().optional(),
+    shownSeat: z
+      .int()
+      .optional()
+      .describe('on a seated lab: the seat whose hops, requests and negative control this report shows'),
+    seats: z.array(SeatRowSchema).optional().describe('on a seated lab: one row per seat proven, in seat order'),
   })
   .meta({
     title: 'egress-lab verify --json',

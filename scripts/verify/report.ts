@@ -1,4 +1,4 @@
-import type { Hop, VerifyReport } from './report-schema.ts';
+import { HOP_NAMES, type Hop, type VerifyReport } from './report-schema.ts';
 
 const MARK = { ok: '✓', failed: '✗', skipped: '·', 'not-reached': '–' } as const;
 const LABEL: Record<Hop['hop'], string> = {
@@ -16,10 +16,49 @@ export function pathDiagram(report: VerifyReport): string {
   return `  ${chain.join(' ──▶ ')}`;
 }
 
+/** The seats table: one row per seat, each hop's mark, the never-direct check, and the first broken hop. */
+export function seatsTable(r: VerifyReport): string[] {
+  const seats = r.seats ?? [];
+  // A seat that broke early has fewer hops: the columns are every hop any seat reached, in path order.
+  const hops = HOP_NAMES.filter((hop) => seats.some((s) => s.hops.some((h) => h.hop === hop)));
+  const head = [
+    'SEAT',
+    ...hops.map((h) => (h === 'destination' ? 'DEST' : h.toUpperCase())),
+    'NEVER-DIRECT',
+    'FIRST BROKEN',
+  ];
+  const rows = seats.map((s) => [
+    `seat-${String(s.seat).padStart(2, '0')}`,
+    ...hops.map((hop) => MARK[s.hops.find((h) => h.hop === hop)?.status ?? 'not-reached']),
+    s.negativeControl === 'ok' ? '✓' : '✗',
+    s.firstBroken ?? '-',
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  return [head, ...rows].map((row) =>
+    row
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
 export function formatReport(r: VerifyReport): string {
+  const seated = r.seats
+    ? [
+        ...seatsTable(r),
+        '',
+        r.ok
+          ? `Every seat's path is proven (${r.seats.length} seat${r.seats.length > 1 ? 's' : ''}).`
+          : `Seat ${r.shownSeat} in detail:`,
+        '',
+      ]
+    : [];
+  if (r.seats && r.ok)
+    return `${[`egress-lab verify: lab ${r.lab} (${r.profile}, stack ${r.stack}), http://${r.host}/headers`, '', ...seated].join('\n')}`;
   const lines = [
     `egress-lab verify: lab ${r.lab} (${r.profile}, stack ${r.stack}), http://${r.host}/headers`,
     '',
+    ...seated,
     pathDiagram(r),
     '',
   ];

@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Exec } from '../exec/exec.ts';
 import { kubeAccess } from '../plan/plan.ts';
-import { WAYPOINT_NAMESPACE } from '../profile/layout.ts';
+import { seatNamespace, WAYPOINT_NAMESPACE } from '../profile/layout.ts';
 import type { Profile } from '../profile/schema.ts';
 import type { Ledger, ObjectRef } from '../state/ledger.ts';
 import { probeMark } from './evidence.ts';
 import { excerpt, judgeControl, judgeHops, notReachedAfterFirstBreak } from './judge.ts';
 import { type CurlResult, curlFromPod, logsSince } from './probe.ts';
 import type { Hop, HopName, RequestReport, VerifyReport } from './report-schema.ts';
+import { seatsReport } from './seats.ts';
 import { readVerdicts } from './verdicts.ts';
 
 export interface VerifyDeps {
@@ -87,7 +88,7 @@ function controlHost(profile: Profile): string {
 }
 
 /** Proves the lab's egress path hop by hop from the sample pod, with the log lines as evidence. */
-export async function verifyLab(ledger: Ledger, deps: VerifyDeps): Promise<VerifyReport> {
+async function verifySample(ledger: Ledger, deps: VerifyDeps): Promise<VerifyReport> {
   const { profile } = ledger;
   const { squid, extAuth, sample } = profile.components;
   const k = kubeAccess(ledger);
@@ -172,4 +173,39 @@ export async function verifyLab(ledger: Ledger, deps: VerifyDeps): Promise<Verif
     requests: [allowed, ...(denied ? [denied] : []), controlReq].map((r) => ({ ...r, body: excerpt(r.body, 400) })),
     ...(firstBroken ? { firstBroken, hint: broken?.hint ?? negativeControl.hint } : {}),
   };
+}
+
+/** Proves the path from the sample of one client namespace (a seat's): the lab as seen from that namespace. */
+export function verifyClient(ledger: Ledger, deps: VerifyDeps, namespace: string): Promise<VerifyReport> {
+  const { components } = ledger.profile;
+  const profile = { ...ledger.profile, components: { ...components, sample: { ...components.sample, namespace } } };
+  return verifySample({ ...ledger, profile }, deps);
+}
+
+/** Seats proven at once: enough to be quick on tens of seats, few enough not to crowd the API server. */
+export const SEAT_CONCURRENCY = 4;
+
+/**
+ * Proves the lab: its sample's path; on a seated lab every seat's (or only `seat`), at most SEAT_CONCURRENCY at
+ * once, summed up in one report whose hops are those of the first broken seat (else the first seat).
+ */
+export async function verifyLab(ledger: Ledger, deps: VerifyDeps, only?: { seat?: number }): Promise<VerifyReport> {
+  const { profile } = ledger;
+  if (profile.seats === 0) return verifySample(ledger, deps);
+  const seats = only?.seat ? [only.seat] : Array.from({ length: profile.seats }, (_, i) => i + 1);
+  const reports = await inBatches(seats, SEAT_CONCURRENCY, (seat) => verifyClient(ledger, deps, seatNamespace(seat)));
+  return seatsReport(seats, reports);
+}
+
+async function inBatches<T, R>(items: T[], size: number, run: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await run(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
+  return out;
 }
