@@ -12,8 +12,10 @@ export default defineConfig({
     // behind: process.env and the working folder are restored, fakes and lab homes live in their own folders,
     // and shared labs (test/helpers/shared-lab.ts) are keyed by file.
     isolate: false,
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // A guard against a hang, not a time limit: a test that builds a lab takes 2 s on an idle machine and 30 s
+    // on a busy shared one, and a test that timed out leaves its lab command running into the next test.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     // The JSON report lets .ci/run print one closing line of counts.
     reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
   },
