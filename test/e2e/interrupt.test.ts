@@ -6,12 +6,17 @@ import { createFakes, type Fakes } from '../fakes/fakes.ts';
 import { cli, entry } from '../helpers/cli.ts';
 
 let fakes: Fakes;
-beforeEach(async () => {
-  fakes = await createFakes();
-  // Slow programs, so a signal lands in the middle of the run.
-  fakes.update((s) => (s.delays = [{ match: '^(helm upgrade|kind (create|delete))', ms: 700 }]));
-});
+beforeEach(async () => (fakes = await createFakes()));
 afterEach(() => fakes.cleanup());
+/** Slow programs while `run` runs, so a signal lands in the middle of it; the runs before and after are not slowed. */
+async function slowed<T>(run: () => Promise<T>): Promise<T> {
+  fakes.update((s) => (s.delays = [{ match: '^(helm upgrade|kind (create|delete))', ms: 700 }]));
+  try {
+    return await run();
+  } finally {
+    fakes.update((s) => (s.delays = []));
+  }
+}
 
 /** Starts the CLI, sends `signal` `afterMs` after its first task started, and resolves with its exit code and stderr. */
 function interrupted(
@@ -51,7 +56,7 @@ describe('Ctrl-C and SIGTERM', () => {
     [2500, 'SIGTERM'],
   ] as const) {
     it(`up interrupted after ${afterMs} ms (${signal}): exit 130, ledger written, no temp files, the next up completes`, async () => {
-      const r = await interrupted(['up', '--profile', 'kind', '--yes', '--no-verify'], afterMs, signal);
+      const r = await slowed(() => interrupted(['up', '--profile', 'kind', '--yes', '--no-verify'], afterMs, signal));
       expect(r.code, r.stderr).toBe(130);
       expect(r.stderr).toMatch(/interrupted/);
       expect(leftovers()).toEqual([]);
@@ -77,7 +82,7 @@ describe('Ctrl-C and SIGTERM', () => {
 
   it('down interrupted: exit 130, and the next down finishes', async () => {
     expect((await cli(['up', '--profile', 'kind', '--yes', '--no-verify'], { env: fakes.env })).code).toBe(0);
-    const r = await interrupted(['down', '--yes'], 200, 'SIGINT');
+    const r = await slowed(() => interrupted(['down', '--yes'], 200, 'SIGINT'));
     expect(r.code, r.stderr).toBe(130);
     expect(leftovers()).toEqual([]);
     expect((await cli(['down', '--yes'], { env: fakes.env })).code).toBe(0);
