@@ -8,8 +8,9 @@ import { up } from '../../scripts/lab/up.ts';
 import { builtinProfileNames, loadProfile } from '../../scripts/profile/load.ts';
 import { renderLab } from '../../scripts/render/render.ts';
 import { readLedger } from '../../scripts/state/ledger.ts';
-import { type Call, createFakes, existingGkeCluster, existingKindCluster, type Fakes } from '../fakes/fakes.ts';
+import { type Call, existingGkeCluster, existingKindCluster, type Fakes } from '../fakes/fakes.ts';
 import { cmdline, fakeDeps } from '../helpers/lab.ts';
+import { createSharedFakes, sharedLab } from '../helpers/shared-lab.ts';
 
 const CANARY = 'CANARY-licence-0b5e7d';
 const LICENCES = { GLOO_MESH_LICENSE_KEY: CANARY, GLOO_GATEWAY_LICENSE_KEY: CANARY, AGENTGATEWAY_LICENSE_KEY: CANARY };
@@ -18,11 +19,14 @@ const kindProfiles = builtinProfileNames().filter((p) => loadProfile({ profile: 
 let fakes: Fakes;
 let userKubeconfigBefore: string;
 beforeEach(async () => {
-  fakes = await createFakes();
+  fakes = await createSharedFakes();
   Object.assign(fakes.env, LICENCES);
   userKubeconfigBefore = readFileSync(fakes.userKubeconfig, 'utf8');
 });
 afterEach(() => fakes.cleanup());
+/** `up` with these options: built once in this file, a fresh copy of what it left for each test after the first. */
+const upShared = (opts: Parameters<typeof up>[0], deps = fakeDeps(fakes)) =>
+  sharedLab(fakes, JSON.stringify(opts), () => up(opts, deps));
 
 /** What every recorded call must respect: the lab kubeconfig and context, no licence in argv, values on stdin. */
 function expectSafeCalls(calls: Call[], kubeconfig: string) {
@@ -55,7 +59,7 @@ describe('up → status → down against the fakes', () => {
   for (const profile of kindProfiles) {
     it(`${profile}: builds every release and object, reports them healthy, and leaves nothing behind`, async () => {
       const deps = fakeDeps(fakes);
-      await up({ profile, yes: true }, deps);
+      await upShared({ profile, yes: true }, deps);
       const ledger = readLedger('egress-lab', fakes.env)!;
       const cluster = fakes.state().clusters['egress-lab']!;
       expect(cluster.platform).toBe('kind');
@@ -95,7 +99,7 @@ describe('up → status → down against the fakes', () => {
   }
 
   it('licence keys reach helm only on stdin', async () => {
-    await up({ profile: 'seed', yes: true }, fakeDeps(fakes));
+    await upShared({ profile: 'seed', yes: true });
     const istiod = fakes.calls().find((c) => c.bin === 'helm' && c.argv[2] === 'istiod')!;
     expect(parse(istiod.stdin!).license).toEqual({ value: CANARY });
     const gloo = fakes.calls().find((c) => c.bin === 'helm' && c.argv[2] === 'gloo-gateway')!;
