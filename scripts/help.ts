@@ -1,13 +1,14 @@
 /** Help texts shown by `--help` (plain strings: loading this module costs nothing). */
 
 export const PROGRAM_HELP = `
-Lifecycle: doctor → up → status / verify / logs / env → down.
+Lifecycle: doctor → up → status / verify / path / logs / env → down.
 
 Examples:
   egress-lab up                                   # asks its questions in a terminal; else builds the kind profile
   egress-lab up --profile kind-full --yes         # Squid and ext-authz on kind, no questions
   egress-lab up --profile gke-full --gke-project my-proj --gke-location europe-west1-b --yes
   egress-lab verify                               # prove the egress path hop by hop
+  egress-lab path                                 # show that proof again (the last verify's evidence)
   eval "$(egress-lab env)"                        # point kubectl and k9s at the lab
   egress-lab down
 
@@ -52,11 +53,23 @@ Examples:
 export const LOGS_HELP = `
 Components: gateway (alias waypoint), squid, ext-authz, sample, ztunnel, istio-cni, istiod.
 A DaemonSet (ztunnel, istio-cni) shows every node's pod, each line prefixed with its pod.
+--path (instead of a component) merges the gateway's, ext-authz's and Squid's lines in the order
+they were written, each prefixed with its component; --tail then counts per component.
 
 Examples:
   egress-lab logs gateway --since 5m
   egress-lab logs ztunnel --tail 50
   egress-lab logs squid --follow
+  egress-lab logs --path --since 2m              # one request as it crossed the gateway, ext-authz, Squid
+`;
+
+export const PATH_HELP = `
+Reads the report of the lab's last verify (the one up ends with, or egress-lab verify); it runs
+nothing against the cluster. Run egress-lab verify first to show the path as it is now.
+
+Examples:
+  egress-lab path
+  egress-lab path --name demo --json
 `;
 
 export const ENV_HELP = `

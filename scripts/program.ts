@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { checkContradictions } from './cli-args.ts';
 import { escapeForTerminal } from './errors.ts';
-import { DOWN_HELP, ENV_HELP, LOGS_HELP, PROGRAM_HELP, UP_HELP } from './help.ts';
+import { DOWN_HELP, ENV_HELP, LOGS_HELP, PATH_HELP, PROGRAM_HELP, UP_HELP } from './help.ts';
 
 /** Only commander is loaded up front: each command imports its own code when it runs (`--help` stays fast). */
 
@@ -13,6 +13,7 @@ const VERBS = {
   status: () => import('./commands/status.ts'),
   verify: () => import('./commands/verify.ts'),
   list: () => import('./commands/list.ts'),
+  path: () => import('./commands/path.ts'),
   logs: () => import('./commands/logs.ts'),
   env: () => import('./commands/env.ts'),
   down: () => import('./commands/down.ts'),
@@ -24,7 +25,7 @@ const VERBS = {
 function runVerb(verb: keyof typeof VERBS, io: Io) {
   return async (...given: unknown[]) => {
     const raw = given.at(-2);
-    const args = given.slice(0, -2).map(String);
+    const args = given.slice(0, -2).flatMap((a) => (a === undefined ? [] : [String(a)]));
     await (await VERBS[verb]()).run(raw, io, args);
   };
 }
@@ -123,12 +124,23 @@ function addLabCommands(program: Command, io: Io): void {
     .action(runVerb('list', io));
 
   program
-    .command('logs')
-    .description("print a component's log: gateway, squid, ext-authz, sample, ztunnel, istio-cni or istiod")
-    .argument('<component>', 'gateway | waypoint | squid | ext-authz | sample | ztunnel | istio-cni | istiod')
+    .command('path')
+    .description("the lab's request path, each hop marked with the evidence of its last verify (up's or verify's)")
     .option('--name <lab>', NAME_HELP)
-    .option('--follow', 'keep streaming')
-    .option('--tail <lines>', 'how many recent lines (per pod)', '200')
+    .option('--json', 'print {at, report}: when that verify ran and its report (as verify --json)')
+    .addHelpText('after', PATH_HELP)
+    .action(runVerb('path', io));
+
+  program
+    .command('logs')
+    .description(
+      "print a component's log (gateway, squid, ext-authz, sample, ztunnel, istio-cni or istiod), or with --path the path's components merged in time order",
+    )
+    .argument('[component]', 'gateway | waypoint | squid | ext-authz | sample | ztunnel | istio-cni | istiod')
+    .option('--name <lab>', NAME_HELP)
+    .option('--path', "the gateway's, ext-authz's and Squid's lines (those the lab has) merged in time order")
+    .option('--follow', 'keep streaming (not with --path)')
+    .option('--tail <lines>', 'how many recent lines (per pod; with --path per component)', '200')
     .option('--since <duration>', 'only lines newer than this, such as 30s, 5m or 2h')
     .addHelpText('after', LOGS_HELP)
     .action(runVerb('logs', io));

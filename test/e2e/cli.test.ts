@@ -97,6 +97,7 @@ describe('egress-lab, spawned as a user runs it', () => {
       'env',
       'list',
       'logs',
+      'path',
       'profiles',
       'render',
       'status',

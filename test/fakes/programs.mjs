@@ -1083,7 +1083,6 @@ const DAEMONSET_PODS = {
 };
 const NODE_SUFFIXES = ['4xk2p', 'b7n9q', 'r2m8d'];
 
-/** kubectl logs -l SELECTOR: every matching pod; with --prefix each line starts [pod/NAME/CONTAINER]. */
 /** --since=5m as an RFC 3339 time to compare the stored lines with. */
 function sinceDuration(d) {
   if (!d) return undefined;
@@ -1093,27 +1092,49 @@ function sinceDuration(d) {
   return new Date(Date.now() - ms).toISOString();
 }
 
-function selectorLogs(cluster, ns, selector, prefix, since) {
+/**
+ * What the kubelet sends for one container's log (kubernetes pkg/kubelet/kuberuntime/logs/logs.go): the last
+ * `tail` lines of the log file, of those the ones not older than `since`, each with `--timestamps` prefixed by
+ * its time as RFC3339NanoFixed (nine fraction digits, `Z` for UTC) and a space. The lines are stored with
+ * millisecond times (toISOString).
+ */
+function containerLog(lines, { since, tail, timestamps }) {
+  const kept = (tail >= 0 ? lines.slice(lines.length - Math.min(tail, lines.length)) : lines).filter(
+    (l) => !since || l.at >= since,
+  );
+  return kept.map((l) => `${timestamps ? `${l.at.replace(/\.(\d{3})Z$/, '.$1000000Z')} ` : ''}${l.line}`);
+}
+
+/**
+ * kubectl logs -l SELECTOR: every matching pod, each at most --tail lines (10 when no --tail is given with a
+ * selector: kubectl v0.35.7 pkg/cmd/logs/logs.go selectorTail); with --prefix each line starts
+ * [pod/NAME/CONTAINER], before the kubelet's timestamp.
+ */
+function selectorLogs(cluster, ns, selector, prefix, opts) {
   const ds = DAEMONSET_PODS[selector];
   if (!ds || !cluster.objects[objKey('DaemonSet', ns, ds.name)]) return `No resources found in ${ns} namespace.\n`;
-  const lines = (cluster.logs?.[`${ns}/${ds.name}`] ?? []).filter((l) => !since || l.at >= since);
+  const lines = cluster.logs?.[`${ns}/${ds.name}`] ?? [];
   const pods = NODE_SUFFIXES.map((s) => `${ds.name}-${s}`);
   const out = [];
   for (const [p, pod] of pods.entries())
-    for (const l of lines.filter((_l, i) => i % pods.length === p))
-      out.push(`${prefix ? `[pod/${pod}/${ds.container}] ` : ''}${l.line}`);
+    for (const l of containerLog(
+      lines.filter((_l, i) => i % pods.length === p),
+      { ...opts, tail: opts.tail ?? 10 },
+    ))
+      out.push(`${prefix ? `[pod/${pod}/${ds.container}] ` : ''}${l}`);
   return out.length ? `${out.join('\n')}\n` : '';
 }
 
-function workloadLogs(cluster, ns, workload, since) {
+function workloadLogs(cluster, ns, workload, opts) {
   const name = workload.split('/')[1];
   const kind = workload.startsWith('ds/') ? 'DaemonSet' : 'Deployment';
   if (!cluster.objects[objKey(kind, ns, name)])
     throw notFound(kind === 'DaemonSet' ? 'daemonsets.apps' : 'deployments.apps', name);
-  const all = (cluster.logs?.[`${ns}/${name}`] ?? []).filter((l) => !since || l.at >= since).map((l) => l.line);
+  const all = cluster.logs?.[`${ns}/${name}`] ?? [];
   // As kubectl does: logs of ds/NAME are one pod's ("Found 3 pods, using pod/…"), not the DaemonSet's.
   const lines = kind === 'DaemonSet' ? all.filter((_l, i) => i % NODE_SUFFIXES.length === 0) : all;
-  return lines.length ? `${lines.join('\n')}\n` : '';
+  const out = containerLog(lines, { ...opts, tail: opts.tail ?? -1 });
+  return out.length ? `${out.join('\n')}\n` : '';
 }
 
 /**
@@ -1266,13 +1287,22 @@ function kubectl(state, args, ctx) {
   }
   if (verb === 'logs') {
     const since = take(args, '--since-time') ?? sinceDuration(take(args, '--since'));
-    take(args, '--tail');
+    const tailArg = take(args, '--tail');
+    const tail = tailArg === undefined ? undefined : Number(tailArg);
+    if (tail !== undefined && !(Number.isInteger(tail) && tail >= -1))
+      throw new Fail(
+        Number.isInteger(tail)
+          ? 'error: --tail must be greater than or equal to -1'
+          : `error: invalid argument "${tailArg}" for "--tail" flag: strconv.ParseInt: parsing "${tailArg}": invalid syntax`,
+      );
     take(args, '--max-log-requests');
     flag(args, '--follow');
+    const timestamps = flag(args, '--timestamps');
     const prefix = flag(args, '--prefix');
     const selector = take(args, '-l');
-    if (selector) return selectorLogs(cluster, ns, selector, prefix, since);
-    return workloadLogs(cluster, ns, args[1], since);
+    const opts = { since, tail, timestamps };
+    if (selector) return selectorLogs(cluster, ns, selector, prefix, opts);
+    return workloadLogs(cluster, ns, args[1], opts);
   }
   if (verb === 'delete') {
     flag(args, '--ignore-not-found');
