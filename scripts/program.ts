@@ -14,6 +14,7 @@ const VERBS = {
   verify: () => import('./commands/verify.ts'),
   list: () => import('./commands/list.ts'),
   path: () => import('./commands/path.ts'),
+  handout: () => import('./commands/handout.ts'),
   logs: () => import('./commands/logs.ts'),
   env: () => import('./commands/env.ts'),
   down: () => import('./commands/down.ts'),
@@ -130,6 +131,18 @@ function addLabCommands(program: Command, io: Io): void {
     .option('--json', 'print {at, report}: when that verify ran and its report (as verify --json)')
     .addHelpText('after', PATH_HELP)
     .action(runVerb('path', io));
+
+  program
+    .command('handout')
+    .description(
+      "write each seat's folder (kubeconfig, README.md with its commands), a printable page and a host sheet",
+    )
+    .requiredOption('--out <dir>', 'folder to write (absent or empty)')
+    .option('--name <lab>', NAME_HELP)
+    .option('--seat <n>', 'only this seat')
+    .option('--duration <d>', "how long the seats' credentials work, 10m to 48h (default 12h)")
+    .option('--force', 'replace the handouts in a folder that is not empty')
+    .action(runVerb('handout', io));
 
   program
     .command('logs')

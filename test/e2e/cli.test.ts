@@ -95,6 +95,7 @@ describe('egress-lab, spawned as a user runs it', () => {
       'doctor',
       'down',
       'env',
+      'handout',
       'list',
       'logs',
       'path',

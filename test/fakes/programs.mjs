@@ -5,6 +5,7 @@
 // It behaves like the real programs where egress-lab depends on it: kubectl refuses a kind whose CRD is
 // not installed and an object whose namespace does not exist; every kube call needs --kubeconfig and a
 // context that the kubeconfig file holds.
+
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
@@ -19,6 +20,7 @@ import {
 } from './dataplane.mjs';
 import { reconcileIstio, serviceWaypoint } from './istio.mjs';
 import { extAuthzLogLine, gatewayLogLine, otherClientLines, squidLogLine, stripsQuery } from './logs.mjs';
+import { allowed, callerOf, forbidden, mintToken, resourceOf } from './rbac.mjs';
 
 class Fail extends Error {
   /** `stdout`: what the program printed before it failed (kubectl apply prints each object it applied). */
@@ -127,16 +129,18 @@ const CLUSTER_SCOPED = new Set(['Namespace', 'GatewayClass', 'CustomResourceDefi
 const BASE_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 // ---- helpers ---------------------------------------------------------------------------------------------
+/** A flag's value, removed from args; as in the real programs, nothing after `--` is a flag of theirs. */
 function take(args, ...names) {
+  const end = args.includes('--') ? args.indexOf('--') : args.length;
   for (const name of names) {
     const i = args.indexOf(name);
-    if (i >= 0) {
+    if (i >= 0 && i < end) {
       const v = args[i + 1];
       args.splice(i, 2);
       return v;
     }
     const eq = args.findIndex((a) => a.startsWith(`${name}=`));
-    if (eq >= 0) {
+    if (eq >= 0 && eq < end) {
       const v = args[eq].slice(name.length + 1);
       args.splice(eq, 1);
       return v;
@@ -159,7 +163,9 @@ function writeKubeconfig(file, context, server) {
   cfg.apiVersion = 'v1';
   cfg.kind = 'Config';
   const put = (list, entry) => [...(list ?? []).filter((e) => e.name !== entry.name), entry];
-  cfg.clusters = put(cfg.clusters, { name: context, cluster: { server } });
+  // kind and gcloud embed the cluster's CA (kind's kubeconfig and GKE's get-credentials entry alike).
+  const ca = Buffer.from(`fake CA of ${server}\n`).toString('base64');
+  cfg.clusters = put(cfg.clusters, { name: context, cluster: { server, 'certificate-authority-data': ca } });
   cfg.users = put(cfg.users, { name: context, user: { token: 'fake-token' } });
   cfg.contexts = put(cfg.contexts, { name: context, context: { cluster: context, user: context } });
   cfg['current-context'] = context;
@@ -930,14 +936,19 @@ function curlArgs(args) {
   const headers = [];
   let format = '';
   let url;
+  let discard = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '-H') headers.push(args[++i]);
     else if (a === '-w') format = args[++i];
-    else if (a === '-m') i++;
+    else if (a === '-o') {
+      // -o FILE writes the body there instead of stdout; only /dev/null is emulated (the pod has no files of ours).
+      if (args[++i] !== '/dev/null') throw new Fail(`fake curl: -o ${args[i]} is not emulated`);
+      discard = true;
+    } else if (a === '-m') i++;
     else if (!a.startsWith('-')) url = a;
   }
-  return { headers, format, url: new URL(url) };
+  return { headers, format, discard, url: new URL(url) };
 }
 
 const objectsOf = (cluster, kind) => Object.values(cluster.objects).filter((o) => o.kind === kind);
@@ -946,10 +957,11 @@ const hostMatches = (pattern, host) =>
 
 function emulateCurl(state, cluster, ns, args) {
   const scenario = state.scenario ?? {};
-  const { headers, format, url } = curlArgs(args);
+  const { headers, format, discard, url } = curlArgs(args);
   const host = url.hostname;
   const path = url.pathname + url.search;
-  const reply = (status, body) => `${body}${format.replace('%{http_code}', String(status)).replace(/\\n/g, '\n')}`;
+  const reply = (status, body) =>
+    `${discard ? '' : body}${format.replace('%{http_code}', String(status)).replace(/\\n/g, '\n')}`;
   const fail = (code, message) => {
     throw new Fail(`curl: (${code}) ${message}\ncommand terminated with exit code ${code}`, code);
   };
@@ -1169,13 +1181,112 @@ function namespacesBySelector(cluster, selector, output) {
   return `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items, metadata: { resourceVersion: '' } })}\n`;
 }
 
+/** The bearer token of the kubeconfig user the context names (a seat's kubeconfig), if any. */
+function kubeconfigToken(file, context) {
+  const cfg = parse(readFileSync(file, 'utf8')) ?? {};
+  const ctxEntry = (cfg.contexts ?? []).find((c) => c.name === context);
+  return (cfg.users ?? []).find((u) => u.name === ctxEntry?.context?.user)?.user?.token;
+}
+
+/**
+ * What a ServiceAccount caller's kubectl call asks of the API server, each request authorized as RBAC does
+ * (kubectl v0.35: exec and logs of deploy/X get the Deployment, list its pods, then create+get pods/exec or
+ * get pods/log; apply is a server-side PATCH that creates what is missing; delete deletes).
+ */
+function authorizeCall(args, ctx, check) {
+  const verb = args[0];
+  const workload = (ref) => {
+    const [typed, name] = ref.split('/');
+    check({ verb: 'get', ...resourceOf(typed), name });
+    check({ verb: 'list', group: '', resource: 'pods' });
+  };
+  if (verb === 'exec') {
+    workload(args[1]);
+    check({ verb: 'create', group: '', resource: 'pods/exec' });
+    check({ verb: 'get', group: '', resource: 'pods/exec' });
+  } else if (verb === 'logs') {
+    if (args.includes('-l')) check({ verb: 'list', group: '', resource: 'pods' });
+    else workload(args[1]);
+    check({ verb: 'get', group: '', resource: 'pods/log' });
+  } else if (verb === 'get' && args[1] && !args[1].startsWith('-')) {
+    const [typed, named] = args[1].split('/');
+    const name = named ?? (args[2] && !args[2].startsWith('-') ? args[2] : undefined);
+    check({ verb: name ? 'get' : 'list', ...resourceOf(typed), ...(name ? { name } : {}) });
+  } else if (verb === 'apply' || (verb === 'delete' && args.includes('-f'))) {
+    for (const o of parseAllDocuments(ctx.stdin ?? '')
+      .map((d) => d.toJS())
+      .filter(Boolean))
+      check({
+        verb: verb === 'apply' ? 'patch' : 'delete',
+        ...resourceOf(o.kind, o.apiVersion),
+        name: o.metadata?.name,
+        ...(o.metadata?.namespace ? { namespace: o.metadata.namespace } : {}),
+      });
+  } else if (verb === 'delete') {
+    const [typed, named] = args[1].split('/');
+    check({ verb: 'delete', ...resourceOf(typed), name: named ?? args[2] });
+  } else if (verb === 'create' && args[1] === 'token') {
+    check({ verb: 'create', group: '', resource: 'serviceaccounts/token', name: args[2] });
+  } else if (!(verb === 'auth' && args[1] === 'can-i'))
+    throw new Fail(`fake kubectl: ${verb} by a ServiceAccount caller is not emulated`);
+}
+
+/** `kubectl auth can-i VERB RESOURCE[/NAME] [--subresource S]`: "yes", or "no" and exit 1 (kubectl cani.go). */
+function canI(args, may) {
+  const sub = take(args, '--subresource');
+  const [typed, name] = args[3].split('/');
+  const { group, resource } = resourceOf(typed);
+  if (may({ verb: args[2], group, resource: sub ? `${resource}/${sub}` : resource, ...(name ? { name } : {}) }))
+    return 'yes\n';
+  throw new Fail('', 1, 'no\n');
+}
+
+/**
+ * `kubectl create token NAME [--duration D] [-o json]` (kubectl v0.35 create_token.go): a TokenRequest for the
+ * ServiceAccount; the bare token, or with -o json the TokenRequest whose status has the token and its expiry.
+ */
+function createToken(cluster, ns, args, output) {
+  const name = args[2];
+  if (!cluster.objects[objKey('ServiceAccount', ns, name)]) throw notFound('serviceaccounts', name);
+  const duration = take(args, '--duration') ?? '1h';
+  const m = duration.match(/^(\d+)(h|m|s)$/);
+  if (!m) throw new Fail(`error: invalid argument "${duration}" for "--duration" flag`);
+  const seconds = Number(m[1]) * { h: 3600, m: 60, s: 1 }[m[2]];
+  const { token, expires } = mintToken(cluster, ns, name, seconds);
+  if (output !== 'json') return token;
+  return `${JSON.stringify({
+    kind: 'TokenRequest',
+    apiVersion: 'authentication.k8s.io/v1',
+    metadata: { name, namespace: ns },
+    spec: { audiences: ['https://kubernetes.default.svc.cluster.local'], expirationSeconds: seconds },
+    status: { token, expirationTimestamp: expires },
+  })}\n`;
+}
+
 function kubectl(state, args, ctx) {
   if (args[0] === 'version')
     return `${JSON.stringify({ clientVersion: { gitVersion: state.versions?.kubectl ?? 'v1.35.0' } })}\n`;
-  const cluster = targetCluster(state, take(args, '--kubeconfig'), take(args, '--context'), 'kubectl');
+  // A relative --kubeconfig is the caller's (a handout's commands run in the seat's folder).
+  const given = take(args, '--kubeconfig');
+  const kubeconfig = given && resolve(ctx.cwd ?? '.', given);
+  const context = take(args, '--context');
+  const cluster = targetCluster(state, kubeconfig, context, 'kubectl');
   const ns = take(args, '--namespace', '-n') ?? 'default';
   const output = take(args, '--output', '-o');
   const verb = args[0];
+  let sa;
+  try {
+    sa = callerOf(cluster, kubeconfigToken(kubeconfig, context));
+  } catch (err) {
+    throw new Fail(err.message);
+  }
+  const may = (req) => allowed(cluster, sa, { namespace: ns, ...req });
+  const check = (req) => {
+    if (!may(req)) throw new Fail(forbidden(sa, { namespace: ns, ...req }));
+  };
+  if (sa) authorizeCall(args, ctx, check);
+  if (verb === 'auth' && args[1] === 'can-i') return canI(args, may);
+  if (verb === 'create' && args[1] === 'token') return createToken(cluster, ns, args, output);
   if (verb === 'apply') {
     const serverSide = flag(args, '--server-side');
     // Client-side apply keeps the whole object in an annotation, and the experimental HTTPRoute CRD is larger
