@@ -41,8 +41,15 @@ export function formatInventory(inv: Inventory, env: NodeJS.ProcessEnv, gkeProje
   else
     out.push(
       ...table([
-        ['LAB', 'PLATFORM', 'CLUSTER', 'PROFILE', 'LAST VERIFY'],
-        ...inv.labs.map((l) => [l.name, l.platform ?? '-', where(l), l.profile ?? '-', verified(l)]),
+        ['LAB', 'PLATFORM', 'CLUSTER', 'PROFILE', 'SEATS', 'LAST VERIFY'],
+        ...inv.labs.map((l) => [
+          l.name,
+          l.platform ?? '-',
+          where(l),
+          l.profile ?? '-',
+          l.seats ? String(l.seats) : '-',
+          verified(l),
+        ]),
       ]),
     );
   if (inv.orphans.length)

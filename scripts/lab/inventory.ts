@@ -15,6 +15,8 @@ export interface LabRow {
   /** Whether egress-lab created the cluster (down then deletes it). */
   createdCluster?: boolean;
   profile?: string;
+  /** Workshop seats (0: none). */
+  seats?: number;
   lastVerify?: LastVerify;
   /** Why the lab's state cannot be read (its ledger or its verify record), with what to do. */
   problem?: string;
@@ -47,6 +49,7 @@ function row(name: string, env: NodeJS.ProcessEnv): LabRow {
     ...(cluster.location ? { location: cluster.location } : {}),
     createdCluster: cluster.createdByEgressLab,
     profile: ledger.profileName,
+    seats: ledger.profile.seats,
     ...(last && last !== 'unreadable' ? { lastVerify: last } : {}),
     ...(last === 'unreadable' ? { problem: 'its last-verify.json is not a verify record: run verify again' } : {}),
   };

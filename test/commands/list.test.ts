@@ -63,9 +63,11 @@ describe('egress-lab list', { timeout: 300_000 }, () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n');
-    expect(lines[0]).toMatch(/^LAB\s+PLATFORM\s+CLUSTER\s+PROFILE\s+LAST VERIFY$/);
-    expect(lines[1]).toMatch(/^cloud\s+gke\s+cloud \(demo-project-1\/europe-west1-b\)\s+gke-full\s+never$/);
-    expect(lines[2]).toMatch(/^egress-lab\s+kind\s+egress-lab\s+kind-full\s+✓ passed \d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
+    expect(lines[0]).toMatch(/^LAB\s+PLATFORM\s+CLUSTER\s+PROFILE\s+SEATS\s+LAST VERIFY$/);
+    expect(lines[1]).toMatch(/^cloud\s+gke\s+cloud \(demo-project-1\/europe-west1-b\)\s+gke-full\s+-\s+never$/);
+    expect(lines[2]).toMatch(
+      /^egress-lab\s+kind\s+egress-lab\s+kind-full\s+-\s+✓ passed \d{4}-\d\d-\d\d \d\d:\d\d UTC$/,
+    );
     expect(r.stdout).toContain(
       [
         "Clusters with egress-lab's marks that no lab here knows (remove each with):",
@@ -110,6 +112,6 @@ describe('egress-lab list', { timeout: 300_000 }, () => {
       s.faults = [];
     });
     const r = await cli(['list'], { env: fakes.env });
-    expect(r.stdout).toMatch(/^egress-lab\s+kind\s+egress-lab\s+kind-full\s+✗ pod hop \d{4}-/m);
+    expect(r.stdout).toMatch(/^egress-lab\s+kind\s+egress-lab\s+kind-full\s+-\s+✗ pod hop \d{4}-/m);
   });
 });

@@ -91,7 +91,7 @@ describe('egress-lab path', { timeout: 300_000 }, () => {
     expect(r.stdout).toContain('First broken hop: pod.');
     // list reads the same record as before the record held the whole report.
     expect((await cli(['list'], { env: fakes.env })).stdout).toMatch(
-      /^egress-lab\s+kind\s+egress-lab\s+kind-full\s+✗ pod hop/m,
+      /^egress-lab\s+kind\s+egress-lab\s+kind-full\s+-\s+✗ pod hop/m,
     );
   });
 });

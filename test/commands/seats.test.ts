@@ -40,6 +40,11 @@ describe('3 seats on kind', { timeout: SLOW }, () => {
     expect(upText).toContain("Every seat's path is proven (3 seats).");
   });
 
+  it('list shows the lab with its seats and the verify that proved them', async () => {
+    const r = await cli(['list'], { env: fakes.env });
+    expect(r.stdout).toMatch(/^egress-lab\s+kind\s+egress-lab\s+kind-workshop\s+3\s+✓ passed /m);
+  });
+
   it('each seat has its own namespace, sample under its own ServiceAccount, ServiceEntry, egress guard and attendee', () => {
     const objects = Object.keys(fakes.state().clusters['egress-lab']!.objects);
     for (const ns of ['seat-01', 'seat-02', 'seat-03'])
@@ -118,6 +123,10 @@ describe('15 seats on GKE', { timeout: SLOW }, () => {
       );
       for (let n = 1; n <= 15; n++) expect(text).toMatch(seatRow(n));
       expect(text).toContain("Every seat's path is proven (15 seats).");
+      const list = await cli(['list'], { env: fakes.env });
+      expect(list.stdout).toMatch(
+        /^egress-lab\s+gke\s+egress-lab \(demo-project-1\/europe-west1-b\)\s+gke-workshop\s+15\s+✓ passed /m,
+      );
     } finally {
       fakes.cleanup();
     }
