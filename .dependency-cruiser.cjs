@@ -25,6 +25,14 @@ module.exports = {
       to: { path: ['^scripts/exec/', '(^|/)node_modules/zx/'] },
     },
     {
+      name: 'pure-layers-reach-no-exec',
+      comment:
+        "Nor through another module: what profile, render and plan import (the platforms' pure parts) never leads to exec/ or zx.",
+      severity: 'error',
+      from: { path: '^scripts/(profile|render|plan)/' },
+      to: { path: ['^scripts/exec/', '(^|/)node_modules/zx/'], reachable: true },
+    },
+    {
       name: 'no-screen-below-the-verbs',
       comment: 'exec and state know no screen: they never import ui/.',
       severity: 'error',

@@ -6,7 +6,7 @@ import { createExec, type Exec } from '../exec/exec.ts';
 import { guardCluster } from '../lab/guard.ts';
 import { mintSeatAccess } from '../lab/handout.ts';
 import { handoutsHtml, hostSheet, seatReadme } from '../lab/handout-text.ts';
-import { apiServerReach } from '../platform/reach.ts';
+import { platformFor } from '../platform/platform.ts';
 import { seatNamespace } from '../profile/layout.ts';
 import { requireLedger } from '../state/labs.ts';
 import { checkStateRoot } from '../state/paths.ts';
@@ -74,7 +74,7 @@ export async function handout(
   await guardCluster(deps.exec, ledger, 'write its handouts', deps.env);
   const wanted = opts.seat ? [opts.seat] : Array.from({ length: seats }, (_, i) => i + 1);
   const access = await mintSeatAccess(deps.exec, ledger, wanted, opts.duration ?? '12h');
-  const reach = apiServerReach(ledger.cluster.platform);
+  const reach = platformFor(ledger.cluster.platform).apiServerReach;
   const { writeDir, finalDir } = prepareOut(out, Boolean(opts.force));
   try {
     for (const seat of access) {

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { createExec } from '../exec/exec.ts';
 import { type Inventory, inventory, type LabRow } from '../lab/inventory.ts';
 import type { Orphan } from '../platform/orphans.ts';
+import { platformFor } from '../platform/platform.ts';
 import { gkeProjectId } from '../profile/schema.ts';
 import { checkStateRoot, stateRoot } from '../state/paths.ts';
 import type { Streams } from '../ui/prompter.ts';
@@ -16,7 +17,8 @@ const minute = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 
 function where(l: LabRow): string {
   if (!l.cluster) return '-';
-  return l.platform === 'gke' ? `${l.cluster} (${l.project}/${l.location})` : l.cluster;
+  const { cluster: name, platform, project, location } = l;
+  return platform ? platformFor(platform).clusterWhere({ name, platform, project, location }) : name;
 }
 
 function verified(l: LabRow): string {

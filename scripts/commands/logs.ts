@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { ActionableError, InputError } from '../errors.ts';
 import { CommandError, createExec, type Exec } from '../exec/exec.ts';
-import { kubeAccess } from '../plan/plan.ts';
+import { kubeAccess } from '../kube/access.ts';
 import { WAYPOINT_NAMESPACE } from '../profile/layout.ts';
 import { requireLedger } from '../state/labs.ts';
 import type { Ledger } from '../state/ledger.ts';

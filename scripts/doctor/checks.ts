@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { freemem } from 'node:os';
 import { CommandError, type Exec, whatToDo } from '../exec/exec.ts';
+import { type DoctorProgram, type HostCheck, type PlatformName, platformFor } from '../platform/platform.ts';
 import { helmSupports, kubectlSupports, SUPPORT_MATRIX_FILE, supportMatrix, within } from '../profile/support.ts';
 import type { Finding, Level } from './finding.ts';
 import { gkeFindings } from './gke.ts';
@@ -8,7 +9,7 @@ import { gkeFindings } from './gke.ts';
 export type { Finding, Level } from './finding.ts';
 
 export interface DoctorInput {
-  platform: 'kind' | 'gke';
+  platform: PlatformName;
   stack: string;
   /** Licence variables the stack needs, and whether each has a value (from the environment or --license-file). */
   licenses: { name: string; present: boolean }[];
@@ -184,6 +185,38 @@ function skewCheck(
   };
 }
 
+/** The programs only a platform needs (kind: Docker and kind; GKE: gcloud). */
+const platformPrograms: Record<DoctorProgram, (exec: Exec) => Promise<Finding>> = {
+  docker: dockerCheck,
+  kind: (exec) =>
+    programVersion(
+      exec,
+      'kind',
+      ['version'],
+      /v(\d+\.\d+\.\d+)/,
+      MIN.kind,
+      `install kind v${MIN.kind} or newer (its node images are pinned to that release): https://kind.sigs.k8s.io/docs/user/quick-start/#installation`,
+      'warn',
+    ),
+  gcloud: (exec) =>
+    programVersion(
+      exec,
+      'gcloud',
+      ['--version'],
+      /Google Cloud SDK (\d+\.\d+\.\d+)/,
+      '0.0.0',
+      'install the Google Cloud CLI: https://cloud.google.com/sdk/docs/install',
+      'warn',
+    ),
+};
+
+/** The checks of the host the platform's nodes run on (kind). */
+const hostChecks: Record<HostCheck, (host: HostReader) => Finding> = {
+  inotify: inotifyCheck,
+  memory: memoryCheck,
+  proxy: proxyCheck,
+};
+
 /** Everything `up` needs from the host, checked before anything is touched. Blockers stop `up` (exit 1). */
 export async function runDoctor(exec: Exec, input: DoctorInput, host: HostReader = realHost): Promise<Finding[]> {
   const programs = [
@@ -216,36 +249,12 @@ export async function runDoctor(exec: Exec, input: DoctorInput, host: HostReader
       ),
     ),
   ];
-  if (input.platform === 'kind') {
-    programs.push(
-      dockerCheck(exec),
-      programVersion(
-        exec,
-        'kind',
-        ['version'],
-        /v(\d+\.\d+\.\d+)/,
-        MIN.kind,
-        `install kind v${MIN.kind} or newer (its node images are pinned to that release): https://kind.sigs.k8s.io/docs/user/quick-start/#installation`,
-        'warn',
-      ),
-    );
-  } else {
-    programs.push(
-      programVersion(
-        exec,
-        'gcloud',
-        ['--version'],
-        /Google Cloud SDK (\d+\.\d+\.\d+)/,
-        '0.0.0',
-        'install the Google Cloud CLI: https://cloud.google.com/sdk/docs/install',
-        'warn',
-      ),
-    );
-  }
-  const host_ = input.platform === 'kind' ? [inotifyCheck(host), memoryCheck(host), proxyCheck(host)] : [];
+  const { doctor } = platformFor(input.platform);
+  programs.push(...doctor.programs.map((p) => platformPrograms[p](exec)));
+  const host_ = doctor.host.map((c) => hostChecks[c](host));
   const found = await Promise.all(programs);
   const gcloudRuns = found.some((f) => f.check === 'gcloud' && f.level !== 'blocker');
-  const gke = input.platform === 'gke' && gcloudRuns ? await gkeFindings(exec, input.project) : [];
+  const gke = doctor.cloud && gcloudRuns ? await gkeFindings(exec, input.project) : [];
   return [...found, ...gke, ...licenceFindings(input), ...host_];
 }
 

@@ -2,6 +2,7 @@ import { blockers, type Finding, formatFindings, type HostReader, runDoctor } fr
 import { ActionableError, InputError } from '../errors.ts';
 import type { Exec } from '../exec/exec.ts';
 import { gkeLookup } from '../platform/gke-lookup.ts';
+import { type PlatformName, platformFor, platforms } from '../platform/platform.ts';
 import { describeFlags, type ProfileFlags } from '../profile/flags.ts';
 import { type LoadedProfile, loadProfile, resolvedProfile } from '../profile/load.ts';
 import { readLedger } from '../state/ledger.ts';
@@ -16,29 +17,23 @@ export interface ChooseDeps {
   host?: HostReader;
 }
 
-const GKE_PROFILE = 'gke-full';
-const PLATFORM_CHECKS = { kind: ['docker', 'kind'], gke: ['gcloud', 'gcloud-login', 'gke-gcloud-auth-plugin'] };
-
 /**
  * Doctor's program checks, before the first question: a missing kubectl or helm stops here; a platform whose
  * programs are missing is marked in the platform question (and stops up if chosen).
  */
-async function preflight(deps: ChooseDeps): Promise<Partial<Record<'kind' | 'gke', Finding[]>>> {
+async function preflight(deps: ChooseDeps): Promise<Partial<Record<PlatformName, Finding[]>>> {
   const none = { stack: 'oss', licenses: [] };
-  const [kind, gke] = await Promise.all([
-    runDoctor(deps.exec, { platform: 'kind', ...none }, deps.host),
-    runDoctor(deps.exec, { platform: 'gke', ...none }, deps.host),
-  ]);
-  const common = blockers(kind).filter((f) => f.check === 'kubectl' || f.check === 'helm');
+  const found = await Promise.all(platforms.map((p) => runDoctor(deps.exec, { platform: p.name, ...none }, deps.host)));
+  const common = blockers(found[0] ?? []).filter((f) => f.check === 'kubectl' || f.check === 'helm');
   if (common.length > 0) {
     deps.stdout.write(formatFindings(common));
     throw new ActionableError(
       `doctor found ${common.length} ${common.length > 1 ? 'problems that stop' : 'problem that stops'} every lab (${common.map((f) => f.check).join(', ')}); nothing was asked or created`,
     );
   }
-  const missing = (found: Finding[], p: 'kind' | 'gke') =>
-    blockers(found).filter((f) => PLATFORM_CHECKS[p].includes(f.check));
-  return { kind: missing(kind, 'kind'), gke: missing(gke, 'gke') };
+  return Object.fromEntries(
+    platforms.map((p, i) => [p.name, blockers(found[i] ?? []).filter((f) => p.doctor.stops.includes(f.check))]),
+  );
 }
 
 const hasProfileFlags = (o: ProfileFlags) =>
@@ -72,7 +67,7 @@ export async function chooseProfile(opts: ProfileFlags, lab: string, deps: Choos
       .filter(([, found]) => found && found.length > 0)
       .map(([p, found]) => [p, found!.map((f) => f.message).join('; ')]),
   );
-  const check = (platform: 'kind' | 'gke') => {
+  const check = (platform: PlatformName) => {
     const found = problems[platform] ?? [];
     if (found.length === 0) return;
     deps.stdout.write(formatFindings(found));
@@ -81,10 +76,12 @@ export async function chooseProfile(opts: ProfileFlags, lab: string, deps: Choos
     );
   };
   // Enter answers as the default profile does; once GKE is chosen, as the built-in GKE profile does.
-  const baseFor = (platform: 'kind' | 'gke') =>
-    previous || platform !== 'gke'
+  const baseFor = (platform: PlatformName) => {
+    const base = platformFor(platform).baseProfile;
+    return previous || base === undefined
       ? { defaults }
-      : { profile: GKE_PROFILE, defaults: loadProfile({ profile: GKE_PROFILE }).profile };
+      : { profile: base, defaults: loadProfile({ profile: base }).profile };
+  };
   const flags = await askProfileFlags(opts, deps.prompter, deps.env, {
     defaults,
     baseFor,

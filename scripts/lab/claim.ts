@@ -1,4 +1,5 @@
 import { CommandError, type Exec } from '../exec/exec.ts';
+import { helmAccess } from '../kube/access.ts';
 import type { Command, Step } from '../plan/plan.ts';
 import type { RenderedLab } from '../render/render.ts';
 import type { Ledger, LedgerStep, ObjectRef } from '../state/ledger.ts';
@@ -118,14 +119,7 @@ async function recoverPending(
 ): Promise<Claim> {
   const found = await findRelease(exec, ledger, release.name, release.namespace);
   if (!found?.status.startsWith('pending-')) return plain;
-  const access = [
-    '--namespace',
-    release.namespace,
-    '--kubeconfig',
-    ledger.kubeconfig,
-    '--kube-context',
-    ledger.context,
-  ];
+  const access = ['--namespace', release.namespace, ...helmAccess(ledger)];
   const first: Command =
     found.status === 'pending-install'
       ? { bin: 'helm', args: ['uninstall', release.name, ...access, '--wait'] }

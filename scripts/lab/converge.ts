@@ -1,6 +1,6 @@
 import type { Exec } from '../exec/exec.ts';
+import { kubeAccess } from '../kube/access.ts';
 import type { Step } from '../plan/plan.ts';
-import { kubeAccess } from '../plan/plan.ts';
 import type { Ledger, LedgerStep } from '../state/ledger.ts';
 import { describeObject, refsAsYaml } from './ownership.ts';
 import { releaseStatus } from './status.ts';

@@ -1,6 +1,6 @@
 import { ActionableError, CancelledError, InputError } from '../errors.ts';
 import { commandLine } from '../plan/command-line.ts';
-import { deleteLaterCommand, keptClusterHint } from '../platform/kept-cluster.ts';
+import { platformFor } from '../platform/platform.ts';
 import { labName } from '../profile/lab-name.ts';
 import { forgetPulled, pulledImages } from '../state/image-cache.ts';
 import { labNames, noLabMessage } from '../state/labs.ts';
@@ -46,11 +46,9 @@ function jsonResult(deps: LabDeps, result: Record<string, unknown>): void {
 }
 
 async function confirmRemoval(ledger: Ledger, opts: DownOptions, deps: LabDeps): Promise<void> {
-  if (ledger.cluster.platform !== 'gke' || opts.yes) return;
-  const what =
-    ledger.cluster.createdByEgressLab && !opts.keepCluster
-      ? `the GKE cluster "${ledger.cluster.name}"`
-      : `the lab from the GKE cluster "${ledger.cluster.name}"`;
+  const removesCluster = ledger.cluster.createdByEgressLab && !opts.keepCluster;
+  const what = platformFor(ledger.cluster.platform).removalToConfirm(ledger.cluster, removesCluster);
+  if (what === undefined || opts.yes) return;
   if (!deps.prompter.interactive) throw new InputError(`removing ${what} needs a confirmation: pass --yes`);
   const typed = await deps.prompter.text({
     message: `This removes ${what} in ${ledger.cluster.project}. Type the cluster name to confirm`,
@@ -112,6 +110,7 @@ export async function down(opts: DownOptions, deps: LabDeps): Promise<void> {
   removeLabDir(lab, deps.env);
   const purged = opts.purgeCache ? await purgeImages(deps, false, json) : [];
   const clusterKept = !ledger.cluster.createdByEgressLab || Boolean(opts.keepCluster) || keptFor.length > 0;
+  const deleteLater = platformFor(ledger.cluster.platform).deleteLater(ledger.cluster);
   if (json) {
     jsonResult(deps, {
       ok: true,
@@ -120,15 +119,13 @@ export async function down(opts: DownOptions, deps: LabDeps): Promise<void> {
       removed: true,
       clusterGone: gone,
       clusterKept,
-      ...(clusterKept && deleteLaterCommand(ledger.cluster)
-        ? { deleteClusterLater: deleteLaterCommand(ledger.cluster) }
-        : {}),
+      ...(clusterKept && deleteLater ? { deleteClusterLater: deleteLater } : {}),
       ...(keptFor.length ? { keptForLabs: keptFor } : {}),
       purgedImages: purged,
     });
     return;
   }
-  const access = keptClusterHint(ledger.cluster);
+  const access = platformFor(ledger.cluster.platform).keptClusterHint(ledger.cluster);
   const kept = clusterKept ? ` The cluster "${ledger.cluster.name}" was left in place${access}.` : '';
   const others = keptFor.length
     ? ` What the lab${keptFor.length > 1 ? 's' : ''} ${keptFor.map((l) => `"${l}"`).join(', ')} also list${keptFor.length > 1 ? '' : 's'} in it stayed.`

@@ -1,56 +1,13 @@
-import { parse } from 'yaml';
 import { ActionableError } from '../errors.ts';
 import type { Exec } from '../exec/exec.ts';
+import { type PlatformView, platformCli } from '../platform/cluster.ts';
 import type { Ledger } from '../state/ledger.ts';
 import { labDir } from '../state/paths.ts';
-import { checkIdentity, type Identity, type PlatformView } from './identity.ts';
-
-const PLATFORM_TIMEOUT_MS = 60_000;
+import { checkIdentity, type Identity } from './identity.ts';
 
 /** kind and gcloud, asked about the lab's cluster by name (they need no kubeconfig). */
 export function platformView(exec: Exec, ledger: Ledger): PlatformView {
-  const { cluster } = ledger;
-  if (cluster.platform === 'kind')
-    return {
-      exists: async () =>
-        (await exec('kind', ['get', 'clusters'], { timeoutMs: PLATFORM_TIMEOUT_MS })).stdout
-          .split('\n')
-          .map((l) => l.trim())
-          .includes(cluster.name),
-      server: async () => {
-        const { stdout } = await exec('kind', ['get', 'kubeconfig', '--name', cluster.name], {
-          timeoutMs: PLATFORM_TIMEOUT_MS,
-        });
-        const cfg = (parse(stdout) ?? {}) as { clusters?: { cluster?: { server?: string } }[] };
-        return cfg.clusters?.[0]?.cluster?.server;
-      },
-      restoreKubeconfig: async () => {
-        await exec('kind', ['export', 'kubeconfig', '--name', cluster.name, '--kubeconfig', ledger.kubeconfig], {
-          timeoutMs: PLATFORM_TIMEOUT_MS,
-        });
-      },
-    };
-  const where = ['--project', cluster.project ?? '', '--location', cluster.location ?? ''];
-  return {
-    exists: async () => {
-      try {
-        await exec('gcloud', ['container', 'clusters', 'describe', cluster.name, ...where, '--format', 'value(name)'], {
-          timeoutMs: PLATFORM_TIMEOUT_MS,
-        });
-        return true;
-      } catch (err) {
-        if (/code=404|NOT_FOUND|Not found/.test((err as { stderr?: string }).stderr ?? '')) return false;
-        throw err;
-      }
-    },
-    server: async () => undefined,
-    restoreKubeconfig: async () => {
-      await exec('gcloud', ['container', 'clusters', 'get-credentials', cluster.name, ...where], {
-        env: { KUBECONFIG: ledger.kubeconfig },
-        timeoutMs: PLATFORM_TIMEOUT_MS,
-      });
-    },
-  };
+  return platformCli(ledger.cluster.platform).view(exec, ledger.cluster, ledger.kubeconfig);
 }
 
 /**

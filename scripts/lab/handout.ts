@@ -3,7 +3,7 @@ import { parse, stringify } from 'yaml';
 import * as z from 'zod';
 import { ActionableError } from '../errors.ts';
 import type { Exec } from '../exec/exec.ts';
-import { kubeAccess } from '../plan/plan.ts';
+import { kubeAccess } from '../kube/access.ts';
 import { seatNamespace } from '../profile/layout.ts';
 import type { Ledger } from '../state/ledger.ts';
 

@@ -3,9 +3,12 @@ import { parse } from 'yaml';
 import * as z from 'zod';
 import { ActionableError } from '../errors.ts';
 import type { Exec } from '../exec/exec.ts';
-import { kubeAccess } from '../plan/plan.ts';
+import { kubeAccess } from '../kube/access.ts';
+import type { PlatformView } from '../platform/cluster.ts';
 import type { Ledger } from '../state/ledger.ts';
 import { firstIssue } from '../state/zod-issue.ts';
+
+export type { PlatformView } from '../platform/cluster.ts';
 
 export type Identity =
   | { state: 'same' }
@@ -15,16 +18,6 @@ export type Identity =
   /** The cluster exists, but its API server does not answer (slow, asleep, network): nothing can be judged. */
   | { state: 'unreachable'; why: string }
   | { state: 'different'; why: string };
-
-/** What the platform (kind or GKE) says about the lab's cluster, without the lab kubeconfig. */
-export interface PlatformView {
-  /** Whether the platform lists a cluster of the lab's name. */
-  exists: () => Promise<boolean>;
-  /** The API server the platform gives for it now (kind only; GKE keeps its endpoint). */
-  server: () => Promise<string | undefined>;
-  /** Writes the cluster's credentials into the lab kubeconfig again. */
-  restoreKubeconfig: () => Promise<void>;
-}
 
 /** The parts of a kubeconfig egress-lab reads; kubectl writes `null` for an empty list. */
 const kubeconfigSchema = z.object({

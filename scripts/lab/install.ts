@@ -1,9 +1,10 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ActionableError } from '../errors.ts';
+import { kubeAccess } from '../kube/access.ts';
 import { imagesDir, LOAD_STEP, PULL_STEP } from '../plan/images.ts';
 import type { ClusterTarget, Command, Plan, Step } from '../plan/plan.ts';
-import { kubeAccess } from '../plan/plan.ts';
+import { platformFor } from '../platform/platform.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 import type { RenderedLab } from '../render/render.ts';
 import { runLog } from '../run/run-log.ts';
@@ -36,7 +37,7 @@ export function newLedger(lab: string, loaded: LoadedProfile, target: ClusterTar
       name: target.cluster,
       platform: profile.platform,
       createdByEgressLab: createdCluster,
-      ...(profile.platform === 'gke' ? { project: profile.gke.project, location: profile.gke.location } : {}),
+      ...platformFor(profile.platform).clusterPlace(profile),
     },
     preexistingNamespaces: [],
     steps: {},

@@ -62,12 +62,9 @@ export async function inventory(
 ): Promise<Inventory> {
   const labs = labNames(env).map((name) => row(name, env));
   if (!search) return { labs, orphans: [], notes: [], looked: [] };
-  const kindKnown = new Set(labs.filter((l) => l.platform === 'kind').map((l) => l.cluster!));
-  const gkeKnown = (project: string) =>
-    new Set(labs.filter((l) => l.platform === 'gke' && l.project === project).map((l) => `${l.location}/${l.cluster}`));
   const found = await Promise.all([
-    kindOrphans(search.exec, kindKnown, OWNER_LABELS.lab),
-    ...search.gkeProjects.map((p) => gkeOrphans(search.exec, p, gkeKnown(p))),
+    kindOrphans(search.exec, labs, OWNER_LABELS.lab),
+    ...search.gkeProjects.map((p) => gkeOrphans(search.exec, p, labs)),
   ]);
   return {
     labs,

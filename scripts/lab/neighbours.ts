@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { ActionableError } from '../errors.ts';
 import type { Exec } from '../exec/exec.ts';
-import { kubeAccess } from '../plan/plan.ts';
+import { kubeAccess } from '../kube/access.ts';
 import { OWNER_LABELS } from '../render/render.ts';
 import { labNames } from '../state/labs.ts';
 import { type Ledger, type LedgerCluster, type ObjectRef, readLedger } from '../state/ledger.ts';

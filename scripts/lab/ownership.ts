@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import { ActionableError } from '../errors.ts';
 import { CommandError, type Exec } from '../exec/exec.ts';
-import { kubeAccess } from '../plan/plan.ts';
+import { helmAccess, kubeAccess } from '../kube/access.ts';
 import type { Ledger, LedgerStep, ObjectRef } from '../state/ledger.ts';
 
 /**
@@ -106,13 +106,6 @@ export async function helmStatus(
   );
   return JSON.parse(stdout) as HelmStatus;
 }
-
-const helmAccess = (ledger: Pick<Ledger, 'kubeconfig' | 'context'>) => [
-  '--kubeconfig',
-  ledger.kubeconfig,
-  '--kube-context',
-  ledger.context,
-];
 
 /**
  * Every release in a namespace with helm's word for it (`helm list --all`: the latest revision of each, in any

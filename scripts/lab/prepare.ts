@@ -9,6 +9,7 @@ import {
 import { ActionableError, InputError } from '../errors.ts';
 import type { Exec } from '../exec/exec.ts';
 import type { Step } from '../plan/plan.ts';
+import { platformFor, type RequiredSetting } from '../platform/platform.ts';
 import type { ProfileFlags } from '../profile/flags.ts';
 import { type LoadedProfile, loadProfile } from '../profile/load.ts';
 import { checkGcpProject, checkGkeLocation } from '../profile/names.ts';
@@ -17,6 +18,12 @@ import type { Prompter } from '../ui/prompter.ts';
 import { type ChooseDeps, chooseProfile } from './choose.ts';
 import type { PlanDiff } from './converge.ts';
 import { collectLicences, type Licences } from './licences.ts';
+
+/** The format checks of the settings a platform requires, run at their prompt. */
+const REQUIRED_CHECKS: Record<RequiredSetting['key'], (value: string) => string | undefined> = {
+  gkeProject: checkGcpProject,
+  gkeLocation: checkGkeLocation,
+};
 
 export interface PrepareOptions extends ProfileFlags {
   licenseFile?: string;
@@ -33,16 +40,13 @@ export async function resolveProfile(
   const flags = { ...opts };
   let loaded = loadProfile(flags);
   if (opts.profile === undefined && !opts.json) deps.stdout.write(`${announceDefault(loaded)}\n`);
-  if (loaded.profile.platform === 'gke' && (!loaded.profile.gke.project || !loaded.profile.gke.location)) {
+  const { required } = platformFor(loaded.profile.platform);
+  if (required.some((r) => !r.value(loaded.profile))) {
     // Checked at the prompt, so a mistyped answer is asked again rather than blamed on a flag nobody typed.
-    flags.gkeProject ??=
-      loaded.profile.gke.project ??
-      (await prompter.text({ message: 'GCP project ID', flag: '--gke-project ID', validate: checkGcpProject })).trim();
-    flags.gkeLocation ??=
-      loaded.profile.gke.location ??
-      (
-        await prompter.text({ message: 'GCP zone or region', flag: '--gke-location ZONE', validate: checkGkeLocation })
-      ).trim();
+    for (const r of required)
+      flags[r.key] ??=
+        r.value(loaded.profile) ??
+        (await prompter.text({ message: r.message, flag: r.flag, validate: REQUIRED_CHECKS[r.key] })).trim();
     loaded = loadProfile(flags);
   }
   return loaded;
@@ -81,11 +85,12 @@ export async function resolveLicences(
 
 /** What doctor checks for a profile: its platform, and the stack's licence keys as found. */
 export function doctorInput(loaded: LoadedProfile, licences: Licences): DoctorInput {
+  const node = platformFor(loaded.profile.platform).nodeImage;
   return {
     platform: loaded.profile.platform,
     stack: loaded.profile.stack,
     licenses: loaded.stack.licenses.map((name) => ({ name, present: licences.has(name) })),
-    ...(loaded.profile.platform === 'kind' ? { kubernetes: kindNodeKubernetes(loaded.profile.kind.nodeImage) } : {}),
+    ...(node ? { kubernetes: kindNodeKubernetes(node.of(loaded.profile)) } : {}),
     ...(loaded.profile.gke.project ? { project: loaded.profile.gke.project } : {}),
   };
 }

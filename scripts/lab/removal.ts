@@ -1,7 +1,7 @@
 import { CommandError, type Exec } from '../exec/exec.ts';
-import { deleteClusterCommand } from '../plan/cluster-commands.ts';
+import { helmAccess, kubeAccess } from '../kube/access.ts';
 import type { Command, Step } from '../plan/plan.ts';
-import { kubeAccess } from '../plan/plan.ts';
+import { platformFor } from '../platform/platform.ts';
 import { type RendererName, runGraph } from '../run/runner.ts';
 import type { Ledger, LedgerStep, ObjectRef } from '../state/ledger.ts';
 import { neighbourLedgers, type Shared, sharedObject, sharedWith } from './neighbours.ts';
@@ -47,7 +47,7 @@ export function clusterRemoval(ledger: Ledger): Removal {
       title,
       component: 'cluster',
       needs: [],
-      run: [deleteClusterCommand(ledger.cluster, ledger.kubeconfig)],
+      run: [platformFor(ledger.cluster.platform).deleteCommand(ledger.cluster, ledger.kubeconfig)],
       waits: [],
     },
     what: [
@@ -59,17 +59,7 @@ export function clusterRemoval(ledger: Ledger): Removal {
 function helmUninstall(ledger: Ledger, r: { name: string; namespace: string }): Command {
   return {
     bin: 'helm',
-    args: [
-      'uninstall',
-      r.name,
-      '--namespace',
-      r.namespace,
-      '--kubeconfig',
-      ledger.kubeconfig,
-      '--kube-context',
-      ledger.context,
-      '--wait',
-    ],
+    args: ['uninstall', r.name, '--namespace', r.namespace, ...helmAccess(ledger), '--wait'],
   };
 }
 

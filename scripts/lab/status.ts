@@ -1,6 +1,7 @@
 import { ActionableError } from '../errors.ts';
 import type { Exec } from '../exec/exec.ts';
-import { buildPlan, kubeAccess, type Step } from '../plan/plan.ts';
+import { kubeAccess } from '../kube/access.ts';
+import { buildPlan, type Step } from '../plan/plan.ts';
 import { labName } from '../profile/lab-name.ts';
 import { resolvedProfile } from '../profile/load.ts';
 import { renderLab } from '../render/render.ts';

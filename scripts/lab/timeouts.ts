@@ -1,5 +1,5 @@
 import { InputError } from '../errors.ts';
-import type { Command } from '../plan/plan.ts';
+import type { Command, Program } from '../plan/plan.ts';
 
 /**
  * How long one step command may run before it is ended, by kind of command. Generous: they cover a slow
@@ -7,21 +7,18 @@ import type { Command } from '../plan/plan.ts';
  * `up --step-timeout` and `down --step-timeout` replace them all.
  */
 export function defaultTimeoutSeconds(cmd: Pick<Command, 'bin' | 'args'>): number {
-  const verb = cmd.args[0] ?? '';
-  switch (cmd.bin) {
-    case 'gcloud':
-      return cmd.args.includes('create') || cmd.args.includes('delete') ? 45 * 60 : 5 * 60;
-    case 'kind':
-      return ['create', 'load'].includes(verb) ? 15 * 60 : 5 * 60;
-    case 'docker':
-      return ['pull', 'save'].includes(verb) ? 20 * 60 : 5 * 60;
-    case 'helm':
-      return 15 * 60;
-    default:
-      // kubectl: its waits carry their own --timeout (at most 300 s), with room to report.
-      return 10 * 60;
-  }
+  return TIMEOUTS[cmd.bin](cmd.args[0] ?? '', cmd.args);
 }
+
+/** Each program's limit in seconds, from its verb (the first argument) and its arguments. */
+const TIMEOUTS: Record<Program, (verb: string, args: readonly string[]) => number> = {
+  gcloud: (_verb, args) => (args.includes('create') || args.includes('delete') ? 45 * 60 : 5 * 60),
+  kind: (verb) => (['create', 'load'].includes(verb) ? 15 * 60 : 5 * 60),
+  docker: (verb) => (['pull', 'save'].includes(verb) ? 20 * 60 : 5 * 60),
+  helm: () => 15 * 60,
+  // kubectl: its waits carry their own --timeout (at most 300 s), with room to report.
+  kubectl: () => 10 * 60,
+};
 
 /** The limit for one command, in milliseconds: the flag's, else the default for its kind. */
 export const commandTimeoutMs = (cmd: Pick<Command, 'bin' | 'args'>, stepTimeoutSeconds?: number) =>

@@ -2,7 +2,7 @@ import { CancelledError, InputError } from '../errors.ts';
 import { commandLine } from '../plan/command-line.ts';
 import { componentSummary } from '../plan/markdown.ts';
 import type { ClusterTarget, Plan } from '../plan/plan.ts';
-import { newClusterCost } from '../platform/gke-size.ts';
+import { platformFor } from '../platform/platform.ts';
 import { seatNamespace } from '../profile/layout.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 import type { Ledger } from '../state/ledger.ts';
@@ -13,11 +13,8 @@ type Screen = Pick<UpContext, 'opts' | 'deps'>;
 
 function planSummary(lab: string, loaded: LoadedProfile, target: ClusterTarget, steps: Plan, adopt: boolean): string {
   const { profile } = loaded;
-  const cluster =
-    profile.platform === 'kind'
-      ? `${adopt ? 'use the existing' : 'create the'} kind cluster "${target.cluster}"`
-      : `${target.create && !adopt ? 'create the GKE Standard cluster' : 'use the existing GKE cluster'} "${target.cluster}" in ${profile.gke.project}/${profile.gke.location}`;
-  const cost = target.create && !adopt ? newClusterCost(profile, lab) : [];
+  const cluster = platformFor(profile.platform).describe(profile, target, adopt);
+  const cost = target.create && !adopt ? platformFor(profile.platform).newClusterCost(profile, lab) : [];
   return [
     `profile:    ${loaded.name} (${profile.platform}, stack ${profile.stack})`,
     `cluster:    ${cluster}`,
@@ -64,7 +61,7 @@ export async function confirmPlan(
   steps: Plan,
 ): Promise<void> {
   const { opts, lab, loaded, target, rebuild } = ctx;
-  const createsGke = loaded.profile.platform === 'gke' && target.create && !opts.adopt;
+  const needsYes = platformFor(loaded.profile.platform).createNeedsYes(target, Boolean(opts.adopt));
   const first = rebuild ? `first:      remove the lab "${lab}" as it is (${rebuild})\n` : '';
   await confirm(
     ctx,
@@ -73,7 +70,7 @@ export async function confirmPlan(
       body: `${first}${planSummary(lab, loaded, target, steps, Boolean(opts.adopt))}`,
       question: rebuild ? 'Remove the lab as it is and build this one?' : 'Build this lab?',
     },
-    createsGke ? 'creating a GKE cluster costs money and needs a confirmation' : undefined,
+    needsYes,
   );
 }
 

@@ -1,10 +1,10 @@
 import { InputError } from '../errors.ts';
 import { renderFiles } from '../plan/files.ts';
 import { type ClusterTarget, clusterTarget } from '../plan/plan.ts';
-import { checkPolicyEnforcement } from '../platform/gke.ts';
+import { platformCli } from '../platform/cluster.ts';
+import { platformFor } from '../platform/platform.ts';
 import { labName } from '../profile/lab-name.ts';
 import type { LoadedProfile } from '../profile/load.ts';
-import { checkGkeClusterName } from '../profile/names.ts';
 import { type RenderedLab, renderLab } from '../render/render.ts';
 import { type Ledger, readLedger } from '../state/ledger.ts';
 import type { LabDeps, UpOptions } from './deps.ts';
@@ -37,11 +37,10 @@ export interface UpContext {
 export type Resolved = Pick<UpContext, 'lab' | 'loaded' | 'rendered' | 'files' | 'target'>;
 export type History = Pick<UpContext, 'previous' | 'rebuild' | 'kept'>;
 
-/** On GKE the lab's name is the name of the cluster egress-lab creates: GKE's rule applies. */
+/** The name of a cluster egress-lab creates follows the platform's rule (on GKE the lab's name is the cluster's). */
 function checkClusterName(loaded: LoadedProfile, target: ClusterTarget): void {
-  if (loaded.profile.platform !== 'gke' || !target.create) return;
-  const problem = checkGkeClusterName(target.cluster);
-  if (problem) throw new InputError(`--name: ${problem} (on GKE the lab's name is its cluster's name)`);
+  const problem = platformFor(loaded.profile.platform).clusterNameProblem(target);
+  if (problem) throw new InputError(`--name: ${problem}`);
 }
 
 /** The lab's name, its profile (flags, wizard), the render and the cluster target; bad input stops here. */
@@ -107,6 +106,13 @@ export async function checkLabHost({
     deps.stdout,
     Boolean(opts.json),
   );
-  if (!opts.dryRun) await checkPolicyEnforcement(deps.exec, loaded, target, Boolean(opts.adopt));
+  if (!opts.dryRun)
+    await platformCli(loaded.profile.platform).checkNetworkPolicy(
+      deps.exec,
+      loaded.profile,
+      target,
+      Boolean(loaded.stack.templates.egressGuard),
+      Boolean(opts.adopt),
+    );
   return { licences };
 }

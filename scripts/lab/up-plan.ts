@@ -1,7 +1,7 @@
 import { ActionableError } from '../errors.ts';
-import { createsCluster } from '../plan/cluster-commands.ts';
 import { buildPlan, type ClusterStart, type Plan } from '../plan/plan.ts';
-import { clusterExists } from '../platform/cluster.ts';
+import { platformCli } from '../platform/cluster.ts';
+import { platformFor } from '../platform/platform.ts';
 import type { Ledger } from '../state/ledger.ts';
 import { liveDiff, type PlanDiff } from './converge.ts';
 import { stepHash } from './execute.ts';
@@ -25,7 +25,11 @@ export interface FoundCluster {
 type Where = Pick<UpContext, 'deps' | 'loaded' | 'target'>;
 
 const createsLabCluster = ({ loaded, target }: Pick<UpContext, 'loaded' | 'target'>) =>
-  createsCluster(loaded.profile.platform, target);
+  platformFor(loaded.profile.platform).createsCluster(target);
+
+/** Whether the platform already has a cluster of the lab's name (one read-only call to kind or gcloud). */
+const clusterExists = ({ deps, loaded, target }: Where) =>
+  platformCli(loaded.profile.platform).exists(deps.exec, loaded.profile, target);
 
 /** The plan for how the cluster step reaches the cluster: built once, after that is known. */
 export function planLab(
@@ -45,13 +49,13 @@ export function planLab(
 export async function keptClusterStart(ctx: Where & Pick<UpContext, 'opts'>, ledger: Ledger): Promise<ClusterStart> {
   if (!ledger.cluster.createdByEgressLab) return createsLabCluster(ctx) ? 'adopt' : 'create';
   if (ledger.steps['cluster']?.hash !== '' || ctx.opts.dryRun) return 'create';
-  return (await clusterExists(ctx.deps.exec, ctx.loaded.profile, ctx.target)) ? 'resume' : 'create';
+  return (await clusterExists(ctx)) ? 'resume' : 'create';
 }
 
 /** A new lab: whether a cluster of the lab's name is already there (one read-only call, when egress-lab creates it). */
 export async function findCluster(ctx: Where): Promise<FoundCluster> {
   const creates = createsLabCluster(ctx);
-  return { creates, exists: creates && (await clusterExists(ctx.deps.exec, ctx.loaded.profile, ctx.target)) };
+  return { creates, exists: creates && (await clusterExists(ctx)) };
 }
 
 /** A new lab's cluster start: --adopt takes a cluster that is already there. */

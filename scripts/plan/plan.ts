@@ -1,35 +1,20 @@
+import { helmAccess, kubeAccess } from '../kube/access.ts';
+import { platformFor } from '../platform/platform.ts';
 import { WAYPOINT_NAMESPACE } from '../profile/layout.ts';
 import type { Release, Wait } from '../profile/stack.ts';
 import type { RenderedLab, RenderedManifest } from '../render/render.ts';
 import { labKubeconfig } from '../state/paths.ts';
-import { clusterStep, missing } from './cluster-step.ts';
+import { clusterStep } from './cluster-step.ts';
 import { imageSteps, LOAD_STEP } from './images.ts';
 import type { ClusterStart, ClusterTarget, Command, Plan, Step } from './types.ts';
 
 export type { ClusterStart, ClusterTarget, Command, Plan, Program, Step } from './types.ts';
 
+/** The cluster the lab runs on, and how kubectl and helm reach it (the lab's own kubeconfig). */
 export function clusterTarget(rendered: RenderedLab, env: NodeJS.ProcessEnv = process.env): ClusterTarget {
   const { profile } = rendered.loaded;
-  const kubeconfig = labKubeconfig(rendered.lab, env);
-  if (profile.platform === 'kind')
-    return { kubeconfig, context: `kind-${rendered.lab}`, cluster: rendered.lab, create: true };
-  const { project = missing('--gke-project'), location = missing('--gke-location') } = profile.gke;
-  const cluster = profile.gke.cluster ?? rendered.lab;
-  return {
-    kubeconfig,
-    context: `gke_${project}_${location}_${cluster}`,
-    cluster,
-    create: profile.gke.cluster === undefined,
-  };
+  return platformFor(profile.platform).target(profile, rendered.lab, labKubeconfig(rendered.lab, env));
 }
-
-/** The flags that point kubectl at the lab's own kubeconfig and context, never the user's. */
-export const kubeAccess = (lab: { kubeconfig: string; context: string }) => [
-  '--kubeconfig',
-  lab.kubeconfig,
-  '--context',
-  lab.context,
-];
 
 const kubectl = (target: ClusterTarget, args: string[], stdin?: string): Command => ({
   bin: 'kubectl',
@@ -69,10 +54,7 @@ function releaseStep(
     '--namespace',
     release.namespace,
     '--create-namespace',
-    '--kubeconfig',
-    target.kubeconfig,
-    '--kube-context',
-    target.context,
+    ...helmAccess(target),
     '--values',
     '-',
   ];
@@ -156,7 +138,7 @@ export function buildPlan(
     controller: [byRole('crds').name],
   };
   // On kind, images are pulled on the host while the cluster is created and loaded before any workload starts.
-  const warm = rendered.loaded.profile.platform === 'kind';
+  const warm = platformFor(rendered.loaded.profile.platform).warmsImages;
   if (warm) steps.push(...imageSteps(rendered, target, env));
   const runsPods = (role: Release['role']) => !['base', 'crds'].includes(role);
   for (const r of rendered.releases) {

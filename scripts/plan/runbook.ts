@@ -1,5 +1,5 @@
+import { platformFor } from '../platform/platform.ts';
 import type { RenderedLab } from '../render/render.ts';
-import { createsCluster, deleteClusterCommand } from './cluster-commands.ts';
 import { commandLine } from './command-line.ts';
 import { labImages } from './images.ts';
 import { testCommands } from './test-commands.ts';
@@ -30,9 +30,9 @@ function endpoints(rendered: RenderedLab): string[] {
   return [
     `- Helm charts: ${charts.map((h) => `\`${h}\``).join(', ')}`,
     `- Gateway API CRDs: \`${hostOf(stack.gatewayApi.url)}\` (${stack.gatewayApi.url})`,
-    `- Images: ${registries.map((h) => `\`${h}\``).join(', ')} (${profile.platform === 'kind' ? 'pulled by the host, then loaded into the kind nodes' : 'pulled by the GKE nodes'})`,
+    `- Images: ${registries.map((h) => `\`${h}\``).join(', ')} (${platformFor(profile.platform).imagesPulledBy})`,
     `- What the lab lets out, through the egress gateway${profile.components.squid.mode === 'none' ? '' : ' and the proxy'}: ${profile.egress.hosts.map((h) => `\`${h}\``).join(', ')} (verify also tries \`example.com\`, which must be blocked)`,
-    ...(profile.platform === 'gke' ? ['- Google Cloud APIs through gcloud: `container.googleapis.com`'] : []),
+    ...platformFor(profile.platform).endpoints,
   ];
 }
 
@@ -62,9 +62,11 @@ function licenceSection(rendered: RenderedLab, steps: readonly Step[]): string[]
 export function runbookSections(rendered: RenderedLab, steps: readonly Step[], target: ClusterTarget): string[] {
   const lab = rendered.lab;
   const name = lab === 'egress-lab' ? '' : ` --name ${lab}`;
-  const created = createsCluster(rendered.loaded.profile.platform, target);
-  const cluster = deleteClusterCommand(
-    { name: target.cluster, platform: rendered.loaded.profile.platform, ...rendered.loaded.profile.gke },
+  const { profile } = rendered.loaded;
+  const platform = platformFor(profile.platform);
+  const created = platform.createsCluster(target);
+  const cluster = platform.deleteCommand(
+    { name: target.cluster, platform: profile.platform, ...profile.gke },
     target.kubeconfig,
   );
   return [

@@ -1,3 +1,4 @@
+import { kubeAccess } from '../kube/access.ts';
 import { clientNamespaces, WAYPOINT_NAMESPACE } from '../profile/layout.ts';
 import type { Profile } from '../profile/schema.ts';
 import { shellQuote } from './command-line.ts';
@@ -5,7 +6,7 @@ import type { ClusterTarget } from './types.ts';
 
 /** The seed's manual test commands for this lab, each runnable as copied (lab kubeconfig and context included). */
 export function testCommands(profile: Profile, target: ClusterTarget): string[] {
-  const k = `kubectl --kubeconfig ${shellQuote(target.kubeconfig)} --context ${shellQuote(target.context)}`;
+  const k = ['kubectl', ...kubeAccess(target)].map(shellQuote).join(' ');
   const { squid, extAuth } = profile.components;
   const host = profile.egress.hosts.find((h) => !h.startsWith('*.')) ?? 'httpbingo.org';
   const namespace = clientNamespaces(profile)[0]!;

@@ -1,5 +1,5 @@
 import { CommandError, type Exec, whatToDo } from '../exec/exec.ts';
-import type { GkeLookup } from '../ui/wizard-gke.ts';
+import type { GkeLookup } from './types.ts';
 
 const lines = (text: string) =>
   text

@@ -1,4 +1,4 @@
-import type { Profile } from '../profile/schema.ts';
+import type { PlatformSettings } from './types.ts';
 
 /**
  * What a GKE cluster egress-lab creates is made of, in the words of the plan: `--num-nodes` is the number of
@@ -29,17 +29,13 @@ export function gkeSizeLine(location: string, numNodes: number, machineType: str
   return `${total} × ${machineType} (${how})`;
 }
 
-/**
- * The plan's lines on what a cluster egress-lab creates will cost: for GKE, its nodes and that it bills until
- * `down`; none for kind (it runs in the host's Docker).
- */
-export function newClusterCost(profile: Profile, lab: string): string[] {
-  if (profile.platform !== 'gke') return [];
-  const { location, numNodes, machineType } = profile.gke;
+/** The plan's lines on what a GKE cluster egress-lab creates will cost: its nodes, and that it bills until `down`. */
+export function newClusterCost(s: PlatformSettings, lab: string): string[] {
+  const { location, numNodes, machineType } = s.gke;
   const name = lab === 'egress-lab' ? '' : ` --name ${lab}`;
   const seats =
-    profile.seats > 0
-      ? `; the ${profile.seats} seats add ${profile.seats} sample pods without CPU or memory requests, far below GKE's ${GKE_PODS_PER_NODE} pods per node`
+    s.seats > 0
+      ? `; the ${s.seats} seats add ${s.seats} sample pods without CPU or memory requests, far below GKE's ${GKE_PODS_PER_NODE} pods per node`
       : '';
   return [
     `nodes:      ${gkeSizeLine(location!, numNodes, machineType)}${seats}`,
@@ -48,5 +44,8 @@ export function newClusterCost(profile: Profile, lab: string): string[] {
 }
 
 /** The command that deletes a GKE cluster later, as a user types it (gcloud asks before it deletes). */
-export const gkeDeleteLater = (cluster: { name: string; project?: string; location?: string }) =>
-  `gcloud container clusters delete ${cluster.name} --project ${cluster.project} --location ${cluster.location}`;
+export const gkeDeleteLater = (cluster: {
+  name: string;
+  project?: string | undefined;
+  location?: string | undefined;
+}) => `gcloud container clusters delete ${cluster.name} --project ${cluster.project} --location ${cluster.location}`;

@@ -20,6 +20,14 @@ export interface Orphan {
 }
 
 /** What one platform's search found, or why it could not look. */
+/** A lab's cluster as this machine's ledgers know it: what the search leaves out. */
+export interface KnownCluster {
+  platform?: 'kind' | 'gke';
+  cluster?: string;
+  project?: string;
+  location?: string;
+}
+
 export interface OrphanSearch {
   orphans: Orphan[];
   /** Why a platform, or one of its clusters, could not be looked at (the search goes on without it). */
@@ -61,7 +69,8 @@ async function kindClusterLabs(exec: Exec, name: string, labLabel: string): Prom
  * kind clusters no ledger names whose namespaces carry the lab label (kind itself keeps no mark of who made a
  * cluster: its node containers carry only kind's own labels). A cluster that cannot be read is a note.
  */
-export async function kindOrphans(exec: Exec, known: ReadonlySet<string>, labLabel: string): Promise<OrphanSearch> {
+export async function kindOrphans(exec: Exec, labs: readonly KnownCluster[], labLabel: string): Promise<OrphanSearch> {
+  const known = new Set(labs.filter((l) => l.platform === 'kind').map((l) => l.cluster));
   let names: string[];
   try {
     const { stdout } = await exec('kind', ['get', 'clusters'], { timeoutMs: TIMEOUT_MS });
@@ -103,10 +112,13 @@ const gkeClusterList = z.array(
 );
 
 /**
- * GKE clusters of the project carrying `managed-by=egress-lab` that no ledger names (`known` holds
- * `LOCATION/NAME`). The labels are filtered here from the clusters' JSON, not by a gcloud filter expression.
+ * GKE clusters of the project carrying `managed-by=egress-lab` that no ledger names (by `LOCATION/NAME` in the
+ * project). The labels are filtered here from the clusters' JSON, not by a gcloud filter expression.
  */
-export async function gkeOrphans(exec: Exec, project: string, known: ReadonlySet<string>): Promise<OrphanSearch> {
+export async function gkeOrphans(exec: Exec, project: string, labs: readonly KnownCluster[]): Promise<OrphanSearch> {
+  const known = new Set(
+    labs.filter((l) => l.platform === 'gke' && l.project === project).map((l) => `${l.location}/${l.cluster}`),
+  );
   let clusters: z.infer<typeof gkeClusterList>;
   try {
     const { stdout } = await exec(

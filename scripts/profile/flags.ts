@@ -1,4 +1,5 @@
 import { InputError } from '../errors.ts';
+import { platforms } from '../platform/platform.ts';
 import { isPlainObject, setPath } from './merge.ts';
 
 /** The profile flags of the command-line contract (DESIGN.md §2); each one wins over every profile layer. */
@@ -69,16 +70,14 @@ export function describeFlags(flags: ProfileFlags): string {
   return parts.join(' ');
 }
 
-/** GKE flags on a profile that runs elsewhere would be ignored without a word: refused, naming the flags. */
+/** Flags of another platform on a profile that runs elsewhere would be ignored without a word: refused, naming them. */
 export function checkFlagsFitPlatform(platform: string, flags: ProfileFlags): void {
-  if (platform === 'gke') return;
-  const given = [
-    flags.gkeProject !== undefined ? '--gke-project' : '',
-    flags.gkeLocation !== undefined ? '--gke-location' : '',
-    flags.gkeCluster !== undefined ? '--gke-cluster' : '',
-  ].filter(Boolean);
-  if (given.length === 0) return;
-  throw new InputError(
-    `${given.join(', ')} ${given.length > 1 ? 'are' : 'is'} for GKE, but the profile runs on ${platform}; use a GKE profile (such as --profile gke-full) or --platform gke, or leave ${given.length > 1 ? 'them' : 'it'} out`,
-  );
+  for (const other of platforms) {
+    if (other.name === platform) continue;
+    const given = other.flags.filter((f) => flags[f.key] !== undefined).map((f) => f.flag);
+    if (given.length === 0) continue;
+    throw new InputError(
+      `${given.join(', ')} ${given.length > 1 ? 'are' : 'is'} for ${other.label}, but the profile runs on ${platform}; use a ${other.label} profile (such as --profile ${other.baseProfile}) or --platform ${other.name}, or leave ${given.length > 1 ? 'them' : 'it'} out`,
+    );
+  }
 }

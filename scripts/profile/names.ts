@@ -63,16 +63,7 @@ export function checkPort(value: number): string | undefined {
   return Number.isInteger(value) && value >= 1 && value <= 65535 ? undefined : `${value} is not a port (1-65535)`;
 }
 
-/**
- * A GKE cluster name as GKE takes it (the Cluster.name rule of the GKE API reference): at most 40
- * characters, lower-case letters, digits and '-', starting with a letter and ending with a letter or digit.
- */
-export function checkGkeClusterName(value: string): string | undefined {
-  if (value.length > 40) return `"${value}" is ${value.length} characters; a GKE cluster name has at most 40`;
-  if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(value))
-    return `"${value}" is not a GKE cluster name (lower-case letters, digits and '-', starting with a letter and ending with a letter or digit)`;
-  return undefined;
-}
+export { checkGkeClusterName } from '../platform/gke.ts';
 
 /** A GCP project ID: 6 to 30 lower-case letters, digits and '-', starting with a letter, not ending with '-'. */
 export function checkGcpProject(value: string): string | undefined {

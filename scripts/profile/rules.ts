@@ -1,3 +1,4 @@
+import { platformFor } from '../platform/platform.ts';
 import { WAYPOINT_NAMESPACE } from './layout.ts';
 import type { Profile } from './schema.ts';
 import type { Stack } from './stack.ts';
@@ -12,14 +13,15 @@ type Fail = (path: PropertyKey[], message: string) => never;
 export function checkUpstreamRules(profile: Profile, stack: Stack, fail: Fail): void {
   checkClientNamespace(profile, stack, fail);
   checkSeats(profile, stack, fail);
-  if (profile.platform !== 'kind') return;
-  const k8s = kindNodeKubernetes(profile.kind.nodeImage);
-  if (!k8s) return;
+  // A platform whose node image fixes the cluster's Kubernetes (kind) is checked against the stack's ranges.
+  const node = platformFor(profile.platform).nodeImage;
+  const k8s = node && kindNodeKubernetes(node.of(profile));
+  if (!node || !k8s) return;
   const [problem] = clusterSupport(k8s, stack.versions['istio'] ?? '', stack.gatewayApi.url);
   if (problem)
     fail(
-      ['kind', 'nodeImage'],
-      `${problem.message}; fix: use a kindest/node image of a supported Kubernetes (the default profile's, or one from the kind release notes) or another stack (source: ${problem.source}; ranges in ${SUPPORT_MATRIX_FILE})`,
+      [...node.path],
+      `${problem.message}; fix: ${node.fix} or another stack (source: ${problem.source}; ranges in ${SUPPORT_MATRIX_FILE})`,
     );
 }
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { platformFor } from '../platform/platform.ts';
 import { WAYPOINT_NAMESPACE } from '../profile/layout.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 import { renderSquidConf } from './squid-conf.ts';
@@ -60,7 +61,7 @@ export function labContext(loaded: LoadedProfile, lab: string): TemplateContext 
     istio: {
       hub: stack.istioHub ?? OMIT,
       tag: stack.versions['istio'] ?? OMIT,
-      platform: profile.platform === 'gke' ? 'gke' : OMIT,
+      platform: platformFor(profile.platform).render.istioPlatform ?? OMIT,
     },
     license: Object.fromEntries(stack.licenses.map((name) => [name, licenseMarker(name)])),
     kind: { nodes },

@@ -1,4 +1,5 @@
 import { type Document, isMap } from 'yaml';
+import { platformFor } from '../platform/platform.ts';
 import { clientNamespaces, WAYPOINT_NAMESPACE } from '../profile/layout.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 import type { ComponentName, Release } from '../profile/stack.ts';
@@ -79,7 +80,7 @@ function renderManifests(loaded: LoadedProfile, ctx: TemplateContext, lab: strin
     const docs = templates.flatMap((t) => renderTemplate(t, context));
     if (docs.length > 0) out.push(manifest(id, component, docs, lab));
   };
-  if (profile.platform === 'gke') add('istio-quota', 'istio', ['istio/gke-resource-quota.yaml']);
+  for (const m of platformFor(profile.platform).render.manifests) add(m.id, m.component, m.templates);
   add('lab-namespace', 'waypoint', ['waypoint/namespace.yaml']);
   add('waypoint', 'waypoint', [stack.templates.waypoint]);
   if (squid.mode === 'in-cluster') {
@@ -155,10 +156,8 @@ function renderReleases(loaded: LoadedProfile, ctx: TemplateContext): RenderedRe
 /** Renders everything `up` applies for a profile. Pure: same profile and lab name, same output. */
 export function renderLab(loaded: LoadedProfile, lab: string): RenderedLab {
   const ctx = labContext(loaded, lab);
-  const kindConfig =
-    loaded.profile.platform === 'kind'
-      ? { file: 'kind-cluster.yaml', text: stringifyDocs(renderTemplate('kind/cluster.yaml', ctx)) }
-      : undefined;
+  const config = platformFor(loaded.profile.platform).render.clusterConfig;
+  const kindConfig = config && { file: config.file, text: stringifyDocs(renderTemplate(config.template, ctx)) };
   return {
     lab,
     loaded,

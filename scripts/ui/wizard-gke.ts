@@ -1,15 +1,10 @@
+import type { GkeLookup } from '../platform/types.ts';
 import type { ProfileFlags } from '../profile/flags.ts';
 import { checkGcpProject, checkGkeLocation } from '../profile/names.ts';
 import type { Profile } from '../profile/schema.ts';
 import type { Prompter } from './prompter.ts';
 
-/** What the GKE questions ask gcloud: the configured project, whether a project is reachable, its clusters. */
-export interface GkeLookup {
-  defaultProject(): Promise<string | undefined>;
-  /** Undefined when the project can be used; else gcloud's reason. */
-  projectProblem(project: string): Promise<string | undefined>;
-  clusters(project: string): Promise<{ name: string; location: string }[]>;
-}
+export type { GkeLookup } from '../platform/types.ts';
 
 /** Asks until the answer passes `check` (gcloud's verdict, after the format the prompt checks itself). */
 async function askChecked(

@@ -1,3 +1,4 @@
+import { type PlatformName, platformFor, platforms } from '../platform/platform.ts';
 import type { ProfileFlags } from '../profile/flags.ts';
 import { LICENCE_VARIABLES } from '../profile/licence-variables.ts';
 import { checkHostPort } from '../profile/names.ts';
@@ -16,11 +17,11 @@ export interface WizardContext {
   /** Enter answers as this profile is: the default profile, or the lab's current one when it is changed. */
   defaults: Profile;
   /** The profile the questions after the platform start from (GKE's own built-in profile for GKE). */
-  baseFor: (platform: 'kind' | 'gke') => { profile?: string; defaults: Profile };
+  baseFor: (platform: PlatformName) => { profile?: string; defaults: Profile };
   /** Why a platform cannot run here (a missing program), shown beside it. */
-  unavailable: Partial<Record<'kind' | 'gke', string>>;
+  unavailable: Partial<Record<PlatformName, string>>;
   /** Called right after the platform is chosen: stops here (throws) when that platform cannot run. */
-  check: (platform: 'kind' | 'gke') => void;
+  check: (platform: PlatformName) => void;
   gke: GkeLookup;
 }
 
@@ -37,20 +38,18 @@ export async function askProfileFlags(
 ): Promise<ProfileFlags> {
   const out: ProfileFlags = { ...flags };
   const { defaults, unavailable } = ctx;
-  const why = (p: 'kind' | 'gke') => (unavailable[p] ? ` (not ready here: ${unavailable[p]})` : '');
+  const why = (p: PlatformName) => (unavailable[p] ? ` (not ready here: ${unavailable[p]})` : '');
   out.platform ??= await prompter.select({
     message: 'Where should the lab run?',
-    flag: '--platform kind|gke',
-    options: [
-      { value: 'kind', label: 'kind', hint: `a local cluster in Docker${why('kind')}` },
-      { value: 'gke', label: 'GKE', hint: `a GKE Standard cluster in your project${why('gke')}` },
-    ],
+    flag: `--platform ${platforms.map((p) => p.name).join('|')}`,
+    options: platforms.map((p) => ({ value: p.name, label: p.label, hint: `${p.hint}${why(p.name)}` })),
     initial: defaults.platform,
   });
-  ctx.check(out.platform as 'kind' | 'gke');
-  const base = ctx.baseFor(out.platform as 'kind' | 'gke');
+  const platform = platformFor(out.platform as PlatformName);
+  ctx.check(platform.name);
+  const base = ctx.baseFor(platform.name);
   if (base.profile !== undefined) out.profile = base.profile;
-  if (out.platform === 'gke') await askGke(out, prompter, ctx.gke, base.defaults);
+  if (platform.asksCloud) await askGke(out, prompter, ctx.gke, base.defaults);
   out.stack ??= await askStack(prompter, env, base.defaults.stack);
   if (out.squid === undefined && out.squidExternal === undefined) await askSquid(out, prompter, base.defaults);
   out.extAuth ??= await prompter.confirm({

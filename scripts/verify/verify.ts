@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Exec } from '../exec/exec.ts';
-import { kubeAccess } from '../plan/plan.ts';
+import { kubeAccess } from '../kube/access.ts';
 import { seatNamespace, WAYPOINT_NAMESPACE } from '../profile/layout.ts';
 import type { Profile } from '../profile/schema.ts';
 import type { Ledger, ObjectRef } from '../state/ledger.ts';

@@ -2,9 +2,9 @@
 // is up, one thing the rule needs is taken away on the cluster, and verify proves the path broken at the hop
 // a real cluster would break. The fakes decide like the products (test/fakes/dataplane.mjs).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { kubeAccess } from '../../scripts/kube/access.ts';
 import { down } from '../../scripts/lab/down.ts';
 import { up } from '../../scripts/lab/up.ts';
-import { kubeAccess } from '../../scripts/plan/plan.ts';
 import { readLedger } from '../../scripts/state/ledger.ts';
 import type { VerifyReport } from '../../scripts/verify/report-schema.ts';
 import { verifyLab } from '../../scripts/verify/verify.ts';

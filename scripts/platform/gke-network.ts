@@ -1,0 +1,64 @@
+import { ActionableError } from '../errors.ts';
+import { CommandError, type Exec } from '../exec/exec.ts';
+import type { ClusterTarget, PlatformSettings } from './types.ts';
+
+/** The fields of `gcloud container clusters describe --format json` that decide NetworkPolicy enforcement. */
+export interface GkeNetworking {
+  networkConfig?: { datapathProvider?: string };
+  networkPolicy?: { enabled?: boolean; provider?: string };
+  addonsConfig?: { networkPolicyConfig?: { disabled?: boolean } };
+}
+
+/**
+ * GKE Standard enforces NetworkPolicy only with Dataplane V2 (datapathProvider ADVANCED_DATAPATH) or with the
+ * network policy add-on (networkPolicy.enabled, addonsConfig.networkPolicyConfig not disabled). Sources:
+ * cloud.google.com/kubernetes-engine/docs/how-to/dataplane-v2, .../docs/how-to/network-policy and the GKE v1 API
+ * reference (DatapathProvider, NetworkPolicy, NetworkPolicyConfig).
+ */
+export function enforcesNetworkPolicy(cluster: GkeNetworking): boolean {
+  if (cluster.networkConfig?.datapathProvider === 'ADVANCED_DATAPATH') return true;
+  return cluster.networkPolicy?.enabled === true && cluster.addonsConfig?.networkPolicyConfig?.disabled !== true;
+}
+
+const describeArgs = (s: PlatformSettings, target: ClusterTarget) => [
+  'container',
+  'clusters',
+  'describe',
+  target.cluster,
+  '--project',
+  s.gke.project!,
+  '--location',
+  s.gke.location!,
+  '--format',
+  'json',
+  '--quiet',
+];
+
+/**
+ * The oss stack's "never direct" guarantee is a NetworkPolicy: on a GKE cluster egress-lab does not create
+ * (--gke-cluster, or --adopt), read how the cluster enforces policies and refuse before anything changes.
+ * `guarded`: the stack has an egress guard.
+ */
+export async function checkPolicyEnforcement(
+  exec: Exec,
+  s: PlatformSettings,
+  target: ClusterTarget,
+  guarded: boolean,
+  adopt: boolean,
+): Promise<void> {
+  if (!guarded) return;
+  if (target.create && !adopt) return;
+  let cluster: GkeNetworking;
+  try {
+    cluster = JSON.parse((await exec('gcloud', describeArgs(s, target))).stdout) as GkeNetworking;
+  } catch (err) {
+    // --adopt of a cluster that does not exist yet: egress-lab creates it, with Dataplane V2.
+    if (target.create && err instanceof CommandError && /code=404/.test(err.stderr)) return;
+    throw err;
+  }
+  if (enforcesNetworkPolicy(cluster)) return;
+  const where = `--project ${s.gke.project} --location ${s.gke.location}`;
+  throw new ActionableError(
+    `the GKE cluster "${target.cluster}" does not enforce NetworkPolicy (datapath ${cluster.networkConfig?.datapathProvider ?? 'LEGACY_DATAPATH'}, network policy ${cluster.networkPolicy?.enabled ? 'enabled' : 'off'}), so the lab's egress guard would let traffic leave directly; nothing was changed. Fix: enable the network policy add-on (gcloud container clusters update ${target.cluster} ${where} --update-addons=NetworkPolicy=ENABLED, then again with --enable-network-policy), or let egress-lab create a cluster with Dataplane V2 (leave out --gke-cluster)`,
+  );
+}
