@@ -1,9 +1,8 @@
 import type { Exec } from '../exec/exec.ts';
-import { kubeAccess } from '../kube/access.ts';
 import type { Step } from '../plan/plan.ts';
-import type { Ledger, LedgerStep } from '../state/ledger.ts';
-import { describeObject, refsAsYaml } from './ownership.ts';
-import { releaseStatus } from './status.ts';
+import type { Ledger } from '../state/ledger.ts';
+import { stepChecks } from './live.ts';
+import { describeObject } from './ownership.ts';
 
 /** How the new plan differs from what the ledger says the lab has. */
 export interface PlanDiff {
@@ -37,30 +36,6 @@ export function diffPlan(
   return { add, change, remove, unchanged };
 }
 
-/** Whether everything a finished step made is still there (read-only calls). */
-async function stillThere(exec: Exec, ledger: Ledger, id: string, record: LedgerStep): Promise<boolean> {
-  try {
-    for (const r of record.releases ?? [])
-      if ((await releaseStatus(exec, ledger, r.name, r.namespace)) !== 'deployed') return false;
-    const objects = record.objects ?? [];
-    if (objects.length > 0 && id !== 'gateway-api') {
-      const { stdout } = await exec(
-        'kubectl',
-        [...kubeAccess(ledger), 'get', '--ignore-not-found', '-o', 'name', '-f', '-'],
-        { input: refsAsYaml(objects), timeoutMs: 20_000 },
-      );
-      if (stdout.split('\n').filter((l) => l.trim()).length < objects.length) return false;
-    }
-    if (id === 'gateway-api')
-      await exec('kubectl', [...kubeAccess(ledger), 'get', 'crd', 'gateways.gateway.networking.k8s.io', '-o', 'name'], {
-        timeoutMs: 20_000,
-      });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The diff, with unchanged steps checked live: a step whose objects or releases were removed outside egress-lab runs again. */
 export async function liveDiff(
   exec: Exec,
@@ -69,12 +44,15 @@ export async function liveDiff(
   ledger: Ledger,
 ): Promise<PlanDiff> {
   const diff = diffPlan(steps, hashes, ledger);
-  const checks = await Promise.all(
-    diff.unchanged
-      .filter((id) => id !== 'cluster')
-      .map(async (id) => ((await stillThere(exec, ledger, id, ledger.steps[id]!)) ? undefined : id)),
+  const kept = diff.unchanged.filter((id) => id !== 'cluster');
+  // The live check status uses (lab/live.ts), judging only whether each thing is still there.
+  const live = await stepChecks(
+    exec,
+    ledger,
+    kept.map((id) => [id, ledger.steps[id]!] as const),
+    'present',
   );
-  const missing = checks.filter((id): id is string => id !== undefined);
+  const missing = kept.filter((id) => !(live.get(id) ?? []).every((c) => c.ok));
   return { ...diff, unchanged: diff.unchanged.filter((id) => !missing.includes(id)), missing };
 }
 
