@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as z from 'zod';
 import { CommandError, type Exec, whatToDo } from '../exec/exec.ts';
+import { kubeAccess } from '../kube/access.ts';
 
 /**
  * Clusters that carry egress-lab's marks but that no ledger on this machine knows: a lab whose folder was
@@ -55,7 +56,7 @@ async function kindClusterLabs(exec: Exec, name: string, labLabel: string): Prom
     writeFileSync(file, kubeconfig, { mode: 0o600 });
     const { stdout } = await exec(
       'kubectl',
-      ['--kubeconfig', file, '--context', `kind-${name}`, 'get', 'namespaces', '-l', labLabel, '-o', 'json'],
+      [...kubeAccess({ kubeconfig: file, context: `kind-${name}` }), 'get', 'namespaces', '-l', labLabel, '-o', 'json'],
       { timeoutMs: TIMEOUT_MS },
     );
     const labs = namespaceList.parse(JSON.parse(stdout)).items.map((n) => n.metadata.labels?.[labLabel] ?? '');
