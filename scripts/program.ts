@@ -15,6 +15,7 @@ const VERBS = {
   list: () => import('./commands/list.ts'),
   path: () => import('./commands/path.ts'),
   handout: () => import('./commands/handout.ts'),
+  reset: () => import('./commands/reset.ts'),
   logs: () => import('./commands/logs.ts'),
   env: () => import('./commands/env.ts'),
   down: () => import('./commands/down.ts'),
@@ -131,6 +132,15 @@ function addLabCommands(program: Command, io: Io): void {
     .option('--json', 'print {at, report}: when that verify ran and its report (as verify --json)')
     .addHelpText('after', PATH_HELP)
     .action(runVerb('path', io));
+
+  program
+    .command('reset')
+    .description(
+      'bring a seat (or every seat, or the sample) back to the state right after up, without rebuilding the cluster',
+    )
+    .option('--name <lab>', NAME_HELP)
+    .option('--seat <n>', 'only this seat')
+    .action(runVerb('reset', io));
 
   program
     .command('handout')

@@ -101,6 +101,7 @@ describe('egress-lab, spawned as a user runs it', () => {
       'path',
       'profiles',
       'render',
+      'reset',
       'status',
       'up',
       'verify',

@@ -974,14 +974,19 @@ function emulateCurl(state, cluster, ns, args) {
   // Only pods ztunnel captures reach a waypoint at all (dataplane.mjs: ambientEnrolled), and only for a
   // ServiceEntry that istiod bound to the egress waypoint (istio.mjs: it admits the namespace).
   const captured = ambientEnrolled(cluster, ns);
+  // ztunnel answers a host from the ServiceEntry in the client's own namespace, else from the canonical one
+  // (the oldest); exportTo is not consulted (istio/ztunnel 1.30.3 src/dns/server.rs, src/state/service.rs
+  // find_best_match; istio/istio 1.30.3 pilot/pkg/serviceregistry/ambient/services.go). Objects keep their
+  // creation order here, so the first is the oldest.
+  const forHost = objectsOf(cluster, 'ServiceEntry').filter((o) =>
+    (o.spec.hosts ?? []).some((h) => hostMatches(h, host)),
+  );
+  const chosen = forHost.find((o) => o.metadata.namespace === ns) ?? forHost[0];
   const serviceEntry =
     captured &&
-    objectsOf(cluster, 'ServiceEntry').some(
-      (o) =>
-        (o.spec.hosts ?? []).some((h) => hostMatches(h, host)) &&
-        serviceWaypoint(cluster, o).name === 'common-infrastructure/egress-gateway' &&
-        serviceEntryAddressed(cluster, o),
-    );
+    chosen !== undefined &&
+    serviceWaypoint(cluster, chosen).name === 'common-infrastructure/egress-gateway' &&
+    serviceEntryAddressed(cluster, chosen);
   const egressPolicies =
     captured &&
     Object.values(cluster.releases).some(
@@ -1263,6 +1268,24 @@ function createToken(cluster, ns, args, output) {
   })}\n`;
 }
 
+/**
+ * `kubectl get KIND1,KIND2 -n NS -o json`: every object of those kinds in the namespace, as one List (zero or
+ * several items are always a List for -o json: KC5); a kind the cluster does not serve is an error.
+ */
+function listKinds(cluster, ns, types, output) {
+  if (output !== 'json') throw new Fail('fake kubectl: get KIND,KIND is emulated with -o json only');
+  const core = { 'networkpolicies.networking.k8s.io': 'NetworkPolicy', networkpolicies: 'NetworkPolicy' };
+  const kinds = types.map((t) => {
+    const kind = cluster.crds[t]?.kind ?? core[t];
+    if (!kind) throw new Fail(`error: the server doesn't have a resource type "${t}"`);
+    return kind;
+  });
+  const items = Object.values(cluster.objects)
+    .filter((o) => kinds.includes(o.kind) && o.metadata.namespace === ns)
+    .map((o) => liveView(cluster, o));
+  return `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items, metadata: { resourceVersion: '' } })}\n`;
+}
+
 function kubectl(state, args, ctx) {
   if (args[0] === 'version')
     return `${JSON.stringify({ clientVersion: { gitVersion: state.versions?.kubectl ?? 'v1.35.0' } })}\n`;
@@ -1335,6 +1358,21 @@ function kubectl(state, args, ctx) {
       .map((r) => `${r} condition met`)
       .join('\n')}\n`;
   }
+  if (verb === 'rollout' && args[1] === 'restart') {
+    // kubectl's ObjectRestarter sets the pod template annotation kubectl.kubernetes.io/restartedAt (kubectl
+    // pkg/polymorphichelpers/objectrestarter.go); the Deployment then rolls out new pods.
+    const [resource, name] = args[2].split('/');
+    const obj = findByResource(cluster, resource, ns, name);
+    if (!obj) throw notFound('deployments.apps', name);
+    obj.spec ??= {};
+    obj.spec.template ??= {};
+    obj.spec.template.metadata ??= {};
+    obj.spec.template.metadata.annotations = {
+      ...obj.spec.template.metadata.annotations,
+      'kubectl.kubernetes.io/restartedAt': new Date().toISOString(),
+    };
+    return `deployment.apps/${name} restarted\n`;
+  }
   if (verb === 'rollout' && args[1] === 'status') {
     take(args, '--timeout');
     const [resource, name] = args[2].split('/');
@@ -1365,6 +1403,7 @@ function kubectl(state, args, ctx) {
           : `${JSON.stringify(found.length === 1 ? found[0] : { apiVersion: 'v1', kind: 'List', items: found })}\n`;
       return found.map((o) => `${o.kind.toLowerCase()}/${o.metadata.name}\n`).join('');
     }
+    if (args[1]?.includes(',') && args[2] === undefined) return listKinds(cluster, ns, args[1].split(','), output);
     const selector = take(args, '-l', '--selector');
     if (args[1] === 'namespaces' && selector !== undefined) return namespacesBySelector(cluster, selector, output);
     if (selector !== undefined) throw new Fail(`fake kubectl: get ${args[1]} -l is not emulated`);
