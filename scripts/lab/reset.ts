@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import * as z from 'zod';
 import type { Exec } from '../exec/exec.ts';
-import { kubeAccess } from '../plan/plan.ts';
+import { kubeAccess } from '../kube/access.ts';
 import { clientNamespaces, seatNamespace } from '../profile/layout.ts';
 import { resolvedProfile } from '../profile/load.ts';
 import { type KubeObject, renderLab } from '../render/render.ts';
