@@ -11,7 +11,7 @@ import { seatNamespace } from '../profile/layout.ts';
 import { requireLedger } from '../state/labs.ts';
 import { checkStateRoot } from '../state/paths.ts';
 import type { Streams } from '../ui/prompter.ts';
-import { onOff, parseOptions, text } from './options.ts';
+import { checkSeat, onOff, parseOptions, seatOption, text } from './options.ts';
 
 /** 10 minutes is the TokenRequest minimum; GKE has been seen to cap tokens at 48 hours. */
 const DURATION = /^(\d+)(m|h)$/;
@@ -31,11 +31,7 @@ export const handoutOptions = z.strictObject({
         `"${String(issue.input)}" is not a duration from 10m to 48h (Kubernetes issues no token under 10 minutes; GKE has been seen to cap them at 48 hours)`,
     })
     .optional(),
-  seat: z
-    .string()
-    .regex(/^[1-9]\d*$/, { error: (issue) => `"${String(issue.input)}" is not a seat number (1, 2, …)` })
-    .transform(Number)
-    .optional(),
+  seat: seatOption(),
 });
 type HandoutOptions = z.output<typeof handoutOptions>;
 
@@ -68,8 +64,7 @@ export async function handout(
     throw new InputError(
       `the lab "${ledger.lab}" has no seats: egress-lab up --seats N (or --profile kind-workshop / gke-workshop) builds them`,
     );
-  if (opts.seat !== undefined && opts.seat > seats)
-    throw new InputError(`--seat: the lab "${ledger.lab}" has seats 1 to ${seats}, not ${opts.seat}`);
+  checkSeat(ledger, opts.seat);
   const out = resolve(opts.out);
   await guardCluster(deps.exec, ledger, 'write its handouts', deps.env);
   const wanted = opts.seat ? [opts.seat] : Array.from({ length: seats }, (_, i) => i + 1);

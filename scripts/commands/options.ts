@@ -45,3 +45,22 @@ export const stepTimeout = () =>
     })
     .transform(Number)
     .optional();
+
+/** --seat N: a seat number; whether the lab has it is checkSeat's question, once the lab is known. */
+export const seatOption = () =>
+  z
+    .string()
+    .regex(/^[1-9]\d*$/, { error: (issue) => `"${String(issue.input)}" is not a seat number (1, 2, …)` })
+    .transform(Number)
+    .optional();
+
+/** A --seat the lab does not have is bad input: exit 2, nothing run. */
+export function checkSeat(ledger: { lab: string; profile: { seats: number } }, seat: number | undefined): void {
+  const { seats } = ledger.profile;
+  if (seat === undefined || seat <= seats) return;
+  throw new InputError(
+    seats === 0
+      ? `--seat: the lab "${ledger.lab}" has no seats`
+      : `--seat: the lab "${ledger.lab}" has seats 1 to ${seats}, not ${seat}`,
+  );
+}

@@ -1,5 +1,4 @@
 import * as z from 'zod';
-import { InputError } from '../errors.ts';
 import { createExec, type Exec } from '../exec/exec.ts';
 import { guardCluster } from '../lab/guard.ts';
 import { resetLab } from '../lab/reset.ts';
@@ -7,15 +6,11 @@ import { requireLedger } from '../state/labs.ts';
 import { acquireLock } from '../state/ledger.ts';
 import { checkStateRoot } from '../state/paths.ts';
 import type { Streams } from '../ui/prompter.ts';
-import { parseOptions, text } from './options.ts';
+import { checkSeat, parseOptions, seatOption, text } from './options.ts';
 
 export const resetOptions = z.strictObject({
   name: text(),
-  seat: z
-    .string()
-    .regex(/^[1-9]\d*$/, { error: (issue) => `"${String(issue.input)}" is not a seat number (1, 2, …)` })
-    .transform(Number)
-    .optional(),
+  seat: seatOption(),
 });
 
 /** `egress-lab reset`: a seat (or every client namespace) back to the state right after up, cluster untouched. */
@@ -24,13 +19,7 @@ export async function reset(
   deps: { exec: Exec; stdout: NodeJS.WritableStream; env: NodeJS.ProcessEnv },
 ): Promise<void> {
   const ledger = requireLedger(opts.name, deps.env);
-  const { seats } = ledger.profile;
-  if (opts.seat !== undefined && opts.seat > seats)
-    throw new InputError(
-      seats === 0
-        ? `--seat: the lab "${ledger.lab}" has no seats`
-        : `--seat: the lab "${ledger.lab}" has seats 1 to ${seats}, not ${opts.seat}`,
-    );
+  checkSeat(ledger, opts.seat);
   const release = acquireLock(ledger.lab, deps.env);
   try {
     await guardCluster(deps.exec, ledger, 'reset it', deps.env);

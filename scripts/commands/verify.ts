@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ActionableError, InputError } from '../errors.ts';
+import { ActionableError } from '../errors.ts';
 import { createExec, type Exec } from '../exec/exec.ts';
 import { guardCluster } from '../lab/guard.ts';
 import { requireLedger } from '../state/labs.ts';
@@ -8,7 +8,7 @@ import { checkStateRoot } from '../state/paths.ts';
 import type { Streams } from '../ui/prompter.ts';
 import { formatReport } from '../verify/report.ts';
 import { verifyLab } from '../verify/verify.ts';
-import { onOff, parseOptions, text } from './options.ts';
+import { checkSeat, onOff, parseOptions, seatOption, text } from './options.ts';
 
 export interface VerifyCommandDeps {
   exec: Exec;
@@ -22,11 +22,7 @@ export interface VerifyCommandDeps {
 export const verifyOptions = z.strictObject({
   name: text(),
   json: onOff(),
-  seat: z
-    .string()
-    .regex(/^[1-9]\d*$/, { error: (issue) => `"${String(issue.input)}" is not a seat number (1, 2, …)` })
-    .transform(Number)
-    .optional(),
+  seat: seatOption(),
 });
 
 /** `egress-lab verify`: exit 0 when every hop is proven, 1 otherwise. */
@@ -35,13 +31,7 @@ export async function verify(
   deps: VerifyCommandDeps,
 ): Promise<void> {
   const ledger = requireLedger(opts.name, deps.env);
-  const { seats } = ledger.profile;
-  if (opts.seat !== undefined && opts.seat > seats)
-    throw new InputError(
-      seats === 0
-        ? `--seat: the lab "${ledger.lab}" has no seats`
-        : `--seat: the lab "${ledger.lab}" has seats 1 to ${seats}, not ${opts.seat}`,
-    );
+  checkSeat(ledger, opts.seat);
   await guardCluster(deps.exec, ledger, 'verify it', deps.env);
   const report = await verifyLab(ledger, deps, opts.seat === undefined ? {} : { seat: opts.seat });
   recordVerify(ledger.lab, report, deps.env);
