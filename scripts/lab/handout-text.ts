@@ -1,3 +1,4 @@
+import { kubeAccess } from '../kube/access.ts';
 import { WAYPOINT_NAMESPACE } from '../profile/layout.ts';
 import type { Ledger } from '../state/ledger.ts';
 import { trafficDiagram } from '../ui/summary.ts';
@@ -14,7 +15,9 @@ interface Step {
 export function seatSteps(ledger: Ledger, seat: SeatAccess): Step[] {
   const { squid, extAuth } = ledger.profile.components;
   const host = ledger.profile.egress.hosts.find((h) => !h.startsWith('*.')) ?? 'httpbingo.org';
-  const k = (ns: string) => `kubectl --kubeconfig kubeconfig --context ${seat.namespace} -n ${ns}`;
+  // The seat's kubeconfig sits beside the page; its context is the seat's namespace (a DNS label: no quoting).
+  const access = kubeAccess({ kubeconfig: 'kubeconfig', context: seat.namespace }).join(' ');
+  const k = (ns: string) => `kubectl ${access} -n ${ns}`;
   const curl = `${k(seat.namespace)} exec deploy/sleep -- curl -s http://${host}/headers`;
   const principal = `spiffe://cluster.local/ns/${seat.namespace}/sa/sleep`;
   const steps: Step[] = extAuth.enabled

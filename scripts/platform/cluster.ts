@@ -2,6 +2,7 @@ import { parse } from 'yaml';
 import type { Command } from '../command.ts';
 import type { Exec } from '../exec/exec.ts';
 import { checkPolicyEnforcement } from './gke-network.ts';
+import { exportKubeconfig } from './kind.ts';
 import type { ClusterRecord, ClusterTarget, PlatformName, PlatformSettings } from './types.ts';
 
 /** What the platform (kind or GKE) says about the lab's cluster, without the lab kubeconfig. */
@@ -54,9 +55,8 @@ const kindCli: PlatformCli = {
       return cfg.clusters?.[0]?.cluster?.server;
     },
     restoreKubeconfig: async () => {
-      await exec('kind', ['export', 'kubeconfig', '--name', cluster.name, '--kubeconfig', kubeconfig], {
-        timeoutMs: PLATFORM_TIMEOUT_MS,
-      });
+      const { bin, args } = exportKubeconfig(cluster.name, kubeconfig);
+      await exec(bin, [...args], { timeoutMs: PLATFORM_TIMEOUT_MS });
     },
   }),
   // kindnetd enforces NetworkPolicy (docs/upstream-rules.md K4): nothing to read.

@@ -1,7 +1,8 @@
 import type { Command } from '../command.ts';
 import type { ClusterStart, Platform } from './types.ts';
 
-const exportKubeconfig = (name: string, kubeconfig: string): Command => ({
+/** Writes a kind cluster's access into the lab's own kubeconfig (an adopted cluster, a restored kubeconfig). */
+export const exportKubeconfig = (name: string, kubeconfig: string): Command => ({
   bin: 'kind',
   args: ['export', 'kubeconfig', '--name', name, '--kubeconfig', kubeconfig],
 });
