@@ -94,6 +94,10 @@ async function labelledLabs(exec: Exec, ledger: Ledger): Promise<Map<string, str
   return found;
 }
 
+/** A few names of a list, and how many more (a seated lab has tens of namespaces). */
+const fewOf = (names: string[], shown = 3) =>
+  names.length <= shown + 1 ? names.join(', ') : `${names.slice(0, shown).join(', ')} and ${names.length - shown} more`;
+
 /** The cluster holds another lab: up stops before changing anything in it. */
 export class OccupiedError extends ActionableError {}
 
@@ -106,7 +110,7 @@ export async function refuseOccupied(exec: Exec, ledger: Ledger, env: NodeJS.Pro
   const known = new Set(labNames(env));
   const occupants = new Map<string, string>();
   for (const [lab, namespaces] of labelled)
-    occupants.set(lab, `its namespace${namespaces.length > 1 ? 's' : ''} ${namespaces.sort().join(', ')}`);
+    occupants.set(lab, `its namespace${namespaces.length > 1 ? 's' : ''} ${fewOf(namespaces.sort())}`);
   for (const other of neighbourLedgers(ledger, env))
     if (!occupants.has(other.lab)) occupants.set(other.lab, 'its ledger on this machine lists this cluster');
   if (occupants.size === 0) return;
