@@ -105,6 +105,7 @@ function addLabCommands(program: Command, io: Io): void {
     .command('status')
     .description("the lab's profile, cluster and each component's live health, against what the profile needs")
     .option('--name <lab>', NAME_HELP)
+    .option('--all', 'every lab on this machine, one after another')
     .option('--json', 'print JSON')
     .action(runVerb('status', io));
 
@@ -113,6 +114,7 @@ function addLabCommands(program: Command, io: Io): void {
     .description('prove the egress path hop by hop from the sample pod, with log lines as evidence')
     .option('--name <lab>', NAME_HELP)
     .option('--seat <n>', 'on a seated lab: prove this seat only (default: every seat, in one table)')
+    .option('--all', 'every lab on this machine, one after another')
     .option('--json', 'print the report as JSON')
     .action(runVerb('verify', io));
 

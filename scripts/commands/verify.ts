@@ -8,6 +8,7 @@ import { checkStateRoot } from '../state/paths.ts';
 import type { Streams } from '../ui/prompter.ts';
 import { formatReport } from '../verify/report.ts';
 import { verifyLab } from '../verify/verify.ts';
+import { everyLab } from './every-lab.ts';
 import { checkSeat, onOff, parseOptions, seatOption, text } from './options.ts';
 
 export interface VerifyCommandDeps {
@@ -23,6 +24,7 @@ export const verifyOptions = z.strictObject({
   name: text(),
   json: onOff(),
   seat: seatOption(),
+  all: onOff(),
 });
 
 /** `egress-lab verify`: exit 0 when every hop is proven, 1 otherwise. */
@@ -47,5 +49,9 @@ export async function run(raw: unknown, streams: Streams): Promise<void> {
   checkStateRoot(process.env, 'read');
   // Progress goes to stderr, so stdout keeps only the report (or its JSON).
   const progress = (line: string) => void process.stderr.write(`${line}\n`);
-  await verify(opts, { exec: createExec(), stdout: streams.stdout, env: process.env, progress });
+  const deps = { exec: createExec(), stdout: streams.stdout, env: process.env, progress };
+  if (!opts.all) return verify(opts, deps);
+  await everyLab('verify', opts, deps, (name, stdout) =>
+    verify({ name, json: Boolean(opts.json) }, { ...deps, stdout }),
+  );
 }
