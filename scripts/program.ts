@@ -21,6 +21,7 @@ const VERBS = {
   down: () => import('./commands/down.ts'),
   render: () => import('./commands/render.ts'),
   profiles: () => import('./commands/profiles.ts'),
+  endpoints: () => import('./commands/endpoints.ts'),
 } satisfies Record<string, () => Promise<{ run: (raw: unknown, io: Io, args: string[]) => Promise<void> }>>;
 
 /** commander's action for a verb: its arguments, then its options object, then the command itself. */
@@ -215,6 +216,17 @@ export function buildProgram(io: Io): Command {
     .option('--force', 'write into a folder that is not empty (replacing an earlier render)')
     .option('--name <lab>', NAME_HELP)
     .action(runVerb('render', io));
+
+  addProfileFlags(
+    program
+      .command('endpoints')
+      .description(
+        "every internet endpoint the profile's lab needs (charts, CRDs, images, egress hosts), for a firewall",
+      ),
+  )
+    .option('--name <lab>', NAME_HELP)
+    .option('--json', 'print JSON')
+    .action(runVerb('endpoints', io));
 
   program
     .command('profiles')

@@ -15,24 +15,52 @@ function registryOf(image: string): string {
 
 const hostOf = (ref: string) => ref.replace(/^(oci|https?):\/\//, '').split('/')[0] ?? ref;
 
-/** The internet endpoints the lab needs from this machine and from the cluster. */
-function endpoints(rendered: RenderedLab): string[] {
+/** The internet endpoints a lab needs: from this machine (charts, CRDs, images on kind) and from the cluster. */
+export interface LabEndpoints {
+  charts: string[];
+  gatewayApi: { host: string; url: string };
+  registries: string[];
+  /** Who pulls the images: the host (kind) or the nodes (GKE). */
+  imagesPulledBy: string;
+  /** What the lab lets out through the egress gateway (and the proxy). */
+  egressHosts: string[];
+  /** The host verify tries to reach directly, which must be blocked: never to be allowed. */
+  mustStayBlocked: string;
+  /** The cloud's own APIs, as the runbook words them. */
+  cloud: string[];
+}
+
+export function labEndpoints(rendered: RenderedLab): LabEndpoints {
   const { profile, stack } = rendered.loaded;
-  const charts = [...new Set(rendered.releases.map((r) => hostOf(r.release.repo ?? r.release.chart)))];
-  const registries = [
-    ...new Set([
-      ...labImages(rendered).map(registryOf),
-      ...(rendered.kindConfig
-        ? [...rendered.kindConfig.text.matchAll(/image: (\S+)/g)].map((m) => registryOf(m[1]!))
-        : []),
-    ]),
-  ].sort();
+  const platform = platformFor(profile.platform);
+  return {
+    charts: [...new Set(rendered.releases.map((r) => hostOf(r.release.repo ?? r.release.chart)))],
+    gatewayApi: { host: hostOf(stack.gatewayApi.url), url: stack.gatewayApi.url },
+    registries: [
+      ...new Set([
+        ...labImages(rendered).map(registryOf),
+        ...(rendered.kindConfig
+          ? [...rendered.kindConfig.text.matchAll(/image: (\S+)/g)].map((m) => registryOf(m[1]!))
+          : []),
+      ]),
+    ].sort(),
+    imagesPulledBy: platform.imagesPulledBy,
+    egressHosts: profile.egress.hosts,
+    mustStayBlocked: 'example.com',
+    cloud: platform.endpoints.map((e) => e.replace(/^- /, '').replace(/`/g, '')),
+  };
+}
+
+/** The internet endpoints the lab needs from this machine and from the cluster, as the runbook lists them. */
+export function endpointLines(rendered: RenderedLab): string[] {
+  const e = labEndpoints(rendered);
+  const { squid } = rendered.loaded.profile.components;
   return [
-    `- Helm charts: ${charts.map((h) => `\`${h}\``).join(', ')}`,
-    `- Gateway API CRDs: \`${hostOf(stack.gatewayApi.url)}\` (${stack.gatewayApi.url})`,
-    `- Images: ${registries.map((h) => `\`${h}\``).join(', ')} (${platformFor(profile.platform).imagesPulledBy})`,
-    `- What the lab lets out, through the egress gateway${profile.components.squid.mode === 'none' ? '' : ' and the proxy'}: ${profile.egress.hosts.map((h) => `\`${h}\``).join(', ')} (verify also tries \`example.com\`, which must be blocked)`,
-    ...platformFor(profile.platform).endpoints,
+    `- Helm charts: ${e.charts.map((h) => `\`${h}\``).join(', ')}`,
+    `- Gateway API CRDs: \`${e.gatewayApi.host}\` (${e.gatewayApi.url})`,
+    `- Images: ${e.registries.map((h) => `\`${h}\``).join(', ')} (${e.imagesPulledBy})`,
+    `- What the lab lets out, through the egress gateway${squid.mode === 'none' ? '' : ' and the proxy'}: ${e.egressHosts.map((h) => `\`${h}\``).join(', ')} (verify also tries \`${e.mustStayBlocked}\`, which must be blocked)`,
+    ...e.cloud.map((c) => `- ${c}`),
   ];
 }
 
@@ -73,7 +101,7 @@ export function runbookSections(rendered: RenderedLab, steps: readonly Step[], t
     ...licenceSection(rendered, steps),
     '## Internet endpoints',
     '',
-    ...endpoints(rendered),
+    ...endpointLines(rendered),
     '',
     '## Verify',
     '',

@@ -94,6 +94,7 @@ describe('egress-lab, spawned as a user runs it', () => {
     expect(verbs.map(([verb]) => verb).sort()).toEqual([
       'doctor',
       'down',
+      'endpoints',
       'env',
       'handout',
       'list',
