@@ -184,6 +184,7 @@ function addLabCommands(program: Command, io: Io): void {
     .option('--name <lab>', NAME_HELP)
     .option('--yes', 'no confirmation (GKE asks for one)')
     .option('--keep-cluster', 'remove the lab from the cluster but keep the cluster')
+    .option('--all', 'every lab on this machine, one after another')
     .option('--purge-cache', 'also remove the images egress-lab pulled into Docker for kind (kept by default)')
     .option('--dry-run', 'print what would be removed; change nothing')
     .option('--step-timeout <seconds>', 'end any removal command that runs longer (default: per kind of command)')

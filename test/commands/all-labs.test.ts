@@ -51,4 +51,15 @@ describe('--all: every lab on this machine', { timeout: 300_000 }, () => {
     }
     expect(fakes.calls().length).toBe(calls);
   });
+
+  it('down --all removes every lab here, each under its name', async () => {
+    const r = await cli(['down', '--all', '--yes'], { env: fakes.env });
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toMatch(/^== alpha\nRemoved the lab "alpha"\.\n/m);
+    expect(r.stdout).toMatch(/^== beta\nRemoved the lab "beta"\.\n/m);
+    expect(r.stdout).toContain('down --all: 2 labs, 2 ok\n');
+    expect(Object.keys(fakes.state().clusters)).toEqual([]);
+    const again = await cli(['down', '--all'], { env: fakes.env });
+    expect([again.code, again.stdout]).toEqual([0, 'No labs on this machine; egress-lab up creates one.\n']);
+  });
 });
