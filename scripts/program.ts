@@ -22,6 +22,7 @@ const VERBS = {
   render: () => import('./commands/render.ts'),
   profiles: () => import('./commands/profiles.ts'),
   endpoints: () => import('./commands/endpoints.ts'),
+  bundle: () => import('./commands/bundle.ts'),
 } satisfies Record<string, () => Promise<{ run: (raw: unknown, io: Io, args: string[]) => Promise<void> }>>;
 
 /** commander's action for a verb: its arguments, then its options object, then the command itself. */
@@ -88,6 +89,7 @@ function addLabCommands(program: Command, io: Io): void {
     .option('--dry-run', 'print the plan and its commands; change nothing')
     .option('--no-verify', 'do not prove the egress path at the end')
     .option('--recreate', 'rebuild the lab (removes the old one first), also when nothing changed')
+    .option('--bundle <file>', 'take every image, chart and CRD from this offline bundle (egress-lab bundle; kind)')
     .option('--adopt', 'install into an existing cluster of the lab name that egress-lab did not create')
     .option(
       '--take-over-crds',
@@ -217,6 +219,17 @@ export function buildProgram(io: Io): Command {
     .option('--force', 'write into a folder that is not empty (replacing an earlier render)')
     .option('--name <lab>', NAME_HELP)
     .action(runVerb('render', io));
+
+  addProfileFlags(
+    program
+      .command('bundle')
+      .description(
+        'fetch every image, chart and CRD a kind lab of the profile needs into one archive, for up --bundle offline',
+      ),
+  )
+    .requiredOption('--out <file>', 'the archive to write (.tar.gz)')
+    .option('--name <lab>', NAME_HELP)
+    .action(runVerb('bundle', io));
 
   addProfileFlags(
     program

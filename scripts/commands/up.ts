@@ -14,6 +14,7 @@ export const upOptions = z.strictObject({
   dryRun: onOff(),
   verify: onOff(),
   recreate: onOff(),
+  bundle: text(),
   adopt: onOff(),
   takeOverCrds: onOff(),
   stepTimeout: stepTimeout(),

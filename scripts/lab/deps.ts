@@ -22,6 +22,8 @@ export interface UpOptions extends PrepareOptions {
   verify?: boolean;
   /** Rebuild the lab when the platform, stack or cluster changes (down, then up). */
   recreate?: boolean;
+  /** An offline bundle (egress-lab bundle): every image, chart and CRD comes from it, nothing from the internet. */
+  bundle?: string;
 }
 
 export interface LabDeps {

@@ -1,4 +1,5 @@
 import { InputError } from '../errors.ts';
+import type { BundleSources } from '../plan/bundle.ts';
 import { renderFiles } from '../plan/files.ts';
 import { type ClusterTarget, clusterTarget } from '../plan/plan.ts';
 import { platformCli } from '../platform/cluster.ts';
@@ -7,6 +8,7 @@ import { labName } from '../profile/lab-name.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 import { type RenderedLab, renderLab } from '../render/render.ts';
 import { type Ledger, readLedger } from '../state/ledger.ts';
+import { openBundle } from './bundle.ts';
 import type { LabDeps, UpOptions } from './deps.ts';
 import { collectLicences, type Licences } from './licences.ts';
 import { checkHost, resolveLicences, resolveProfile, withoutLicences } from './prepare.ts';
@@ -25,6 +27,8 @@ export interface UpContext {
   readonly rendered: RenderedLab;
   readonly files: ReadonlyMap<string, string>;
   readonly target: ClusterTarget;
+  /** --bundle: where the plan takes every image, chart and CRD from (the unpacked bundle). */
+  readonly sources: BundleSources | undefined;
   /** readHistory: the ledger of an earlier up, if any; why it cannot be changed in place (or --recreate). */
   readonly previous: Ledger | undefined;
   readonly rebuild: string | undefined;
@@ -34,7 +38,7 @@ export interface UpContext {
   readonly licences: Licences;
 }
 
-export type Resolved = Pick<UpContext, 'lab' | 'loaded' | 'rendered' | 'files' | 'target'>;
+export type Resolved = Pick<UpContext, 'lab' | 'loaded' | 'rendered' | 'files' | 'target' | 'sources'>;
 export type History = Pick<UpContext, 'previous' | 'rebuild' | 'kept'>;
 
 /** The name of a cluster egress-lab creates follows the platform's rule (on GKE the lab's name is the cluster's). */
@@ -52,7 +56,10 @@ export async function resolveLab({ opts, deps }: Pick<UpContext, 'opts' | 'deps'
   const files = renderFiles(rendered, loaded.name);
   const target = clusterTarget(rendered, deps.env);
   checkClusterName(loaded, target);
-  return { lab, loaded, rendered, files, target };
+  const sources = opts.bundle
+    ? await openBundle(deps.exec, opts.bundle, rendered, deps.env, Boolean(opts.dryRun))
+    : undefined;
+  return { lab, loaded, rendered, files, target, sources };
 }
 
 /** A different platform, stack or cluster cannot be reached by a diff: the lab is rebuilt (--recreate). */

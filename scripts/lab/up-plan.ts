@@ -33,10 +33,10 @@ const clusterExists = ({ deps, loaded, target }: Where) =>
 
 /** The plan for how the cluster step reaches the cluster: built once, after that is known. */
 export function planLab(
-  { rendered, files, deps }: Pick<UpContext, 'rendered' | 'files' | 'deps'>,
+  { rendered, files, deps, sources }: Pick<UpContext, 'rendered' | 'files' | 'deps' | 'sources'>,
   start: ClusterStart,
 ) {
-  const steps = buildPlan(rendered, deps.env, start);
+  const steps = buildPlan(rendered, deps.env, start, sources);
   const planned: PlannedLab = { steps, hashes: new Map(steps.map((s) => [s.id, stepHash(s, files)])) };
   return planned;
 }
@@ -78,7 +78,7 @@ export function refuseForeignCluster(
  * ledger and from what is live in the cluster.
  */
 export async function diffKept(
-  ctx: Where & Pick<UpContext, 'opts' | 'rendered' | 'files'>,
+  ctx: Where & Pick<UpContext, 'opts' | 'rendered' | 'files' | 'sources'>,
   ledger: Ledger,
 ): Promise<{ planned: PlannedLab; diff: PlanDiff }> {
   await guardCluster(ctx.deps.exec, ledger, 'up', ctx.deps.env);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { RenderedLab, RenderedRelease } from '../render/render.ts';
 import { labDir } from '../state/paths.ts';
+import type { BundleSources } from './bundle.ts';
 import type { ClusterTarget, Command, Step } from './types.ts';
 
 /**
@@ -57,7 +58,38 @@ export function labImages(rendered: RenderedLab): string[] {
 
 export const imagesDir = (lab: string, env: NodeJS.ProcessEnv) => join(labDir(lab, env), 'images');
 
-export function imageSteps(rendered: RenderedLab, target: ClusterTarget, env: NodeJS.ProcessEnv): Step[] {
+/**
+ * From an offline bundle: the node image goes into the host's Docker (kind creates its nodes from it) and the
+ * bundle's image archive straight into the nodes; nothing is pulled.
+ */
+function bundleImageSteps(target: ClusterTarget, bundle: BundleSources): Step[] {
+  return [
+    {
+      id: PULL_STEP,
+      title: 'load the kind node image from the bundle into Docker',
+      component: 'images',
+      needs: [],
+      run: [{ bin: 'docker', args: ['load', '-i', bundle.nodeImage] }],
+      waits: [],
+    },
+    {
+      id: LOAD_STEP,
+      title: 'load the images from the bundle into the kind nodes',
+      component: 'images',
+      needs: ['cluster', PULL_STEP],
+      run: [{ bin: 'kind', args: ['load', 'image-archive', bundle.images, '--name', target.cluster] }],
+      waits: [],
+    },
+  ];
+}
+
+export function imageSteps(
+  rendered: RenderedLab,
+  target: ClusterTarget,
+  env: NodeJS.ProcessEnv,
+  bundle?: BundleSources,
+): Step[] {
+  if (bundle) return bundleImageSteps(target, bundle);
   const images = labImages(rendered);
   const platform = hostPlatform();
   const inspect = (image: string): Command => ({

@@ -4,8 +4,9 @@ import { WAYPOINT_NAMESPACE } from '../profile/layout.ts';
 import type { Release, Wait } from '../profile/stack.ts';
 import type { RenderedLab, RenderedManifest } from '../render/render.ts';
 import { labKubeconfig } from '../state/paths.ts';
+import type { BundleSources } from './bundle.ts';
 import { clusterStep } from './cluster-step.ts';
-import { imageSteps, LOAD_STEP } from './images.ts';
+import { imageSteps, LOAD_STEP, PULL_STEP } from './images.ts';
 import type { ClusterStart, ClusterTarget, Command, Plan, Step } from './types.ts';
 
 export type { ClusterStart, ClusterTarget, Command, Plan, Program, Step } from './types.ts';
@@ -42,13 +43,15 @@ function releaseStep(
   version: string,
   file: string,
   needs: string[],
+  /** The chart archive from an offline bundle, instead of the chart's repository. */
+  archive?: string,
 ): Step {
   const args = [
     'upgrade',
     '--install',
     name,
-    release.chart,
-    ...(release.repo ? ['--repo', release.repo] : []),
+    archive ?? release.chart,
+    ...(release.repo && !archive ? ['--repo', release.repo] : []),
     '--version',
     version,
     '--namespace',
@@ -114,17 +117,22 @@ export function buildPlan(
   rendered: RenderedLab,
   env: NodeJS.ProcessEnv = process.env,
   start: ClusterStart = 'create',
+  bundle?: BundleSources,
 ): Plan {
   const target = clusterTarget(rendered, env);
   const { stack } = rendered.loaded;
   const byRole = (role: Release['role']) => rendered.releases.find((r) => r.release.role === role)!;
-  const steps: Step[] = [clusterStep(rendered, target, start)];
+  // From a bundle, kind's node image is loaded into Docker first and named by its tag (a loaded image keeps no
+  // registry digest), so creating the cluster pulls nothing.
+  const steps: Step[] = [
+    clusterStep(rendered, target, start, bundle ? { configFile: bundle.kindConfig, needs: [PULL_STEP] } : {}),
+  ];
   const gatewayApi: Step = {
     id: 'gateway-api',
     title: 'Gateway API CRDs (experimental channel)',
     component: 'gateway-api',
     needs: ['cluster'],
-    run: [kubectl(target, [...applyArgs, '--output', 'name', '-f', stack.gatewayApi.url])],
+    run: [kubectl(target, [...applyArgs, '--output', 'name', '-f', bundle?.gatewayApi ?? stack.gatewayApi.url])],
     waits: [waitCommand(target, { established: stack.gatewayApi.crds })],
   };
   steps.push(gatewayApi);
@@ -139,14 +147,19 @@ export function buildPlan(
   };
   // On kind, images are pulled on the host while the cluster is created and loaded before any workload starts.
   const warm = platformFor(rendered.loaded.profile.platform).warmsImages;
-  if (warm) steps.push(...imageSteps(rendered, target, env));
+  if (warm) steps.push(...imageSteps(rendered, target, env, bundle));
   const runsPods = (role: Release['role']) => !['base', 'crds'].includes(role);
   for (const r of rendered.releases) {
     steps.push(
-      releaseStep(target, r.name, r.release, r.version, r.file, [
-        ...needsFor[r.release.role],
-        ...(warm && runsPods(r.release.role) ? [LOAD_STEP] : []),
-      ]),
+      releaseStep(
+        target,
+        r.name,
+        r.release,
+        r.version,
+        r.file,
+        [...needsFor[r.release.role], ...(warm && runsPods(r.release.role) ? [LOAD_STEP] : [])],
+        bundle?.charts[r.name],
+      ),
     );
   }
   const ids = {

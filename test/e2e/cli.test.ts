@@ -92,6 +92,7 @@ describe('egress-lab, spawned as a user runs it', () => {
       return [meta.outputs[chunk]!.entryPoint!.slice('scripts/commands/'.length, -'.ts'.length), inputs] as const;
     });
     expect(verbs.map(([verb]) => verb).sort()).toEqual([
+      'bundle',
       'doctor',
       'down',
       'endpoints',

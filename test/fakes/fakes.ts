@@ -61,7 +61,7 @@ function serve(store: Store, socket: Socket): void {
       socket.end(Buffer.concat([Buffer.from(`${res.code} ${out.length} ${err.length}\n`), out, err]));
   });
 }
-export const PROGRAMS = ['kind', 'kubectl', 'helm', 'gcloud', 'docker', 'gke-gcloud-auth-plugin'] as const;
+export const PROGRAMS = ['kind', 'kubectl', 'helm', 'gcloud', 'docker', 'curl', 'gke-gcloud-auth-plugin'] as const;
 
 export interface Call {
   bin: string;
@@ -123,6 +123,8 @@ export interface FakeCluster {
 
 export interface FakeState {
   docker: boolean;
+  /** The images in the host's Docker (pulled or loaded). */
+  images?: string[];
   /** The fake gcloud's login, default project, disabled APIs and whether gke-gcloud-auth-plugin is installed. */
   gcloud?: { account?: string; project?: string; projects?: string[]; disabledApis?: string[]; plugin?: boolean };
   clusters: Record<string, FakeCluster>;
@@ -142,6 +144,8 @@ export interface FakeState {
   delays: { match: string; ms: number }[];
   /** Folders removed (as by someone else) while the first call matching `match` runs. */
   removes?: { match: string; path: string; done?: boolean }[];
+  /** No internet: docker pull, helm from a repository, kubectl apply of a URL, curl and kind's node image pull fail. */
+  offline?: boolean;
   /** What `helm version` and `kubectl version` answer (defaults: v3.20.0, v1.35.0). */
   versions?: { helm?: string; kubectl?: string };
 }

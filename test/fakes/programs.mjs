@@ -327,9 +327,19 @@ function docker(state, args) {
     if (missing) throw new Fail(`Error response from daemon: No such image: ${missing}`);
     return images.map((i) => `sha256:${Buffer.from(i).toString('hex').slice(0, 24)}\n`).join('');
   }
+  if (args[0] === 'load') {
+    // docker load -i ARCHIVE: the images of a docker save archive (here its list of references) are in Docker.
+    // A loaded image is registered by name and tag only: its registry digest is lost (moby/moby#22011).
+    const images = JSON.parse(readFileSync(take(args, '-i', '--input'), 'utf8')).map((i) =>
+      i.replace(/@sha256:[0-9a-f]{64}$/, ''),
+    );
+    state.images = [...new Set([...state.images, ...images])];
+    return images.map((i) => `Loaded image: ${i}\n`).join('');
+  }
   if (args[0] === 'pull') {
     const image = args.at(-1);
     if (!take(args, '--platform')) throw new Fail('fake docker: pull without --platform');
+    offlineCheck(state, `Error response from daemon: Get "https://${image.split('/')[0]}/v2/"`);
     if ((state.unpullable ?? []).includes(image))
       throw new Fail(`Error response from daemon: manifest for ${image} not found: manifest unknown`);
     state.images.push(image);
@@ -371,6 +381,13 @@ function kind(state, args, ctx) {
       throw new Fail('ERROR: failed to create cluster: invalid config');
     if (state.clusters[name])
       throw new Fail(`ERROR: failed to create cluster: node(s) already exist for a cluster with the name "${name}"`);
+    // kind pulls a node image Docker does not have before it creates the nodes (kind pkg/cluster/internal/
+    // providers/docker/images.go ensureNodeImages); without a network that fails.
+    for (const image of new Set(cfg.nodes.map((n) => n.image).filter(Boolean))) {
+      if ((state.images ?? []).includes(image)) continue;
+      if (state.offline) throw new Fail(`ERROR: failed to create cluster: failed to pull image "${image}"`);
+      state.images = [...(state.images ?? []), image];
+    }
     // Without disableDefaultCNI kind runs kindnetd, which enforces NetworkPolicy.
     const cni = cfg.networking?.disableDefaultCNI ? 'none' : 'kindnet';
     state.clusters[name] = newCluster(state, 'kind', { nodes: cfg.nodes.length, cni });
@@ -634,9 +651,54 @@ function checkOwnership(cluster, effects, name, namespace) {
   }
 }
 
+/** With state.offline, every fetch from the internet fails as a program without a network does. */
+function offlineCheck(state, message) {
+  if (state.offline) throw new Fail(`${message}: dial tcp: lookup: no such host`);
+}
+
+/**
+ * `helm pull CHART [--repo URL] --version V --destination DIR` (helm v3 pkg/action/pull.go): writes the chart
+ * archive DIR/NAME-VERSION.tgz, NAME being the chart's own name.
+ */
+function helmPull(state, args, ctx) {
+  const chart = args[1];
+  const repo = take(args, '--repo');
+  const version = take(args, '--version');
+  const dest = take(args, '--destination', '-d') ?? '.';
+  offlineCheck(state, `Error: looks like "${repo ?? chart}" is not a valid chart repository or cannot be reached`);
+  const name = chart.split('/').at(-1);
+  if (!CHARTS[name])
+    throw new Fail(`Error: chart "${chart}" version "${version}" not found${repo ? ` in ${repo}` : ''}`);
+  writeFileSync(resolve(ctx.cwd ?? '.', dest, `${name}-${version}.tgz`), JSON.stringify({ chart: name, version }));
+  return '';
+}
+
+/**
+ * `curl -fsSL -o FILE URL` on the host (egress-lab bundle fetches the Gateway API CRDs with it): only the
+ * Gateway API release file is served; offline, curl cannot resolve the host (exit 6).
+ */
+function curl(state, args, ctx) {
+  const out = take(args, '-o');
+  const url = args.find((a) => a.startsWith('https://'));
+  if (!out || !url) throw new Fail(`fake curl: unsupported ${args.join(' ')}`);
+  if (state.offline) throw new Fail(`curl: (6) Could not resolve host: ${new URL(url).hostname}`, 6);
+  const release = url.match(
+    /^https:\/\/github\.com\/kubernetes-sigs\/gateway-api\/releases\/download\/(v[\d.]+)\/experimental-install\.yaml$/,
+  );
+  if (!release) throw new Fail(`curl: (22) The requested URL returned error: 404`, 22);
+  writeFileSync(
+    resolve(ctx.cwd ?? '.', out),
+    gatewayApiCrds(release[1])
+      .map((d) => stringify(d))
+      .join('---\n'),
+  );
+  return '';
+}
+
 function helm(state, args, ctx) {
   // A helm built against Kubernetes 1.35 (k8s.io/client-go v0.35.0 in helm/helm go.mod@v3.20.0).
   if (args[0] === 'version') return `${state.versions?.helm ?? 'v3.20.0'}\n`;
+  if (args[0] === 'pull') return helmPull(state, args, ctx);
   const kubeconfig = take(args, '--kubeconfig');
   const context = take(args, '--kube-context');
   const cluster = targetCluster(state, kubeconfig, context, 'helm');
@@ -649,7 +711,17 @@ function helm(state, args, ctx) {
     if (values !== '-') throw new Fail('fake helm: values must come on stdin (--values -)');
     if (!version) throw new Fail('fake helm: no --version (charts must be pinned)');
     const parsedValues = parse(ctx.stdin ?? '') ?? {};
-    const chartName = chart.split('/').at(-1);
+    const local = !repo && !chart.startsWith('oci://');
+    if (!local)
+      offlineCheck(state, `Error: looks like "${repo ?? chart}" is not a valid chart repository or cannot be reached`);
+    // A local chart archive (helm pull's NAME-VERSION.tgz): helm reads it from disk and needs no repository.
+    if (local && !existsSync(resolve(ctx.cwd ?? '.', chart))) throw new Fail(`Error: path "${chart}" not found`);
+    const chartName = local
+      ? chart
+          .split('/')
+          .at(-1)
+          .replace(/-[^-]+\.tgz$/, '')
+      : chart.split('/').at(-1);
     if (!CHARTS[chartName]) throw new Fail(`Error: chart "${chart}" not found${repo ? ` in ${repo}` : ''}`);
     if (!cluster.namespaces.includes(namespace)) {
       if (!args.includes('--create-namespace'))
@@ -1335,7 +1407,18 @@ function kubectl(state, args, ctx) {
     const release = file.match(
       /^https:\/\/github\.com\/kubernetes-sigs\/gateway-api\/releases\/download\/(v[\d.]+)\/experimental-install\.yaml$/,
     );
+    if (file.startsWith('https://')) offlineCheck(state, `error: unable to read URL "${file}"`);
     if (release) return applyDocs(cluster, gatewayApiCrds(release[1]), output, opts);
+    const path = resolve(ctx.cwd ?? '.', file);
+    if (!file.includes('://') && existsSync(path))
+      return applyDocs(
+        cluster,
+        parseAllDocuments(readFileSync(path, 'utf8'))
+          .map((d) => d.toJS())
+          .filter(Boolean),
+        output,
+        opts,
+      );
     throw new Fail(`fake kubectl: cannot fetch ${file}`);
   }
   if (verb === 'wait') {
@@ -1489,7 +1572,7 @@ function removesDuring(store, line) {
 }
 
 // ---- one call --------------------------------------------------------------------------------------------
-const PROGRAMS = { docker, kind, gcloud, helm, kubectl, 'gke-gcloud-auth-plugin': gkeAuthPlugin };
+const PROGRAMS = { docker, kind, gcloud, helm, kubectl, curl, 'gke-gcloud-auth-plugin': gkeAuthPlugin };
 
 /**
  * Runs one call of a fake program: { bin, argv, stdin, cwd, kubeconfigEnv, home } in, { stdout, stderr, code }
