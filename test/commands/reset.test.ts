@@ -24,7 +24,7 @@ const verifySeat = async (seat: number) => {
 };
 
 describe('egress-lab reset', { timeout: SLOW }, () => {
-  it('restores a seat that was broken (its ServiceEntry deleted, a ServiceEntry added that bypasses the gateway); verify then passes', async () => {
+  it('restores a seat that was broken (its ServiceEntry deleted, a ServiceEntry added that bypasses the gateway, a policy added); verify then passes', async () => {
     expect((await verifySeat(2)).ok).toBe(true);
     fakes.update((s) => {
       const o = s.clusters['egress-lab']!.objects;
@@ -34,6 +34,13 @@ describe('egress-lab reset', { timeout: SLOW }, () => {
       o['ServiceEntry|seat-02|shortcut'] = {
         ...own,
         metadata: { name: 'shortcut', namespace: 'seat-02', labels: { 'istio.io/use-waypoint': 'none' } },
+      };
+      // An added policy: ztunnel enforces it where the traffic arrives, so it changes nothing of the seat's egress,
+      // but it was not there right after up.
+      o['AuthorizationPolicy|seat-02|deny-all'] = {
+        apiVersion: 'security.istio.io/v1',
+        kind: 'AuthorizationPolicy',
+        metadata: { name: 'deny-all', namespace: 'seat-02' },
       };
     });
     const broken = await verifySeat(2);
@@ -45,12 +52,13 @@ describe('egress-lab reset', { timeout: SLOW }, () => {
     expect([r.code, r.stderr]).toEqual([0, '']);
     expect(r.stdout).toBe(
       [
-        "seat-02: removed ServiceEntry seat-02/shortcut; applied the lab's 9 objects again; restarted the sample",
+        "seat-02: removed ServiceEntry seat-02/shortcut, AuthorizationPolicy seat-02/deny-all; applied the lab's 9 objects again; restarted the sample",
         'Reset done. Prove it: egress-lab verify --seat 2',
         '',
       ].join('\n'),
     );
     expect(objects()['ServiceEntry|seat-02|shortcut']).toBeUndefined();
+    expect(objects()['AuthorizationPolicy|seat-02|deny-all']).toBeUndefined();
     expect(objects()['ServiceEntry|seat-02|httpbingo-org']).toBeDefined();
     expect(
       (
