@@ -108,6 +108,7 @@ function addLabCommands(program: Command, io: Io): void {
     .command('status')
     .description("the lab's profile, cluster and each component's live health, against what the profile needs")
     .option('--name <lab>', NAME_HELP)
+    .option('--seat <n>', "on a seated lab: the shared components and this seat's objects only")
     .option('--all', 'every lab on this machine, one after another')
     .option('--json', 'print JSON')
     .action(runVerb('status', io));

@@ -1,6 +1,9 @@
 import * as z from 'zod';
 import { InputError } from '../errors.ts';
 import { stepTimeoutProblem } from '../lab/timeouts.ts';
+
+export { checkSeat } from '../profile/layout.ts';
+
 import type { ProfileFlags } from '../profile/flags.ts';
 
 /**
@@ -53,14 +56,3 @@ export const seatOption = () =>
     .regex(/^[1-9]\d*$/, { error: (issue) => `"${String(issue.input)}" is not a seat number (1, 2, …)` })
     .transform(Number)
     .optional();
-
-/** A --seat the lab does not have is bad input: exit 2, nothing run. */
-export function checkSeat(ledger: { lab: string; profile: { seats: number } }, seat: number | undefined): void {
-  const { seats } = ledger.profile;
-  if (seat === undefined || seat <= seats) return;
-  throw new InputError(
-    seats === 0
-      ? `--seat: the lab "${ledger.lab}" has no seats`
-      : `--seat: the lab "${ledger.lab}" has seats 1 to ${seats}, not ${seat}`,
-  );
-}

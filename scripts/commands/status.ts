@@ -4,9 +4,9 @@ import { status } from '../lab/status.ts';
 import { checkStateRoot } from '../state/paths.ts';
 import type { Streams } from '../ui/prompter.ts';
 import { everyLab } from './every-lab.ts';
-import { onOff, parseOptions, text } from './options.ts';
+import { onOff, parseOptions, seatOption, text } from './options.ts';
 
-export const statusOptions = z.strictObject({ name: text(), json: onOff(), all: onOff() });
+export const statusOptions = z.strictObject({ name: text(), json: onOff(), all: onOff(), seat: seatOption() });
 
 /** `egress-lab status`: each component's live health; exit 1 when one is not healthy. */
 export async function run(raw: unknown, streams: Streams): Promise<void> {

@@ -2,6 +2,7 @@ import { ActionableError } from '../errors.ts';
 import type { Exec } from '../exec/exec.ts';
 import { buildPlan, type Step } from '../plan/plan.ts';
 import { labName } from '../profile/lab-name.ts';
+import { checkSeat, seatNamespace } from '../profile/layout.ts';
 import { resolvedProfile } from '../profile/load.ts';
 import { renderLab } from '../render/render.ts';
 import { labNames, noLabMessage } from '../state/labs.ts';
@@ -27,6 +28,8 @@ export interface LabStatus {
   cluster: Ledger['cluster'];
   healthy: boolean;
   components: ComponentHealth[];
+  /** status --seat: the seat this view shows (the other seats' objects are left out). */
+  seat?: number;
 }
 
 /**
@@ -93,6 +96,7 @@ export function formatStatus(s: LabStatus): string {
   const lines = [
     `lab ${s.lab}: profile ${s.profile}, ${s.platform} cluster "${s.cluster.name}"${s.cluster.createdByEgressLab ? ' (created by egress-lab)' : ' (not created by egress-lab)'}, stack ${s.stack}`,
     `kubeconfig: ${s.kubeconfig} (context ${s.context})`,
+    ...(s.seat === undefined ? [] : [`seat ${s.seat}: the shared components and ${seatNamespace(s.seat)}'s objects`]),
     '',
   ];
   for (const c of s.components) {
@@ -102,9 +106,25 @@ export function formatStatus(s: LabStatus): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** `egress-lab status`: exit 0 when every component is healthy, 1 otherwise. */
+/**
+ * One seat's view of a seated lab: the shared components whole, and of the seats' objects only this seat's
+ * (the other seats' namespaces are left out).
+ */
+export function seatStatus(s: LabStatus, seat: number): LabStatus {
+  const mine = seatNamespace(seat);
+  const other = (what: string) => (what.match(/\bseat-\d{2}\b/g) ?? []).some((ns) => ns !== mine);
+  const components = s.components
+    .map((c) => {
+      const checks = c.checks.filter((k) => !other(k.what));
+      return { ...c, checks, healthy: checks.every((k) => k.ok) };
+    })
+    .filter((c) => c.checks.length > 0);
+  return { ...s, seat, components, healthy: components.every((c) => c.healthy) };
+}
+
+/** `egress-lab status`: exit 0 when every component is healthy, 1 otherwise (--seat: that seat's part). */
 export async function status(
-  opts: { name?: string; json?: boolean },
+  opts: { name?: string; json?: boolean; seat?: number },
   deps: { exec: Exec; stdout: NodeJS.WritableStream; env: NodeJS.ProcessEnv },
 ): Promise<void> {
   const lab = labName(opts.name);
@@ -115,8 +135,10 @@ export async function status(
       deps.stdout.write(`${JSON.stringify({ lab, found: false, labs: labNames(deps.env), message }, null, 2)}\n`);
     throw new ActionableError(message);
   }
+  checkSeat(ledger, opts.seat);
   await guardCluster(deps.exec, ledger, 'report on it', deps.env);
-  const s = await labStatus(deps.exec, ledger);
+  const whole = await labStatus(deps.exec, ledger);
+  const s = opts.seat === undefined ? whole : seatStatus(whole, opts.seat);
   deps.stdout.write(opts.json ? `${JSON.stringify(s, null, 2)}\n` : formatStatus(s));
   if (!s.healthy) {
     const unfinished = s.components.some((c) => c.checks.some((k) => /not installed|never finished/.test(k.detail)));

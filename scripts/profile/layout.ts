@@ -1,3 +1,5 @@
+import { InputError } from '../errors.ts';
+
 /** Namespace of the egress gateway, ext-authz and (in the seed) Squid: fixed by the pattern. */
 export const WAYPOINT_NAMESPACE = 'common-infrastructure';
 
@@ -14,4 +16,15 @@ export const seatNamespace = (seat: number) => `seat-${String(seat).padStart(2, 
 export function clientNamespaces(profile: { seats: number; components: { sample: { namespace: string } } }): string[] {
   if (profile.seats === 0) return [profile.components.sample.namespace];
   return Array.from({ length: profile.seats }, (_, i) => seatNamespace(i + 1));
+}
+
+/** A --seat the lab does not have is bad input: exit 2, nothing run. */
+export function checkSeat(ledger: { lab: string; profile: { seats: number } }, seat: number | undefined): void {
+  const { seats } = ledger.profile;
+  if (seat === undefined || seat <= seats) return;
+  throw new InputError(
+    seats === 0
+      ? `--seat: the lab "${ledger.lab}" has no seats`
+      : `--seat: the lab "${ledger.lab}" has seats 1 to ${seats}, not ${seat}`,
+  );
 }

@@ -98,10 +98,26 @@ describe('3 seats on kind', { timeout: SLOW }, () => {
     expect(text).toContain('Seat 2 in detail:');
   });
 
+  it("status --seat shows the shared components and that seat's objects, none of another seat's", async () => {
+    const r = await cli(['status', '--seat', '2'], { env: fakes.env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("seat 2: the shared components and seat-02's objects");
+    expect(r.stdout).toContain('Deployment seat-02/sleep: 1/1 ready');
+    expect(r.stdout).toContain('RoleBinding common-infrastructure/egress-lab-seat-logs');
+    expect(r.stdout).not.toMatch(/seat-0[13]/);
+    const whole = await cli(['status'], { env: fakes.env });
+    expect(whole.stdout).toMatch(/seat-01/);
+  });
+
   it('--seat outside the lab is exit 2, before anything runs', async () => {
     const calls = fakes.calls().length;
     const r = await cli(['verify', '--seat', '4'], { env: fakes.env });
     expect([r.code, r.stderr]).toEqual([2, 'egress-lab: --seat: the lab "egress-lab" has seats 1 to 3, not 4\n']);
+    const status = await cli(['status', '--seat', '4'], { env: fakes.env });
+    expect([status.code, status.stderr]).toEqual([
+      2,
+      'egress-lab: --seat: the lab "egress-lab" has seats 1 to 3, not 4\n',
+    ]);
     const bad = await cli(['verify', '--seat', 'two'], { env: fakes.env });
     expect([bad.code, bad.stderr]).toEqual([2, 'egress-lab: --seat: "two" is not a seat number (1, 2, …)\n']);
     expect(fakes.calls().length).toBe(calls);
