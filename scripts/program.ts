@@ -187,6 +187,7 @@ function addLabCommands(program: Command, io: Io): void {
     .option('--name <lab>', NAME_HELP)
     .option('--yes', 'no confirmation (GKE asks for one)')
     .option('--keep-cluster', 'remove the lab from the cluster but keep the cluster')
+    .option('--seat <n>', "remove only this seat's namespace (up brings it back)")
     .option('--all', 'every lab on this machine, one after another')
     .option('--purge-cache', 'also remove the images egress-lab pulled into Docker for kind (kept by default)')
     .option('--dry-run', 'print what would be removed; change nothing')

@@ -4,7 +4,7 @@ import { checkStateRoot } from '../state/paths.ts';
 import type { Streams } from '../ui/prompter.ts';
 import { interruptible, labDeps } from './deps.ts';
 import { everyLab } from './every-lab.ts';
-import { onOff, parseOptions, stepTimeout, text } from './options.ts';
+import { onOff, parseOptions, seatOption, stepTimeout, text } from './options.ts';
 
 export const downOptions = z.strictObject({
   name: text(),
@@ -15,6 +15,7 @@ export const downOptions = z.strictObject({
   stepTimeout: stepTimeout(),
   json: onOff(),
   all: onOff(),
+  seat: seatOption(),
 });
 
 /** `egress-lab down`: remove exactly what the lab's ledger lists, then the lab's folder (--all: every lab's). */

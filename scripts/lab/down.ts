@@ -7,6 +7,7 @@ import { labNames, noLabMessage } from '../state/labs.ts';
 import { acquireLock, type Ledger, readLedger, removeLabDir } from '../state/ledger.ts';
 import { labDir, stateRoot } from '../state/paths.ts';
 import type { LabDeps } from './deps.ts';
+import { downSeat } from './down-seat.ts';
 import { guardCluster } from './guard.ts';
 import { labRemovals, runRemovals } from './removal.ts';
 import { stepTimeoutSeconds } from './timeouts.ts';
@@ -22,6 +23,8 @@ export interface DownOptions {
   stepTimeout?: string | number;
   /** One JSON object on stdout instead of text. */
   json?: boolean;
+  /** Remove only this seat of a seated lab (its namespace). */
+  seat?: number;
 }
 
 /** Removes (or lists, on a dry run) the images egress-lab pulled; returns them. */
@@ -66,6 +69,7 @@ export async function down(opts: DownOptions, deps: LabDeps): Promise<void> {
   const ledger = readLedger(lab, deps.env);
   // A damaged image cache is refused before anything is removed.
   if (opts.purgeCache) pulledImages(deps.env);
+  if (ledger && opts.seat !== undefined) return downSeat(ledger, opts.seat, opts, deps);
   if (!ledger) {
     // A --name that matches no lab while others exist is most likely a typo: say so, exit 1.
     if (opts.name !== undefined && labNames(deps.env).length > 0)

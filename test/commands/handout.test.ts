@@ -10,6 +10,7 @@ import { scratch } from '../helpers/temp.ts';
 
 let fakes: Fakes;
 let out: string;
+const objects = () => fakes.state().clusters['egress-lab']!.objects;
 const tmp = scratch();
 const SLOW = 900_000;
 
@@ -102,6 +103,23 @@ describe('egress-lab handout', { timeout: SLOW }, () => {
       s.clusters['egress-lab']!.objects['ServiceAccount|seat-03|attendee'] = saved!;
     });
     expect([r.code, r.stderr.trim()]).toEqual([1, 'error: You must be logged in to the server (Unauthorized)']);
+  });
+
+  it('down --seat removes that seat alone, its handout stops working, and up brings the seat back', async () => {
+    const seat1 = readmeCommands('seat-01')[0]!;
+    const r = await cli(['down', '--seat', '3'], { env: fakes.env });
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toMatch(
+      /^Removed seat 3 \(the namespace seat-03 and everything in it, its attendee's credentials too\)/,
+    );
+    expect(Object.keys(objects()).filter((k) => k.includes('seat-03'))).toEqual([]);
+    expect((await asAttendee('seat-03', readmeCommands('seat-03')[0]!)).code).toBe(1);
+    expect((await asAttendee('seat-01', seat1)).code).toBe(0);
+    await up({ profile: 'kind-workshop', yes: true, verify: false }, fakeDeps(fakes));
+    expect(objects()['Deployment|seat-03|sleep']).toBeDefined();
+    expect(objects()['ServiceAccount|seat-03|attendee']).toBeDefined();
+    // The seat's old credentials stay revoked: a new handout gives it new ones.
+    expect((await asAttendee('seat-03', readmeCommands('seat-03')[0]!)).code).toBe(1);
   });
 
   it('refuses, exit 2 and nothing written: a lab without seats, a seat it does not have, a bad duration, a folder in use', async () => {

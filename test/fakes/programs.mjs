@@ -31,6 +31,7 @@ class Fail extends Error {
   }
 }
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const randomUid = () => `${Math.random().toString(16).slice(2, 10)}-${Math.random().toString(16).slice(2, 6)}`;
 
 /**
  * Read, change, write: the server runs one handler at a time between awaits, so no lock is needed. The state
@@ -888,6 +889,8 @@ function applyOne(cluster, o, opts) {
       ? { apiVersion: 'v1', kind: 'Namespace', metadata: { name: metadata.name } }
       : undefined);
   const stored = serverSideApply(existing, o, opts.manager, opts.force);
+  // The API server gives each object it creates a uid of its own; one created again gets a new one.
+  if (!existing) stored.metadata.uid = randomUid();
   if (kind === 'Namespace' && !cluster.namespaces.includes(metadata.name)) cluster.namespaces.push(metadata.name);
   if (kind === 'Deployment') stored.status = { readyReplicas: o.spec?.replicas ?? 1 };
   if (kind === 'Gateway') {

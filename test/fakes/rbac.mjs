@@ -13,7 +13,9 @@ export function mintToken(cluster, namespace, name, seconds) {
   cluster.tokens ??= {};
   const token = `fake-sa-token.${namespace}.${name}.${Math.random().toString(36).slice(2, 12)}`;
   const expires = new Date(Date.now() + seconds * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
-  cluster.tokens[token] = { namespace, name, expires };
+  // A token is bound to the ServiceAccount object (its uid): one deleted and made again does not take it back.
+  const uid = cluster.objects[`ServiceAccount|${namespace}|${name}`]?.metadata?.uid;
+  cluster.tokens[token] = { namespace, name, expires, uid };
   return { token, expires };
 }
 
@@ -26,8 +28,9 @@ export function callerOf(cluster, token) {
     err.unauthorized = true;
     throw err;
   }
-  if (!cluster.objects[`ServiceAccount|${sa.namespace}|${sa.name}`]) {
-    // A deleted ServiceAccount invalidates its tokens.
+  const account = cluster.objects[`ServiceAccount|${sa.namespace}|${sa.name}`];
+  if (!account || account.metadata?.uid !== sa.uid) {
+    // A deleted ServiceAccount invalidates its tokens, also once one of its name is made again.
     const err = new Error('error: You must be logged in to the server (Unauthorized)');
     err.unauthorized = true;
     throw err;
