@@ -1,6 +1,16 @@
 import { Writable } from 'node:stream';
-import { ActionableError, InputError } from '../errors.ts';
+import { ActionableError, CancelledError, InputError } from '../errors.ts';
 import { labNames } from '../state/labs.ts';
+
+/** A lab's --json answer as JSON; what was not JSON (a run cut short) as its text. */
+function answerOf(text: string): { answer?: unknown; output?: string } {
+  if (!text.trim()) return {};
+  try {
+    return { answer: JSON.parse(text) };
+  } catch {
+    return { output: text };
+  }
+}
 
 /**
  * --all: a verb run on every lab of this machine, one after another, each under a heading (or, with --json, one
@@ -34,16 +44,12 @@ export async function everyLab(
     try {
       await run(lab, sink);
     } catch (err) {
+      // Ctrl-C stops every lab, not only this one.
+      if (err instanceof CancelledError) throw err;
       failed.push(lab);
       error = (err as Error).message;
     }
-    if (opts.json)
-      answers.push({
-        lab,
-        ok: error === undefined,
-        ...(text.trim() ? { answer: JSON.parse(text) } : {}),
-        ...(error ? { error } : {}),
-      });
+    if (opts.json) answers.push({ lab, ok: error === undefined, ...answerOf(text), ...(error ? { error } : {}) });
     else deps.stdout.write(`== ${lab}\n${text}${error ? `egress-lab: ${error}\n` : ''}\n`);
   }
   if (opts.json) deps.stdout.write(`${JSON.stringify(answers, null, 2)}\n`);
