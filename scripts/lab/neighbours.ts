@@ -1,7 +1,6 @@
-import * as z from 'zod';
 import { ActionableError } from '../errors.ts';
 import type { Exec } from '../exec/exec.ts';
-import { kubeAccess } from '../kube/access.ts';
+import { labsOnNamespaces } from '../kube/lab-labels.ts';
 import { OWNER_LABELS } from '../render/render.ts';
 import { labNames } from '../state/labs.ts';
 import { type Ledger, type LedgerCluster, type ObjectRef, readLedger } from '../state/ledger.ts';
@@ -73,27 +72,6 @@ export function sharedWith(neighbours: readonly Ledger[]): Shared {
 
 export const sharedObject = (shared: Shared | undefined, o: ObjectRef) => shared?.objects.get(refKey(o));
 
-const namespaceList = z.object({
-  items: z.array(
-    z.object({ metadata: z.object({ name: z.string(), labels: z.record(z.string(), z.string()).nullish() }) }),
-  ),
-});
-
-/** The labs whose label is on a namespace of the cluster, other than this one, with their namespaces. */
-async function labelledLabs(exec: Exec, ledger: Ledger): Promise<Map<string, string[]>> {
-  const { stdout } = await exec(
-    'kubectl',
-    [...kubeAccess(ledger), 'get', 'namespaces', '-l', OWNER_LABELS.lab, '-o', 'json'],
-    { timeoutMs: CHECK_TIMEOUT_MS },
-  );
-  const found = new Map<string, string[]>();
-  for (const ns of namespaceList.parse(JSON.parse(stdout)).items) {
-    const lab = ns.metadata.labels?.[OWNER_LABELS.lab];
-    if (lab && lab !== ledger.lab) found.set(lab, [...(found.get(lab) ?? []), ns.metadata.name]);
-  }
-  return found;
-}
-
 /** A few names of a list, and how many more (a seated lab has tens of namespaces). */
 const fewOf = (names: string[], shown = 3) =>
   names.length <= shown + 1 ? names.join(', ') : `${names.slice(0, shown).join(', ')} and ${names.length - shown} more`;
@@ -106,7 +84,8 @@ export class OccupiedError extends ActionableError {}
  * namespaces, or by another ledger on this machine for the same cluster. Names each lab and what to do.
  */
 export async function refuseOccupied(exec: Exec, ledger: Ledger, env: NodeJS.ProcessEnv): Promise<void> {
-  const labelled = await labelledLabs(exec, ledger);
+  const labelled = await labsOnNamespaces(exec, ledger, OWNER_LABELS.lab, CHECK_TIMEOUT_MS);
+  labelled.delete(ledger.lab);
   const known = new Set(labNames(env));
   const occupants = new Map<string, string>();
   for (const [lab, namespaces] of labelled)

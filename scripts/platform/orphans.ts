@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as z from 'zod';
 import { CommandError, type Exec, whatToDo } from '../exec/exec.ts';
-import { kubeAccess } from '../kube/access.ts';
+import { labsOnNamespaces } from '../kube/lab-labels.ts';
 
 /**
  * Clusters that carry egress-lab's marks but that no ledger on this machine knows: a lab whose folder was
@@ -41,12 +41,6 @@ const TIMEOUT_MS = 30_000;
 const why = (err: unknown) =>
   err instanceof CommandError ? whatToDo(err.stderr) || err.message : (err as Error).message;
 
-const namespaceList = z.object({
-  items: z.array(
-    z.object({ metadata: z.object({ name: z.string(), labels: z.record(z.string(), z.string()).nullish() }) }),
-  ),
-});
-
 /** The labs named by the lab label on a kind cluster's namespaces, read through a kubeconfig kind prints. */
 async function kindClusterLabs(exec: Exec, name: string, labLabel: string): Promise<string[]> {
   const { stdout: kubeconfig } = await exec('kind', ['get', 'kubeconfig', '--name', name], { timeoutMs: TIMEOUT_MS });
@@ -54,13 +48,8 @@ async function kindClusterLabs(exec: Exec, name: string, labLabel: string): Prom
   try {
     const file = join(dir, 'kubeconfig');
     writeFileSync(file, kubeconfig, { mode: 0o600 });
-    const { stdout } = await exec(
-      'kubectl',
-      [...kubeAccess({ kubeconfig: file, context: `kind-${name}` }), 'get', 'namespaces', '-l', labLabel, '-o', 'json'],
-      { timeoutMs: TIMEOUT_MS },
-    );
-    const labs = namespaceList.parse(JSON.parse(stdout)).items.map((n) => n.metadata.labels?.[labLabel] ?? '');
-    return [...new Set(labs.filter(Boolean))].sort();
+    const labs = await labsOnNamespaces(exec, { kubeconfig: file, context: `kind-${name}` }, labLabel, TIMEOUT_MS);
+    return [...labs.keys()].sort();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
