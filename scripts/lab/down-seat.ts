@@ -1,8 +1,9 @@
-import { kubeAccess } from '../kube/access.ts';
+import { commandLine } from '../plan/command-line.ts';
 import { checkSeat, seatNamespace } from '../profile/layout.ts';
 import { acquireLock, type Ledger } from '../state/ledger.ts';
 import type { LabDeps } from './deps.ts';
 import { guardCluster } from './guard.ts';
+import { deleteNamespacesCommand } from './removal.ts';
 
 /**
  * `down --seat N`: seat N's namespace goes, and with it everything in it — its sample, its ServiceEntries,
@@ -17,28 +18,20 @@ export async function downSeat(
 ): Promise<void> {
   checkSeat(ledger, seat);
   const namespace = seatNamespace(seat);
-  const args = [
-    ...kubeAccess(ledger),
-    'delete',
-    'namespace',
-    namespace,
-    '--ignore-not-found',
-    '--wait=true',
-    '--timeout=300s',
-  ];
+  const remove = deleteNamespacesCommand(ledger, [namespace]);
   const name = ledger.lab === 'egress-lab' ? '' : ` --name ${ledger.lab}`;
   if (opts.dryRun) {
     deps.stdout.write(
       opts.json
-        ? `${JSON.stringify({ type: 'result', ok: true, lab: ledger.lab, seat, dryRun: true, commands: [`kubectl ${args.join(' ')}`] })}\n`
-        : `down --seat ${seat} would remove the namespace ${namespace} and everything in it (nothing was changed):\n  $ kubectl ${args.join(' ')}\n`,
+        ? `${JSON.stringify({ type: 'result', ok: true, lab: ledger.lab, seat, dryRun: true, commands: [commandLine(remove)] })}\n`
+        : `down --seat ${seat} would remove the namespace ${namespace} and everything in it (nothing was changed):\n  $ ${commandLine(remove)}\n`,
     );
     return;
   }
   const release = acquireLock(ledger.lab, deps.env);
   try {
     await guardCluster(deps.exec, ledger, 'remove a seat from it', deps.env);
-    await deps.exec('kubectl', args, { timeoutMs: 330_000 });
+    await deps.exec(remove.bin, remove.args, { timeoutMs: 330_000 });
   } finally {
     release();
   }

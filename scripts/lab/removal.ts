@@ -31,6 +31,11 @@ export function deleteObjectsCommand(ledger: Ledger, objects: ObjectRef[]): Comm
   );
 }
 
+/** `kubectl delete namespace` of these namespaces (and everything in them), waiting until they are gone. */
+export function deleteNamespacesCommand(ledger: Ledger, namespaces: readonly string[]): Command {
+  return kubectl(ledger, ['delete', 'namespace', ...namespaces, '--ignore-not-found', '--wait=true', '--timeout=300s']);
+}
+
 /**
  * Gives back an object the lab applied onto but did not make: a server-side apply by egress-lab's field manager
  * that names no field, so the fields only egress-lab set are removed and the object stays.
@@ -136,7 +141,7 @@ export function stepRemovals(ledger: Ledger, ids: string[], namespaces: boolean,
       title: `remove namespaces ${made.join(', ')}`,
       component: 'istio',
       needs: chain(),
-      run: [kubectl(ledger, ['delete', 'namespace', ...made, '--ignore-not-found', '--wait=true', '--timeout=300s'])],
+      run: [deleteNamespacesCommand(ledger, made)],
       waits: [],
     };
     out.push({ step, what: made.map((ns) => `Namespace ${ns} (made by helm for the lab)`) });

@@ -6,7 +6,7 @@ import { clientNamespaces, seatNamespace } from '../profile/layout.ts';
 import { resolvedProfile } from '../profile/load.ts';
 import { type KubeObject, renderLab } from '../render/render.ts';
 import type { Ledger } from '../state/ledger.ts';
-import { describeObject } from './ownership.ts';
+import { describeObject, refsAsYaml } from './ownership.ts';
 
 /**
  * The kinds an exercise adds to a client namespace to change its egress: ServiceEntries (ztunnel answers a
@@ -47,9 +47,7 @@ async function resetNamespace(exec: Exec, ledger: Ledger, namespace: string, own
   const refs = added.map((o) => ({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, namespace }));
   if (refs.length)
     await exec('kubectl', [...k, 'delete', '--ignore-not-found', '--wait=true', '--timeout=120s', '-f', '-'], {
-      input: refs
-        .map((r) => stringify({ apiVersion: r.apiVersion, kind: r.kind, metadata: { name: r.name, namespace } }))
-        .join('---\n'),
+      input: refsAsYaml(refs),
       timeoutMs: TIMEOUT_MS,
     });
   await exec(
