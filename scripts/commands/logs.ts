@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { ActionableError, InputError } from '../errors.ts';
 import { CommandError, createExec, type Exec } from '../exec/exec.ts';
 import { kubeAccess } from '../kube/access.ts';
+import { nameFlag } from '../name-flag.ts';
 import { WAYPOINT_NAMESPACE } from '../profile/layout.ts';
 import { requireLedger } from '../state/labs.ts';
 import type { Ledger } from '../state/ledger.ts';
@@ -104,7 +105,7 @@ async function runLogs(deps: LogsDeps, ledger: Ledger, source: LogSource, args: 
     const what = 'deployment' in source ? `Deployment ${source.deployment}` : `DaemonSet ${source.daemonSet}`;
     if (err instanceof CommandError && /NotFound|not found/.test(err.stderr))
       throw new ActionableError(
-        `the ${what} is not in the namespace ${source.namespace} any more; egress-lab up${ledger.lab === 'egress-lab' ? '' : ` --name ${ledger.lab}`} restores it`,
+        `the ${what} is not in the namespace ${source.namespace} any more; egress-lab up${nameFlag(ledger.lab)} restores it`,
       );
     throw err;
   }

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { ActionableError } from '../errors.ts';
+import { nameFlag } from '../name-flag.ts';
 import { requireLedger } from '../state/labs.ts';
 import { lastVerifyFile, readVerifyRecord } from '../state/last-verify.ts';
 import { checkStateRoot } from '../state/paths.ts';
@@ -21,7 +22,7 @@ export function path(
   deps: { stdout: NodeJS.WritableStream; env: NodeJS.ProcessEnv },
 ): void {
   const ledger = requireLedger(opts.name, deps.env);
-  const flag = ledger.lab === 'egress-lab' ? '' : ` --name ${ledger.lab}`;
+  const flag = nameFlag(ledger.lab);
   const record = readVerifyRecord(ledger.lab, deps.env, VerifyReportSchema);
   if (!record)
     throw new ActionableError(

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { createExec, type Exec } from '../exec/exec.ts';
 import { guardCluster } from '../lab/guard.ts';
 import { resetLab } from '../lab/reset.ts';
+import { nameFlag } from '../name-flag.ts';
 import { requireLedger } from '../state/labs.ts';
 import { acquireLock } from '../state/ledger.ts';
 import { checkStateRoot } from '../state/paths.ts';
@@ -28,7 +29,7 @@ export async function reset(
       deps.stdout.write(
         `${o.namespace}: ${o.removed.length ? `removed ${o.removed.join(', ')}; ` : ''}applied the lab's ${o.restored} objects again; restarted the sample\n`,
       );
-    const name = ledger.lab === 'egress-lab' ? '' : ` --name ${ledger.lab}`;
+    const name = nameFlag(ledger.lab);
     deps.stdout.write(`Reset done. Prove it: egress-lab verify${name}${opts.seat ? ` --seat ${opts.seat}` : ''}\n`);
   } finally {
     release();

@@ -1,3 +1,4 @@
+import { nameFlag } from '../name-flag.ts';
 import { commandLine } from '../plan/command-line.ts';
 import { checkSeat, seatNamespace } from '../profile/layout.ts';
 import { acquireLock, type Ledger } from '../state/ledger.ts';
@@ -19,7 +20,7 @@ export async function downSeat(
   checkSeat(ledger, seat);
   const namespace = seatNamespace(seat);
   const remove = deleteNamespacesCommand(ledger, [namespace]);
-  const name = ledger.lab === 'egress-lab' ? '' : ` --name ${ledger.lab}`;
+  const name = nameFlag(ledger.lab);
   if (opts.dryRun) {
     deps.stdout.write(
       opts.json

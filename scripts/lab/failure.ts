@@ -1,4 +1,5 @@
 import { ActionableError } from '../errors.ts';
+import { nameFlag } from '../name-flag.ts';
 import { StepError } from '../run/runner.ts';
 import { OccupiedError } from './neighbours.ts';
 
@@ -59,7 +60,7 @@ export function explainFailure(err: unknown, lab: string, runLogFile: string | u
   // A refusal before anything was installed is its own answer: no step to continue, nothing made to remove.
   const refusal = failed.find((f) => f.cause instanceof OccupiedError);
   if (refusal) return refusal.cause;
-  const name = lab === 'egress-lab' ? '' : ` --name ${lab}`;
+  const name = nameFlag(lab);
   const causes = [...new Set(failed.map((f) => likelyCause(f.message)).filter((c): c is string => Boolean(c)))];
   const lines = [
     ...failed.map((f) => f.message),

@@ -1,4 +1,5 @@
 import { kubeAccess } from '../kube/access.ts';
+import { nameFlag } from '../name-flag.ts';
 import { WAYPOINT_NAMESPACE } from '../profile/layout.ts';
 import type { Ledger } from '../state/ledger.ts';
 import { trafficDiagram } from '../ui/summary.ts';
@@ -136,7 +137,7 @@ const commented = (rows: [string, string][]) => {
 
 /** The host's sheet: the seats, how to check everyone, new credentials, and teardown. */
 export function hostSheet(ledger: Ledger, seats: readonly SeatAccess[], out: string, reach: string): string {
-  const name = ledger.lab === 'egress-lab' ? '' : ` --name ${ledger.lab}`;
+  const name = nameFlag(ledger.lab);
   return [
     `# Host sheet: the lab ${ledger.lab} (${ledger.profileName}, ${ledger.profile.seats} seats)`,
     '',

@@ -1,6 +1,7 @@
 import { ActionableError } from '../errors.ts';
 import type { Exec } from '../exec/exec.ts';
 import { labsOnNamespaces } from '../kube/lab-labels.ts';
+import { nameFlag } from '../name-flag.ts';
 import { OWNER_LABELS } from '../render/render.ts';
 import { labNames } from '../state/labs.ts';
 import { type Ledger, type LedgerCluster, type ObjectRef, readLedger } from '../state/ledger.ts';
@@ -96,10 +97,7 @@ export async function refuseOccupied(exec: Exec, ledger: Ledger, env: NodeJS.Pro
   const labs = [...occupants.keys()].sort();
   const held = labs.map((lab) => `"${lab}" (${occupants.get(lab)})`).join(', ');
   const remove = labs
-    .map(
-      (lab) =>
-        `egress-lab down${lab === 'egress-lab' ? '' : ` --name ${lab}`}${known.has(lab) ? '' : ' (on the machine that made it)'}`,
-    )
+    .map((lab) => `egress-lab down${nameFlag(lab)}${known.has(lab) ? '' : ' (on the machine that made it)'}`)
     .join(', then ');
   throw new OccupiedError(
     `the cluster "${ledger.cluster.name}" already holds the lab${labs.length > 1 ? 's' : ''} ${held}; a cluster holds one lab, because two labs would change and remove each other's releases and objects: remove ${labs.length > 1 ? 'them' : 'it'} first (${remove}), or put the lab "${ledger.lab}" on another cluster`,

@@ -1,5 +1,6 @@
 import { ActionableError } from '../errors.ts';
 import type { Exec } from '../exec/exec.ts';
+import { nameFlag } from '../name-flag.ts';
 import { buildPlan, type Step } from '../plan/plan.ts';
 import { labName } from '../profile/lab-name.ts';
 import { checkSeat, seatNamespace } from '../profile/layout.ts';
@@ -146,9 +147,7 @@ export async function status(
       `the lab "${lab}" is not healthy: ${s.components
         .filter((c) => !c.healthy)
         .map((c) => c.name)
-        .join(
-          ', ',
-        )}${unfinished ? `; egress-lab up${lab === 'egress-lab' ? '' : ` --name ${lab}`} installs what is missing` : ''}`,
+        .join(', ')}${unfinished ? `; egress-lab up${nameFlag(lab)} installs what is missing` : ''}`,
     );
   }
 }

@@ -1,4 +1,5 @@
 import { ActionableError } from '../errors.ts';
+import { nameFlag } from '../name-flag.ts';
 import { testCommands } from '../plan/test-commands.ts';
 import { recordVerify } from '../state/last-verify.ts';
 import type { Ledger } from '../state/ledger.ts';
@@ -55,7 +56,7 @@ function printSummary({ opts, deps, loaded, target }: Finish, ledger: Ledger, re
       `kubeconfig: ${target.kubeconfig} (context ${target.context})`,
       `For kubectl, helm and k9s in this shell:`,
       `  ${exportKubeconfig(target.kubeconfig)}`,
-      `  (later: eval "$(egress-lab env${ledger.lab === 'egress-lab' ? '' : ` --name ${ledger.lab}`})")`,
+      `  (later: eval "$(egress-lab env${nameFlag(ledger.lab)})")`,
       '',
       'Steps:',
       ...durations,
@@ -66,7 +67,7 @@ function printSummary({ opts, deps, loaded, target }: Finish, ledger: Ledger, re
       'Try it:',
       ...testCommands(loaded.profile, target).map((l) => `  ${l}`),
       '',
-      `Remove it all: egress-lab down${ledger.lab === 'egress-lab' ? '' : ` --name ${ledger.lab}`}`,
+      `Remove it all: egress-lab down${nameFlag(ledger.lab)}`,
       '',
       ...(report ? [formatReport(report)] : ['(verify skipped: egress-lab verify proves the path hop by hop)', '']),
     ].join('\n'),

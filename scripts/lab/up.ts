@@ -1,4 +1,5 @@
 import { CancelledError } from '../errors.ts';
+import { nameFlag } from '../name-flag.ts';
 import { acquireLock, type Ledger, removeLabDir, writeLedger } from '../state/ledger.ts';
 import { nothingToDo } from './converge.ts';
 import type { LabDeps, UpOptions } from './deps.ts';
@@ -124,7 +125,7 @@ async function removeSteps(
  * is not kept (its folder had only the credentials the cluster step wrote), so no ghost lab stays behind.
  */
 function refused(err: OccupiedError, ledger: Ledger, env: NodeJS.ProcessEnv): OccupiedError {
-  const name = ledger.lab === 'egress-lab' ? '' : ` --name ${ledger.lab}`;
+  const name = nameFlag(ledger.lab);
   if (holdsSomething(ledger))
     return new OccupiedError(
       `${err.message}. This run installed nothing; egress-lab down${name} removes what the lab made before`,

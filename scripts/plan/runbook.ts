@@ -1,3 +1,4 @@
+import { nameFlag } from '../name-flag.ts';
 import { platformFor } from '../platform/platform.ts';
 import type { RenderedLab } from '../render/render.ts';
 import { commandLine } from './command-line.ts';
@@ -89,7 +90,7 @@ function licenceSection(rendered: RenderedLab, steps: readonly Step[]): string[]
 /** After the steps: prove the path, then take it all down. */
 export function runbookSections(rendered: RenderedLab, steps: readonly Step[], target: ClusterTarget): string[] {
   const lab = rendered.lab;
-  const name = lab === 'egress-lab' ? '' : ` --name ${lab}`;
+  const name = nameFlag(lab);
   const { profile } = rendered.loaded;
   const platform = platformFor(profile.platform);
   const created = platform.createsCluster(target);

@@ -1,3 +1,4 @@
+import { nameFlag } from '../name-flag.ts';
 import type { PlatformSettings } from './types.ts';
 
 /**
@@ -32,7 +33,7 @@ export function gkeSizeLine(location: string, numNodes: number, machineType: str
 /** The plan's lines on what a GKE cluster egress-lab creates will cost: its nodes, and that it bills until `down`. */
 export function newClusterCost(s: PlatformSettings, lab: string): string[] {
   const { location, numNodes, machineType } = s.gke;
-  const name = lab === 'egress-lab' ? '' : ` --name ${lab}`;
+  const name = nameFlag(lab);
   const seats =
     s.seats > 0
       ? `; the ${s.seats} seats add ${s.seats} sample pods without CPU or memory requests, far below GKE's ${GKE_PODS_PER_NODE} pods per node`

@@ -1,8 +1,6 @@
 import { InputError } from '../errors.ts';
+import { DEFAULT_LAB } from '../name-flag.ts';
 import { checkDnsLabel } from './names.ts';
-
-/** The lab's name when no --name is given. */
-export const DEFAULT_LAB = 'egress-lab';
 
 /** The lab name from --name (or the default); a name that is not a DNS-1123 label is bad input. */
 export function labName(name: string | undefined): string {

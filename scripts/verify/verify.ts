@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Exec } from '../exec/exec.ts';
 import { kubeAccess } from '../kube/access.ts';
+import { nameFlag } from '../name-flag.ts';
 import { seatNamespace, WAYPOINT_NAMESPACE } from '../profile/layout.ts';
 import type { Profile } from '../profile/schema.ts';
 import type { Ledger, ObjectRef } from '../state/ledger.ts';
@@ -147,8 +148,7 @@ async function verifySample(ledger: Ledger, deps: VerifyDeps): Promise<VerifyRep
   const hops = notReachedAfterFirstBreak(
     judgeHops({
       kubectl: kubectlCommand(k),
-      logsCommand: (component: string) =>
-        `egress-lab logs ${component}${ledger.lab === 'egress-lab' ? '' : ` --name ${ledger.lab}`}`,
+      logsCommand: (component: string) => `egress-lab logs ${component}${nameFlag(ledger.lab)}`,
       profile,
       host,
       principal,
