@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { columns } from '../columns.ts';
 import { createExec } from '../exec/exec.ts';
 import { type Inventory, inventory, type LabRow } from '../lab/inventory.ts';
 import type { Orphan } from '../platform/orphans.ts';
@@ -28,12 +29,6 @@ function verified(l: LabRow): string {
   return `${ok ? '✓ passed' : `✗ ${firstBroken ?? 'failed'} hop`} ${minute(at)}`;
 }
 
-/** Columns padded to their widest cell; the last column is not padded. */
-function table(rows: string[][]): string[] {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
-}
-
 const orphanLine = (o: Orphan) =>
   `  ${o.platform} cluster "${o.cluster}"${o.project ? ` in ${o.project}/${o.location}` : ''}${o.labs.length ? ` (lab ${o.labs.map((l) => `"${l}"`).join(', ')})` : ''}: ${o.remove}`;
 
@@ -42,7 +37,7 @@ export function formatInventory(inv: Inventory, env: NodeJS.ProcessEnv, gkeProje
   if (inv.labs.length === 0) out.push(`No labs in ${stateRoot(env)}; egress-lab up creates one.`);
   else
     out.push(
-      ...table([
+      ...columns([
         ['LAB', 'PLATFORM', 'CLUSTER', 'PROFILE', 'SEATS', 'LAST VERIFY'],
         ...inv.labs.map((l) => [
           l.name,

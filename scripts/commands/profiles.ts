@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { columns } from '../columns.ts';
 import type { Streams } from '../ui/prompter.ts';
 import { onOff, parseOptions } from './options.ts';
 import { PROFILES_INDEX_FILE, type ProfileSummary, prebuiltSummaries } from './profile-summaries.ts';
@@ -12,18 +13,6 @@ export const profilesOptions = z.strictObject({ json: onOff() });
 async function summaries(): Promise<ProfileSummary[]> {
   const index = new URL(`./${PROFILES_INDEX_FILE}`, import.meta.url);
   return prebuiltSummaries(index) ?? (await import('./profile-load.ts')).profileSummaries();
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return `${rows
-    .map((r) =>
-      r
-        .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!)))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n')}\n`;
 }
 
 export async function profiles(opts: { json?: boolean }, io: { stdout: NodeJS.WritableStream }): Promise<void> {
@@ -43,7 +32,7 @@ export async function profiles(opts: { json?: boolean }, io: { stdout: NodeJS.Wr
       p.licenses.length ? 'needed' : 'none',
       p.description,
     ]);
-  io.stdout.write(table(rows));
+  io.stdout.write(`${columns(rows).join('\n')}\n`);
   io.stdout.write(
     '\nComponents per profile: egress-lab profiles --json. Use one with --profile NAME, or --profile PATH for your own (extends: NAME).\n',
   );

@@ -1,3 +1,5 @@
+import { columns } from '../columns.ts';
+import { seatNamespace } from '../profile/layout.ts';
 import { HOP_NAMES, type Hop, type VerifyReport } from './report-schema.ts';
 
 const MARK = { ok: '✓', failed: '✗', skipped: '·', 'not-reached': '–' } as const;
@@ -28,18 +30,12 @@ export function seatsTable(r: VerifyReport): string[] {
     'FIRST BROKEN',
   ];
   const rows = seats.map((s) => [
-    `seat-${String(s.seat).padStart(2, '0')}`,
+    seatNamespace(s.seat),
     ...hops.map((hop) => MARK[s.hops.find((h) => h.hop === hop)?.status ?? 'not-reached']),
     s.negativeControl === 'ok' ? '✓' : '✗',
     s.firstBroken ?? '-',
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  return [head, ...rows].map((row) =>
-    row
-      .map((c, i) => c.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd(),
-  );
+  return columns([head, ...rows]);
 }
 
 export function formatReport(r: VerifyReport): string {
