@@ -8,6 +8,9 @@ const OPPOSITES: readonly [string, string][] = [
   ['--no-squid', '--squid-external'],
 ];
 
+/** Flags given once per value (`--scenario a --scenario b`): repeating them adds, never contradicts. */
+const REPEATABLE = new Set(['--scenario']);
+
 /**
  * Flags that contradict each other in the arguments as typed (`--squid --no-squid`, `--squid
  * --squid-external`, one value flag given twice with different values): an InputError naming both, before
@@ -25,7 +28,7 @@ export function checkContradictions(args: readonly string[], takesValue: (flag: 
     let value: string | true = true;
     if (eq > 0) value = arg.slice(eq + 1);
     else if (takesValue(flag) && i + 1 < args.length) value = args[++i]!;
-    const before = seen.get(flag);
+    const before = REPEATABLE.has(flag) ? undefined : seen.get(flag);
     if (before !== undefined && before !== value)
       throw new InputError(`${flag} is given twice with different values ("${before}", "${value}"); give it once`);
     seen.set(flag, value);

@@ -54,9 +54,11 @@ function addProfileFlags(cmd: Command): Command {
     .option('--gke-project <id>', 'GCP project (GKE)')
     .option('--gke-location <zone>', 'GCP zone or region (GKE)')
     .option('--gke-cluster <name>', 'use this existing GKE cluster instead of creating one')
+    .option('--seats <n>', 'workshop seats: N namespaces (seat-01 …) each with its own sample and attendee (oss stack)')
     .option(
-      '--seats <n>',
-      'workshop seats: N namespaces (seat-01 …) each with its own sample and attendee (oss stack)',
+      '--scenario <pack>',
+      'add a scenario pack, repeatable (tls-origination, identity-authz, credential-injection, proxy-auth, rate-limit, no-bypass; none: no pack)',
+      (value: string, previous: string[] = []) => [...previous, value],
     );
 }
 

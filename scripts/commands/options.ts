@@ -37,6 +37,7 @@ export const profileFlags = {
   gkeLocation: text(),
   gkeCluster: text(),
   seats: text(),
+  scenario: z.array(z.string()).optional(),
 } satisfies Record<keyof Omit<ProfileFlags, 'squidExternal'>, z.ZodType>;
 
 /** --step-timeout SECONDS: the rule of lab/timeouts.ts, checked with the other options. */

@@ -3,6 +3,7 @@ import type { Exec } from '../exec/exec.ts';
 import { commandLine } from '../plan/command-line.ts';
 import type { Command, Step } from '../plan/plan.ts';
 import { waitingFor } from '../platform/cluster.ts';
+import { LAB_SECRET_PREFIX } from '../render/scenarios.ts';
 import type { StepExecutor } from '../run/runner.ts';
 import { fillLicences, type Licences } from './licences.ts';
 import { commandTimeoutMs } from './timeouts.ts';
@@ -13,6 +14,8 @@ export interface ExecuteContext {
   cwd: string;
   files: ReadonlyMap<string, string>;
   licences: Licences;
+  /** The values of the lab's secret markers (scenario packs), made or read when a step first needs them. */
+  labSecrets?: () => ReadonlyMap<string, string>;
   verbose: boolean;
   /** Every command as it starts (for the run log), whether or not --verbose shows it. */
   onCommand?: (step: Step, line: string) => void;
@@ -46,12 +49,16 @@ async function withProgress<T>(
   }
 }
 
-/** What a step's stdin gets: the rendered file, with licence markers filled for helm values. */
+/** What a step's stdin gets: the rendered file, with licence markers filled for helm values and lab secrets for kubectl. */
 function stdinFor(cmd: Command, ctx: ExecuteContext): string | undefined {
   if (!cmd.stdin) return undefined;
   const text = ctx.files.get(cmd.stdin);
   if (text === undefined) throw new Error(`the plan feeds ${cmd.stdin}, which was not rendered`);
-  return cmd.bin === 'helm' ? fillLicences(text, ctx.licences) : text;
+  if (cmd.bin === 'helm') return fillLicences(text, ctx.licences);
+  if (!text.includes(LAB_SECRET_PREFIX) || !ctx.labSecrets) return text;
+  let filled = text;
+  for (const [marker, value] of ctx.labSecrets()) filled = filled.replaceAll(marker, value);
+  return filled;
 }
 
 async function succeeds(ctx: ExecuteContext, check: Command): Promise<boolean> {

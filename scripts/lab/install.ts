@@ -7,9 +7,11 @@ import type { ClusterTarget, Command, Plan, Step } from '../plan/plan.ts';
 import { platformFor } from '../platform/platform.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 import type { RenderedLab } from '../render/render.ts';
+import { type LabSecretForm, labSecretMarker } from '../render/scenarios.ts';
 import { runLog } from '../run/run-log.ts';
 import { type RunEvent, runGraph } from '../run/runner.ts';
 import { rememberPulled } from '../state/image-cache.ts';
+import { labSecrets, secretForms } from '../state/lab-secrets.ts';
 import { type Ledger, type LedgerStep, type ObjectRef, writeLedger } from '../state/ledger.ts';
 import { labDir } from '../state/paths.ts';
 import { type Claim, claimStep, failedApplyOutput, recordReleaseCrds } from './claim.ts';
@@ -88,6 +90,13 @@ function writeRenderFolder(dir: string, files: ReadonlyMap<string, string>): voi
   for (const [name, text] of files) writeFileSync(join(dir, name), text, { mode: 0o600 });
 }
 
+/** The lab's secret markers and their values (made on first use); the values are redacted from every output. */
+function labSecretValues(lab: string, deps: LabDeps): ReadonlyMap<string, string> {
+  const forms = secretForms(labSecrets(lab, deps.env));
+  deps.secrets.push(...Object.values(forms));
+  return new Map(Object.entries(forms).map(([form, value]) => [labSecretMarker(form as LabSecretForm), value]));
+}
+
 export interface InstallInput {
   steps: Plan;
   rendered: RenderedLab;
@@ -123,6 +132,7 @@ export async function installSteps(input: InstallInput, deps: LabDeps, opts: UpO
       cwd: renderDir,
       files,
       licences,
+      labSecrets: () => labSecretValues(ledger.lab, deps),
       verbose: Boolean(opts.verbose),
       onCommand,
       onRan,

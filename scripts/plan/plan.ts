@@ -104,6 +104,14 @@ function manifestDeps(
       return { needs: ['sample', ...labNs, ...(ids.has('squid') ? ['squid'] : [])], waits: [] };
     case 'egress':
       return { needs: [ids.base, ids.crds, 'sample', ...labNs], waits: [] };
+    case 'scenario-proxy-auth':
+      // Squid's Deployment mounts the password Secret this step makes: the pod starts once it exists.
+      return { needs: ['egress', 'waypoint', 'squid'], waits: [] };
+    case 'scenario-identity-authz':
+    case 'scenario-rate-limit':
+    case 'scenario-credential-injection':
+    case 'scenario-no-bypass':
+      return { needs: ['egress', 'waypoint'], waits: [] };
     default:
       throw new Error(`no plan rule for the rendered unit ${m.id}`);
   }

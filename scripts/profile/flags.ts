@@ -16,6 +16,8 @@ export interface ProfileFlags {
   gkeCluster?: string;
   /** --seats N: workshop seats (0: none). */
   seats?: string;
+  /** --scenario NAME, repeatable: the scenario packs, instead of the profile's (`none`: no pack). */
+  scenario?: string[];
 }
 
 /** Which flag set which profile path, so an error can name the flag instead of a file. */
@@ -46,6 +48,10 @@ export function applyFlags(data: Record<string, unknown>, flags: ProfileFlags): 
     if (!/^\d{1,3}$/.test(flags.seats)) throw new InputError(`--seats: "${flags.seats}" is not a number of seats`);
     set(['seats'], Number(flags.seats), '--seats');
   }
+  if (flags.scenario !== undefined) {
+    const list = flags.scenario.flatMap((v) => v.split(',')).map((v) => v.trim());
+    set(['scenarios'], list.length === 1 && list[0] === 'none' ? [] : list, '--scenario');
+  }
   return origins;
 }
 
@@ -67,6 +73,7 @@ export function describeFlags(flags: ProfileFlags): string {
   if (flags.gkeLocation !== undefined) parts.push(`--gke-location ${flags.gkeLocation}`);
   if (flags.gkeCluster !== undefined) parts.push(`--gke-cluster ${flags.gkeCluster}`);
   if (flags.seats !== undefined) parts.push(`--seats ${flags.seats}`);
+  for (const name of flags.scenario ?? []) parts.push(`--scenario ${name}`);
   return parts.join(' ');
 }
 

@@ -1,4 +1,5 @@
 import { InputError } from '../errors.ts';
+import { type ScenarioName, scenarioClients } from './scenarios.ts';
 
 /** Namespace of the egress gateway, ext-authz and (in the seed) Squid: fixed by the pattern. */
 export const WAYPOINT_NAMESPACE = 'common-infrastructure';
@@ -11,11 +12,16 @@ export const seatNamespace = (seat: number) => `seat-${String(seat).padStart(2, 
 
 /**
  * The namespaces the sample runs in and the egress objects are declared in: one per seat on a seated lab,
- * else the profile's sample namespace.
+ * else the profile's sample namespace, then the client namespaces its scenario packs add (profile/scenarios.ts).
  */
-export function clientNamespaces(profile: { seats: number; components: { sample: { namespace: string } } }): string[] {
-  if (profile.seats === 0) return [profile.components.sample.namespace];
-  return Array.from({ length: profile.seats }, (_, i) => seatNamespace(i + 1));
+export function clientNamespaces(profile: {
+  seats: number;
+  scenarios?: readonly ScenarioName[];
+  components: { sample: { namespace: string } };
+}): string[] {
+  if (profile.seats > 0) return Array.from({ length: profile.seats }, (_, i) => seatNamespace(i + 1));
+  const extra = scenarioClients({ scenarios: profile.scenarios ?? [], components: profile.components });
+  return [profile.components.sample.namespace, ...extra.map((c) => c.namespace)];
 }
 
 /** A --seat the lab does not have is bad input: exit 2, nothing run. */

@@ -252,6 +252,10 @@ function changedFrom(base: Profile, flags: ProfileFlags): ProfileFlags {
   if (flags.squidExternal !== undefined && flags.squidExternal !== squid.external)
     out.squidExternal = flags.squidExternal;
   if (flags.extAuth !== undefined && flags.extAuth !== extAuth.enabled) out.extAuth = flags.extAuth;
+  if (flags.scenario !== undefined) {
+    const packs = flags.scenario.flatMap((v) => v.split(',')).filter((v) => v !== 'none');
+    if (packs.join() !== base.scenarios.join()) out.scenario = flags.scenario;
+  }
   return out;
 }
 

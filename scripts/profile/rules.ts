@@ -1,5 +1,6 @@
 import { platformFor } from '../platform/platform.ts';
 import { WAYPOINT_NAMESPACE } from './layout.ts';
+import { type ScenarioName, scenarioClients } from './scenarios.ts';
 import type { Profile } from './schema.ts';
 import type { Stack } from './stack.ts';
 import { clusterSupport, kindNodeKubernetes, SUPPORT_MATRIX_FILE } from './support.ts';
@@ -13,6 +14,7 @@ type Fail = (path: PropertyKey[], message: string) => never;
 export function checkUpstreamRules(profile: Profile, stack: Stack, fail: Fail): void {
   checkClientNamespace(profile, stack, fail);
   checkSeats(profile, stack, fail);
+  checkScenarios(profile, fail);
   // A platform whose node image fixes the cluster's Kubernetes (kind) is checked against the stack's ranges.
   const node = platformFor(profile.platform).nodeImage;
   const k8s = node && kindNodeKubernetes(node.of(profile));
@@ -64,4 +66,49 @@ function checkSeats(profile: Profile, stack: Stack, fail: Fail): void {
     ['seats'],
     `the ${profile.stack} stack steers egress with objects shared by the whole lab (its ServiceEntries in ${WAYPOINT_NAMESPACE} and ztunnel's egress policy), not per client namespace, so egress-lab builds seats on the oss stack only; fix: --stack oss (or a kind-full or gke-full profile), or no --seats`,
   );
+}
+
+/**
+ * Why a stack cannot hold the packs: each pack's objects and proof are written against open-source agentgateway
+ * v1.4.1 (its CRDs in ../shared/crds, its source at that tag). For the Solo builds egress-lab pins, no public
+ * documentation of these features at those versions was found (docs/scenarios/README.md says what was searched).
+ */
+const STACK_REFUSAL: Record<string, string> = {
+  seed: 'the seed stack is the seed demo exactly (Gloo Gateway 2.1.0-beta.1, Solo Istio 1.28.1-solo), whose gateway tunnels every request to Squid from its own environment and whose policy fields for TLS, authorization, backend auth and rate limits are not documented for that beta',
+  enterprise:
+    "Solo's enterprise agentgateway v2026.7.0 and Istio 1.29.1-solo publish no documentation for these features at those versions (only a field engineer's repository shows some), so egress-lab cannot cite what the objects do",
+};
+
+/** What a pack needs of the profile besides the oss stack. */
+function scenarioNeeds(name: ScenarioName, profile: Profile): string | undefined {
+  const { squid } = profile.components;
+  if (name === 'proxy-auth' && squid.mode !== 'in-cluster')
+    return `proxy-auth makes the lab's own Squid require a password, so it needs Squid in the cluster (components.squid.mode is ${squid.mode}); fix: --squid, or a kind-squid / kind-full profile`;
+  return undefined;
+}
+
+/** Packs hold on the oss stack, on a lab without seats, with what each needs; anything else is refused (exit 2). */
+function checkScenarios(profile: Profile, fail: Fail): void {
+  if (profile.scenarios.length === 0) return;
+  const refusal = STACK_REFUSAL[profile.stack];
+  if (refusal)
+    fail(
+      ['scenarios'],
+      `the ${profile.stack} stack cannot hold scenario packs: ${refusal}; fix: --stack oss (or --profile kind-showcase), or no --scenario`,
+    );
+  if (profile.seats > 0)
+    fail(
+      ['scenarios'],
+      "scenario packs are proven from the lab's own sample and the client namespaces they add, which a seated lab does not have; fix: no --seats, or no --scenario",
+    );
+  profile.scenarios.forEach((name, i) => {
+    const problem = scenarioNeeds(name, profile);
+    if (problem) fail(['scenarios', i], problem);
+  });
+  const long = scenarioClients(profile).find((c) => c.namespace.length > 63);
+  if (long)
+    fail(
+      ['components', 'sample', 'namespace'],
+      `the ${long.scenario} pack adds the client namespace "${long.namespace}", longer than a namespace may be (63 characters); fix: a shorter sample namespace`,
+    );
 }

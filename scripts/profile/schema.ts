@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { MAX_SEATS } from './layout.ts';
 import { checkCidr, checkDnsLabel, checkGkeClusterName, checkHost, checkHostPort, checkPort } from './names.ts';
+import { SCENARIO_NAMES } from './scenarios.ts';
 
 const refine = (check: (v: string) => string | undefined) =>
   z.string().check((ctx) => {
@@ -96,6 +97,14 @@ export const profileSchema = z.strictObject({
     .min(0)
     .max(MAX_SEATS, `at most ${MAX_SEATS} seats in one lab`)
     .default(0),
+  /**
+   * Scenario packs (profile/scenarios.ts), each once: `up` applies their objects and `verify` proves them. Absent
+   * in ledgers written before packs.
+   */
+  scenarios: z
+    .array(z.enum(SCENARIO_NAMES, { error: `not a scenario pack (${SCENARIO_NAMES.join(', ')})` }))
+    .refine((list) => new Set(list).size === list.length, 'a pack is named twice')
+    .default([]),
   /** Deep partial overrides of the stack's data (chart versions, repositories, images); checked against the stack schema after merging. */
   stackOverrides: z.record(z.string(), z.unknown()),
 });

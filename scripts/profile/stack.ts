@@ -10,6 +10,7 @@ export const componentNames = [
   'squid',
   'ext-authz',
   'sample',
+  'scenario',
 ] as const;
 export type ComponentName = (typeof componentNames)[number];
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { platformFor } from '../platform/platform.ts';
 import { WAYPOINT_NAMESPACE } from '../profile/layout.ts';
 import type { LoadedProfile } from '../profile/load.ts';
+import { hostBackend, labSecretMarker } from './scenarios.ts';
 import { renderSquidConf } from './squid-conf.ts';
 import { OMIT, type TemplateContext } from './template.ts';
 
@@ -20,6 +21,10 @@ export function hostObjectName(host: string, taken: ReadonlySet<string> = new Se
   return `${base.slice(0, 50).replace(/-$/, '')}-${hash}`;
 }
 
+/** Where Squid reads the proxy-auth pack's password file (the squid-users Secret, mounted as a folder). */
+const SQUID_PASSWD_DIR = '/etc/squid/users';
+const SQUID_PASSWD_FILE = `${SQUID_PASSWD_DIR}/passwd`;
+
 function squidContext({ profile }: LoadedProfile, lab: string) {
   const squid = profile.components.squid;
   const [externalHost = '', externalPort = '0'] = (squid.external ?? '').split(':');
@@ -36,11 +41,18 @@ function squidContext({ profile }: LoadedProfile, lab: string) {
       namespace: WAYPOINT_NAMESPACE,
     },
   };
+  const proxyAuth = profile.scenarios.includes('proxy-auth');
+  const conf = renderSquidConf(squid, lab, proxyAuth ? { passwdFile: SQUID_PASSWD_FILE } : undefined);
   return {
     namespace: squid.namespace,
     image: squid.image,
     port: squid.port,
-    conf: renderSquidConf(squid, lab),
+    conf,
+    // A change of squid.conf rolls the pod: the ConfigMap is mounted by subPath, which a running pod never re-reads.
+    confHash: createHash('sha256').update(conf).digest('hex').slice(0, 16),
+    passwdMount: proxyAuth ? { name: 'squid-users', mountPath: SQUID_PASSWD_DIR, readOnly: true } : OMIT,
+    passwd: labSecretMarker('proxy-passwd'),
+    passwdVolume: proxyAuth ? { name: 'squid-users', secret: { secretName: 'squid-users' } } : OMIT,
     externalHost,
     externalPort: Number(externalPort),
     ...(squid.mode === 'external' ? external : inCluster),
@@ -74,8 +86,8 @@ export function labContext(loaded: LoadedProfile, lab: string): TemplateContext 
 /** Per-host context for the egress templates. */
 export function hostContexts(loaded: LoadedProfile, ctx: TemplateContext): TemplateContext[] {
   const taken = new Set<string>();
-  const squidOn = loaded.profile.components.squid.mode !== 'none';
   const squid = ctx['squid'] as { backendRef: unknown };
+  const backend = hostBackend(loaded.profile, squid.backendRef);
   return loaded.profile.egress.hosts.map((host) => {
     const name = hostObjectName(host, taken);
     taken.add(name);
@@ -85,7 +97,8 @@ export function hostContexts(loaded: LoadedProfile, ctx: TemplateContext): Templ
         host,
         name,
         resolution: host.startsWith('*.') ? 'DYNAMIC_DNS' : 'DNS',
-        backendPolicies: squidOn ? { tunnel: { backendRef: squid.backendRef } } : OMIT,
+        port: backend.port,
+        backendPolicies: backend.policies,
       },
     };
   });

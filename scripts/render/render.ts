@@ -4,6 +4,7 @@ import { clientNamespaces, WAYPOINT_NAMESPACE } from '../profile/layout.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 import type { ComponentName, Release } from '../profile/stack.ts';
 import { hostContexts, labContext } from './context.ts';
+import { scenarioDocs } from './scenarios.ts';
 import { renderTemplate, stringifyDocs, type TemplateContext } from './template.ts';
 
 export interface KubeObject {
@@ -87,6 +88,8 @@ function renderManifests(loaded: LoadedProfile, ctx: TemplateContext, lab: strin
     add('squid', 'squid', [
       ...(squid.namespace === WAYPOINT_NAMESPACE ? [] : ['squid/namespace.yaml']),
       'squid/squid.yaml',
+      // In Squid's step, so the pod that mounts it never waits for a later step.
+      ...(profile.scenarios.includes('proxy-auth') ? ['squid/users.yaml'] : []),
     ]);
   }
   if (extAuth.enabled) {
@@ -116,6 +119,7 @@ function renderManifests(loaded: LoadedProfile, ctx: TemplateContext, lab: strin
     ];
     out.push(manifest('egress', 'egress', [...perHost, ...extra], lab));
   }
+  for (const { name, docs } of scenarioDocs(loaded, ctx)) out.push(manifest(`scenario-${name}`, 'scenario', docs, lab));
   return out;
 }
 

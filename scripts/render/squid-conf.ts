@@ -7,7 +7,12 @@ import type { Profile } from '../profile/schema.ts';
  * off because Squid's default (on) cuts the logged URL after its '?' (squid-cache/squid src/cf.data.pre and
  * src/anyp/Uri.cc, SQUID_5_7 and SQUID_6_x), and verify ties Squid's line to its request by a query parameter.
  */
-export function renderSquidConf(squid: Profile['components']['squid'], lab: string): string {
+export function renderSquidConf(
+  squid: Profile['components']['squid'],
+  lab: string,
+  /** proxy-auth: every client must also log in with basic authentication, checked against this passwd file. */
+  auth?: { passwdFile: string },
+): string {
   return [
     `# squid.conf rendered by egress-lab for the lab "${lab}"`,
     `http_port ${squid.port}`,
@@ -17,8 +22,9 @@ export function renderSquidConf(squid: Profile['components']['squid'], lab: stri
     '# Destination ports clients may GET from and CONNECT to',
     `acl egress_lab_ports port ${squid.ports.join(' ')}`,
     '',
+    ...(auth ? authLines(auth.passwdFile) : []),
     'http_access deny !egress_lab_ports',
-    'http_access allow egress_lab_clients',
+    auth ? 'http_access allow egress_lab_clients egress_lab_users' : 'http_access allow egress_lab_clients',
     'http_access deny all',
     '',
     '# A forward proxy for the lab: nothing is cached',
@@ -32,4 +38,20 @@ export function renderSquidConf(squid: Profile['components']['squid'], lab: stri
     'strip_query_terms off',
     '',
   ].join('\n');
+}
+
+/**
+ * Basic authentication against an NCSA passwd file (squid-cache/squid SQUID_6_6 src/cf.data.pre auth_param,
+ * src/auth/basic/NCSA/basic_ncsa_auth.cc). With proxy_auth last on the allow line, a client without a good
+ * credential gets 407 Proxy Authentication Required (src/client_side_request.cc), and the log's user field shows
+ * who logged in.
+ */
+function authLines(passwdFile: string): string[] {
+  return [
+    '# proxy-auth: clients log in (basic authentication) with a user of this file',
+    `auth_param basic program /usr/lib/squid/basic_ncsa_auth ${passwdFile}`,
+    'auth_param basic realm egress-lab proxy',
+    'acl egress_lab_users proxy_auth REQUIRED',
+    '',
+  ];
 }

@@ -15,7 +15,7 @@ import type { Hop, RequestReport, VerifyReport } from './report-schema.ts';
 /** Judging each hop from the requests' results and the log lines. */
 
 export const excerpt = (s: string, n = 160) => (s.length > n ? `${s.slice(0, n)}…` : s).replace(/\s+/g, ' ').trim();
-export const describeResult = (r: RequestReport) =>
+export const describeResult = (r: Pick<RequestReport, 'status' | 'curlExit' | 'error'>) =>
   r.status
     ? `HTTP ${r.status}`
     : `no response (${r.curlExit !== undefined ? `curl exit ${r.curlExit}: ` : ''}${r.error ?? 'unknown error'})`;
@@ -135,7 +135,9 @@ export function judgeHops(s: Seen): Hop[] {
 function judgeSquid(s: Seen): Hop {
   const { squid } = s.profile.components;
   const lines = s.squid?.lines ?? [];
-  const entries = squidEntries(lines, s.host, s.marks.allowed);
+  // With tls-origination the gateway reaches the host's port 443 through a CONNECT tunnel (verify/packs/).
+  const port = s.profile.scenarios.includes('tls-origination') ? 443 : 80;
+  const entries = squidEntries(lines, s.host, s.marks.allowed, port);
   const passed = entries.find(squidPassed);
   if (passed) return { hop: 'squid', status: 'ok', evidence: excerpt(passed.line, 300) };
   const refused = entries[0];

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { SCENARIO_NAMES } from '../profile/scenarios.ts';
 
 /** The report of `verify --json`: the source of truth for its TypeScript types and for schemas/verify-report.schema.json. */
 
@@ -47,20 +48,37 @@ export const RequestReportSchema = z.strictObject({
   body: z.string().describe('the first 400 characters of the response body'),
 });
 
+/** One check of a scenario pack (its proof, or its negative check). */
+export const ScenarioCheckSchema = z.strictObject({
+  status: z.enum(['ok', 'failed']),
+  evidence: z.string().describe('the log lines and answers that prove it, or what was seen instead'),
+  hint: z.string().describe('where to look, when it failed').optional(),
+});
+
+/** A scenario pack's outcome: its proof (the behaviour is there) and its negative check (what it stops is stopped). */
+export const ScenarioReportSchema = z.strictObject({
+  name: z.enum(SCENARIO_NAMES),
+  ok: z.boolean(),
+  proof: ScenarioCheckSchema,
+  negative: ScenarioCheckSchema,
+});
+
 /** One seat's outcome in the seats table of `verify` on a seated lab. */
 export const SeatRowSchema = z.strictObject({
   seat: z.int().min(1),
   ok: z.boolean(),
   hops: z.array(z.strictObject({ hop: z.enum(HOP_NAMES), status: z.enum(['ok', 'failed', 'skipped', 'not-reached']) })),
   negativeControl: z.enum(['ok', 'failed']),
-  firstBroken: z.enum([...HOP_NAMES, 'negative-control']).optional(),
+  firstBroken: z.enum([...HOP_NAMES, 'negative-control', 'scenario']).optional(),
   hint: z.string().optional(),
 });
 
 export const VerifyReportSchema = z
   .strictObject({
     lab: z.string(),
-    ok: z.boolean().describe('true when every hop is ok or skipped and the negative control passed'),
+    ok: z
+      .boolean()
+      .describe('true when every hop is ok or skipped, the negative control passed, and every scenario pack passed'),
     profile: z.string(),
     stack: z.enum(['seed', 'enterprise', 'oss']),
     host: z.string().describe('the allowed host the probe requests (http://HOST/headers)'),
@@ -72,13 +90,20 @@ export const VerifyReportSchema = z
       hint: z.string().optional(),
     }),
     requests: z.array(RequestReportSchema),
-    firstBroken: z.enum([...HOP_NAMES, 'negative-control']).optional(),
+    firstBroken: z
+      .enum([...HOP_NAMES, 'negative-control', 'scenario'])
+      .optional()
+      .describe('the first hop not proven; scenario: the path holds, and a scenario pack failed'),
     hint: z.string().optional(),
     shownSeat: z
       .int()
       .optional()
       .describe('on a seated lab: the seat whose hops, requests and negative control this report shows'),
     seats: z.array(SeatRowSchema).optional().describe('on a seated lab: one row per seat proven, in seat order'),
+    scenarios: z
+      .array(ScenarioReportSchema)
+      .optional()
+      .describe("the lab's scenario packs, each with its proof and negative check, in the profile's order"),
   })
   .meta({
     title: 'egress-lab verify --json',
@@ -89,6 +114,8 @@ export type HopName = (typeof HOP_NAMES)[number];
 export type Verdict = z.infer<typeof VerdictSchema>;
 export type Hop = z.infer<typeof HopSchema>;
 export type RequestReport = z.infer<typeof RequestReportSchema>;
+export type ScenarioCheck = z.infer<typeof ScenarioCheckSchema>;
+export type ScenarioReport = z.infer<typeof ScenarioReportSchema>;
 export type VerifyReport = z.infer<typeof VerifyReportSchema>;
 
 /** The JSON schema of the report, as schemas/verify-report.schema.json holds it (`npm run schemas` writes it). */

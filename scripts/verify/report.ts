@@ -65,6 +65,31 @@ export function formatReport(r: VerifyReport): string {
   const c = r.negativeControl;
   lines.push(`${c.status === 'ok' ? '✓' : '✗'} ${'never direct'.padEnd(15)} http://${c.host}/ ${c.evidence}`);
   if (c.status === 'failed' && c.hint) lines.push(`  ${''.padEnd(15)} hint: ${c.hint}`);
-  lines.push('', r.ok ? 'Every hop is proven.' : `First broken hop: ${r.firstBroken}. ${r.hint ?? ''}`.trim(), '');
+  lines.push(...scenarioLines(r));
+  lines.push('', r.ok ? outcome(r) : broken(r), '');
   return lines.join('\n');
+}
+
+const outcome = (r: VerifyReport) =>
+  r.scenarios?.length ? `Every hop and every scenario pack (${r.scenarios.length}) is proven.` : 'Every hop is proven.';
+const broken = (r: VerifyReport) =>
+  r.firstBroken === 'scenario'
+    ? `Every hop is proven; a scenario pack is not. ${r.hint ?? ''}`.trim()
+    : `First broken hop: ${r.firstBroken}. ${r.hint ?? ''}`.trim();
+
+/** Each scenario pack: its proof and its negative check, with the evidence, and a hint where one failed. */
+function scenarioLines(r: VerifyReport): string[] {
+  if (!r.scenarios?.length) return [];
+  const lines = ['', 'Scenario packs:'];
+  for (const s of r.scenarios) {
+    lines.push(`${s.ok ? '✓' : '✗'} ${s.name}`);
+    for (const [label, c] of [
+      ['proof', s.proof],
+      ['negative', s.negative],
+    ] as const) {
+      lines.push(`  ${c.status === 'ok' ? '✓' : '✗'} ${label.padEnd(9)} ${c.evidence}`);
+      if (c.status === 'failed' && c.hint) lines.push(`    ${''.padEnd(9)} hint: ${c.hint}`);
+    }
+  }
+  return lines;
 }

@@ -9,6 +9,7 @@ import { probeMark } from './evidence.ts';
 import { excerpt, judgeControl, judgeHops, notReachedAfterFirstBreak } from './judge.ts';
 import { type CurlResult, curlFromPod, logsSince } from './probe.ts';
 import type { Hop, HopName, RequestReport, VerifyReport } from './report-schema.ts';
+import { proveScenarios } from './scenarios.ts';
 import { seatsReport } from './seats.ts';
 import { readVerdicts } from './verdicts.ts';
 
@@ -164,14 +165,31 @@ async function verifySample(ledger: Ledger, deps: VerifyDeps): Promise<VerifyRep
   const negativeControl = judgeControl(control, controlReq, gateway.lines, kubectlCommand(k), sample.namespace);
   const broken = hops.find((h) => h.status === 'failed');
   if (broken) await addVerdicts(broken, ledger, deps.exec, k);
-  const firstBroken = broken?.hop ?? (negativeControl.status === 'failed' ? 'negative-control' : undefined);
+  const scenarios = profile.scenarios.length
+    ? await proveScenarios({
+        exec: deps.exec,
+        k,
+        kubectl: kubectlCommand(k),
+        logsCommand: (component: string) => `egress-lab logs ${component}${nameFlag(ledger.lab)}`,
+        profile,
+        host,
+        mark: (tag: string) => probeMark(id, tag),
+        sleep: deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))),
+        ...(deps.progress ? { progress: deps.progress } : {}),
+      })
+    : undefined;
+  const brokenPack = scenarios?.find((s) => !s.ok);
+  const firstBroken =
+    broken?.hop ?? (negativeControl.status === 'failed' ? 'negative-control' : brokenPack ? 'scenario' : undefined);
+  const packHint = brokenPack && `${brokenPack.name}: ${(brokenPack.proof.hint ?? brokenPack.negative.hint) || ''}`;
   return {
     ...base,
     ok: !firstBroken,
     hops,
     negativeControl,
     requests: [allowed, ...(denied ? [denied] : []), controlReq].map((r) => ({ ...r, body: excerpt(r.body, 400) })),
-    ...(firstBroken ? { firstBroken, hint: broken?.hint ?? negativeControl.hint } : {}),
+    ...(firstBroken ? { firstBroken, hint: broken?.hint ?? negativeControl.hint ?? packHint } : {}),
+    ...(scenarios ? { scenarios } : {}),
   };
 }
 

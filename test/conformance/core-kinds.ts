@@ -6,6 +6,7 @@ import { join } from 'node:path';
 const CORE: Record<string, { module: string; name: string }> = {
   'v1/Namespace': { module: 'kubernetes-models/v1/Namespace', name: 'Namespace' },
   'v1/ConfigMap': { module: 'kubernetes-models/v1/ConfigMap', name: 'ConfigMap' },
+  'v1/Secret': { module: 'kubernetes-models/v1/Secret', name: 'Secret' },
   'v1/Service': { module: 'kubernetes-models/v1/Service', name: 'Service' },
   'v1/ServiceAccount': { module: 'kubernetes-models/v1/ServiceAccount', name: 'ServiceAccount' },
   'v1/ResourceQuota': { module: 'kubernetes-models/v1/ResourceQuota', name: 'ResourceQuota' },

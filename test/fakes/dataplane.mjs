@@ -172,15 +172,28 @@ export function routeBackendProblem(cluster, route) {
   return undefined;
 }
 
+/** Whether an HTTPRoute rule's matches take a request with these headers ("name: value" strings); no matches: any. */
+function ruleMatches(rule, headers) {
+  const matches = rule.matches ?? [];
+  if (matches.length === 0) return { ok: true, headerMatches: 0 };
+  const sent = new Map(headers.map((h) => [h.split(':')[0].trim().toLowerCase(), h.slice(h.indexOf(':') + 1).trim()]));
+  for (const m of matches) {
+    const want = m.headers ?? [];
+    if (want.every((w) => sent.get(w.name.toLowerCase()) === w.value)) return { ok: true, headerMatches: want.length };
+  }
+  return { ok: false, headerMatches: 0 };
+}
+
 /**
- * Open-source agentgateway: a host leaves through a proxy only via an HTTPRoute that attached to a listener of
- * the waypoint (routeParentVerdict), whose hostnames match, and whose backendRef is an AgentgatewayBackend
- * carrying a tunnel policy, resolved as routeBackendProblem says; a policy's own backendRefs (the tunnel's
- * Service) need no ReferenceGrant. Without a matching route the waypoint's built-in default route sends the
- * request straight to the host.
+ * Open-source agentgateway: the HTTPRoute rule and AgentgatewayBackend that take a request for `host`: among the
+ * routes attached to a listener of the waypoint (routeParentVerdict) whose hostnames match, the rule whose
+ * matches take the request's headers, the one with the most header matches first (Gateway API v1.4.0 HTTPRoute
+ * precedence); its backendRef must be an AgentgatewayBackend, resolved as routeBackendProblem says. undefined
+ * when no route takes it.
  */
-function ossTunnel(cluster, gateway, host) {
+export function ossRouteBackend(cluster, gateway, host, headers = []) {
   const gwNs = gateway.metadata.namespace;
+  const candidates = [];
   for (const route of objectsOf(cluster, 'HTTPRoute')) {
     const routeNs = route.metadata.namespace;
     const attached = (route.spec?.parentRefs ?? []).some(
@@ -191,23 +204,58 @@ function ossTunnel(cluster, gateway, host) {
     );
     if (!attached) continue;
     if (!(route.spec?.hostnames ?? []).some((h) => hostMatches(h, host))) continue;
-    for (const rule of route.spec?.rules ?? [])
-      for (const ref of rule.backendRefs ?? []) {
-        if (ref.group !== 'agentgateway.dev' || ref.kind !== 'AgentgatewayBackend') continue;
-        const backendNs = ref.namespace ?? routeNs;
-        // An unresolved backendRef: agentgateway keeps the route and answers 500 (route_collections.go); the
-        // fakes send the request on without the tunnel instead, which breaks the same hop (no Squid line).
-        if (
-          backendNs !== routeNs &&
-          !referenceGranted(cluster, routeNs, backendNs, 'agentgateway.dev', 'AgentgatewayBackend', ref.name)
-        )
-          continue;
-        const backend = cluster.objects[key('AgentgatewayBackend', backendNs, ref.name)];
-        const proxy = tunnelTarget(cluster, backend?.spec?.policies?.tunnel?.backendRef, backendNs);
-        if (proxy) return proxy;
-      }
+    for (const rule of route.spec?.rules ?? []) {
+      const match = ruleMatches(rule, headers);
+      if (match.ok) candidates.push({ route, rule, headerMatches: match.headerMatches });
+    }
+  }
+  candidates.sort((a, b) => b.headerMatches - a.headerMatches);
+  for (const { route, rule } of candidates) {
+    const routeNs = route.metadata.namespace;
+    for (const ref of rule.backendRefs ?? []) {
+      if (ref.group !== 'agentgateway.dev' || ref.kind !== 'AgentgatewayBackend') continue;
+      const backendNs = ref.namespace ?? routeNs;
+      // An unresolved backendRef: agentgateway keeps the route and answers 500 (route_collections.go); the
+      // fakes send the request on without the tunnel instead, which breaks the same hop (no Squid line).
+      if (
+        backendNs !== routeNs &&
+        !referenceGranted(cluster, routeNs, backendNs, 'agentgateway.dev', 'AgentgatewayBackend', ref.name)
+      )
+        continue;
+      const backend = cluster.objects[key('AgentgatewayBackend', backendNs, ref.name)];
+      if (backend) return { route, backend };
+    }
   }
   return undefined;
+}
+
+/**
+ * The proxy a backend's tunnel policy reaches: a Service reference (namespace defaulting to the backend's), or an
+ * AgentgatewayBackend whose static host is a Service's cluster name (NAME.NS.svc.cluster.local), whose inline
+ * policies then apply to the tunnel (agentgateway v1.4.1 proxy/mod.rs: inline policies of a Backend reference are
+ * used; http/auth/mod.rs apply_tunnel_auth). Returns { proxy, via } or undefined.
+ */
+export function tunnelOf(cluster, backend) {
+  const ref = backend?.spec?.policies?.tunnel?.backendRef;
+  const ns = backend?.metadata?.namespace;
+  if (!ref) return undefined;
+  if (ref.group === 'agentgateway.dev' && ref.kind === 'AgentgatewayBackend') {
+    const via = cluster.objects[key('AgentgatewayBackend', ref.namespace ?? ns, ref.name)];
+    const m = /^([a-z0-9-]+)\.([a-z0-9-]+)\.svc\.cluster\.local$/.exec(via?.spec?.static?.host ?? '');
+    const proxy = m && serviceWorkload(cluster, m[2], m[1], via.spec.static.port);
+    return proxy ? { proxy, via } : undefined;
+  }
+  const proxy = tunnelTarget(cluster, ref, ns);
+  return proxy ? { proxy } : undefined;
+}
+
+/**
+ * Open-source agentgateway: a host leaves through a proxy only via the route and backend ossRouteBackend finds,
+ * when the backend carries a tunnel policy (tunnelOf); a policy's own backendRefs (the tunnel's Service) need no
+ * ReferenceGrant. Without a matching route the request goes straight to the host.
+ */
+function ossTunnel(cluster, gateway, host, headers) {
+  return tunnelOf(cluster, ossRouteBackend(cluster, gateway, host, headers)?.backend)?.proxy;
 }
 
 /**
@@ -216,7 +264,7 @@ function ossTunnel(cluster, gateway, host) {
  * ServiceEntry carries backend.tunnel (the seed repository's README, no public source). Seed: the gateway image
  * tunnels everything to its PROXY_DESTINATION (host:port of a Service).
  */
-export function tunnelFor(cluster, gateway, host) {
+export function tunnelFor(cluster, gateway, host, headers = []) {
   for (const p of objectsOf(cluster, 'GatewayParameters')) {
     const dest = (p.spec?.kube?.agentgateway?.env ?? []).find((e) => e.name === 'PROXY_DESTINATION')?.value ?? '';
     const [svcHost = '', port] = dest.split(':');
@@ -232,7 +280,7 @@ export function tunnelFor(cluster, gateway, host) {
     );
     if (matches) return tunnelTarget(cluster, p.spec?.backend?.tunnel?.backendRef, p.metadata.namespace);
   }
-  return ossTunnel(cluster, gateway, host);
+  return ossTunnel(cluster, gateway, host, headers);
 }
 
 /**

@@ -29,7 +29,7 @@ const micros = () =>
 export function gatewayLogLine(stack, { host, path, status, route, ns, endpoint = true, error, reason }) {
   const common = `src.addr=${SRC.ip}:${SRC.port} http.method=GET http.host=${host} http.path=${path} http.version=HTTP/1.1 http.status=${status} protocol=http`;
   const tail = `${error ? ` error=${JSON.stringify(error)}` : ''}${reason ? ` reason=${reason}` : ''} duration=14ms`;
-  const ep = endpoint ? ` endpoint=${host}:80` : '';
+  const ep = endpoint ? ` endpoint=${typeof endpoint === 'string' ? endpoint : `${host}:80`}` : '';
   if (stack === 'seed')
     return `${micros()}\tinfo\trequest gateway=common-infrastructure/egress-gateway listener=waypoint/common-infrastructure/egress-gateway route=waypoint-default-dfp${ep} ${common}${tail}`;
   if (stack === 'enterprise') {
@@ -60,9 +60,9 @@ export function extAuthzLogLine({ decision, host, path, ns, headers }) {
  * tunnel (host:80), else the absolute-form GET the gateway sends for plain HTTP, whose URL Squid logs without
  * the query unless squid.conf has `strip_query_terms off` (it keeps the '?': src/anyp/Uri.cc).
  */
-export function squidLogLine({ host, path, connect, stripQuery, denied }) {
+export function squidLogLine({ host, path, connect, connectTo, stripQuery, denied }) {
   const epoch = (Date.now() / 1000).toFixed(3);
-  const url = connect ? `${host}:80` : `http://${host}${stripQuery ? path.replace(/\?.*$/, '?') : path}`;
+  const url = connect ? (connectTo ?? `${host}:80`) : `http://${host}${stripQuery ? path.replace(/\?.*$/, '?') : path}`;
   const method = connect ? 'CONNECT' : 'GET';
   if (denied) return `${epoch}      0 ${WAYPOINT_IP} TCP_DENIED/403 3429 ${method} ${url} - HIER_NONE/- text/html`;
   const result = connect ? 'TCP_TUNNEL/200 811' : 'TCP_MISS/200 1881';

@@ -13,6 +13,7 @@ import { withLiveStatus } from './controllers.mjs';
 import {
   ambientEnrolled,
   extAuthAttached,
+  ossRouteBackend,
   podsAdmitted,
   serviceEntryAddressed,
   tunnelFor,
@@ -1131,7 +1132,13 @@ function emulateCurl(state, cluster, ns, args) {
     checked = { 'X-Ext-Authz-Check-Result': ['allowed'] };
   }
   // Squid sees the request only when the waypoint's route for this host tunnels through it (dataplane.mjs).
-  const squid = tunnelFor(cluster, gateway, host);
+  const squid = tunnelFor(cluster, gateway, host, headers);
+  // The oss backend the route picked: its target is the line's endpoint; with policies.tls the gateway speaks
+  // TLS to it, through the tunnel as a CONNECT to host:port (agentgateway v1.4.1 client/mod.rs).
+  const routed = stack === 'oss' ? ossRouteBackend(cluster, gateway, host, headers) : undefined;
+  const target = routed?.backend?.spec?.static;
+  const tls = Boolean(routed?.backend?.spec?.policies?.tls);
+  const endpoint = target ? `${target.host}:${target.port}` : true;
   if (squid) {
     const squidNs = squid.metadata.namespace;
     const conf = cluster.objects[objKey('ConfigMap', squidNs, 'squid-config')]?.data?.['squid.conf'];
@@ -1140,7 +1147,14 @@ function emulateCurl(state, cluster, ns, args) {
         cluster,
         squidNs,
         'squid-proxy',
-        squidLogLine({ host, path, connect: stack === 'seed', stripQuery: stripsQuery(conf), ...more }),
+        squidLogLine({
+          host,
+          path,
+          connect: stack === 'seed' || tls,
+          connectTo: tls ? endpoint : undefined,
+          stripQuery: stripsQuery(conf),
+          ...more,
+        }),
       );
     if (scenario.squidDown) {
       // agentgateway's 503 when the call to the proxy fails: `upstream call failed: <the hyper error, Debug>`.
@@ -1163,7 +1177,7 @@ function emulateCurl(state, cluster, ns, args) {
     // squidBypassed: no tunnel, the gateway calls the host itself and Squid logs nothing.
     if (!scenario.squidBypassed) line({});
   }
-  gatewayLog(200);
+  gatewayLog(200, { endpoint });
   return reply(200, path.startsWith('/headers') ? echo(checked) : '<html>through the gateway</html>');
 }
 
@@ -1501,6 +1515,8 @@ function kubectl(state, args, ctx) {
         .map((n) => `customresourcedefinition.apiextensions.k8s.io/${n}\n`)
         .join('');
     }
+    // A type without a name lists the namespace's objects: -o json gives a List whatever their number (KC5).
+    if (args[2] === undefined && output === 'json') return listKinds(cluster, ns, [args[1]], output);
     const obj = findByResource(cluster, args[1], ns, args[2]);
     if (!obj && ignore) return '';
     if (!obj) throw notFound(args[1], args[2]);

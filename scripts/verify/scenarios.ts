@@ -1,0 +1,34 @@
+import type { ScenarioName } from '../profile/scenarios.ts';
+import { proveNoBypass } from './packs/no-bypass.ts';
+import { proveTlsOrigination } from './packs/tls-origination.ts';
+import { curlFromPod, logsSince } from './probe.ts';
+import type { ScenarioReport } from './report-schema.ts';
+import type { PackProver, ScenarioProbe } from './scenario-probe.ts';
+
+/** Each pack's proof and negative check (verify/packs/), run one pack at a time: their requests share the gateway. */
+const PROVERS: Partial<Record<ScenarioName, PackProver>> = {
+  'tls-origination': proveTlsOrigination,
+  'no-bypass': proveNoBypass,
+};
+
+type ProbeBase = Omit<ScenarioProbe, 'curl' | 'logs'>;
+
+/** Proves the lab's scenario packs, in the profile's order. */
+export async function proveScenarios(base: ProbeBase): Promise<ScenarioReport[]> {
+  const out: ScenarioReport[] = [];
+  for (const name of base.profile.scenarios) {
+    const prove = PROVERS[name];
+    if (!prove) throw new Error(`no proof for the scenario pack ${name}`);
+    // Log lines are read from one second before the pack's first request (clock skew).
+    const since = new Date(Date.now() - 1000).toISOString();
+    const probe: ScenarioProbe = {
+      ...base,
+      curl: (namespace, url, headers = [], timeoutS = 10) =>
+        curlFromPod(base.exec, base.k, namespace, url, headers, timeoutS),
+      logs: (workload, namespace) => logsSince(base.exec, base.k, workload, namespace, since),
+    };
+    const { proof, negative } = await prove(probe);
+    out.push({ name, ok: proof.status === 'ok' && negative.status === 'ok', proof, negative });
+  }
+  return out;
+}
