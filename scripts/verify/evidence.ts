@@ -57,8 +57,6 @@ export function parseGatewayLine(line: string): GatewayRequest | undefined {
   };
 }
 
-const endpointHost = (endpoint: string) => endpoint.replace(/:\d+$/, '');
-
 /**
  * Gateway lines for this run's HTTP request to the host: its http.path must carry the mark. A TCP line (a
  * passthrough, no http.* keys) is never one of verify's requests, which are plain HTTP.
@@ -79,14 +77,6 @@ export function gatewayLine(
 ): GatewayRequest | undefined {
   const found = gatewayRequests(lines, host, mark);
   return found.find((r) => status === undefined || r.status === status) ?? found[0];
-}
-
-/** Any gateway line naming the host, whatever its path: for requests that carry no mark (the control). */
-export function gatewaySaw(lines: readonly string[], host: string): string | undefined {
-  return lines.find((l) => {
-    const r = parseGatewayLine(l);
-    return r && (r.host === host || r.sni === host || (r.endpoint !== undefined && endpointHost(r.endpoint) === host));
-  });
 }
 
 // ---- Squid ---------------------------------------------------------------------------------------------

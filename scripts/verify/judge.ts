@@ -4,7 +4,6 @@ import {
   CHECK_FAILED_BODY,
   extAuthzDecisions,
   gatewayLine,
-  gatewaySaw,
   SAMPLE_DENY_BODY,
   squidEntries,
   squidPassed,
@@ -239,14 +238,14 @@ function checkFailed(s: Seen): Hop | undefined {
   };
 }
 
+/** The negative control: `atGateway` is the gateway's line for this run's control request (its mark), if any. */
 export function judgeControl(
   host: string,
   r: RequestReport,
-  gateway: string[],
+  atGateway: string | undefined,
   kubectl: string,
   sampleNs: string,
 ): VerifyReport['negativeControl'] {
-  const atGateway = gatewaySaw(gateway, host);
   if (atGateway)
     return {
       host,

@@ -5,7 +5,7 @@ import { nameFlag } from '../name-flag.ts';
 import { seatNamespace, WAYPOINT_NAMESPACE } from '../profile/layout.ts';
 import type { Profile } from '../profile/schema.ts';
 import type { Ledger, ObjectRef } from '../state/ledger.ts';
-import { probeMark } from './evidence.ts';
+import { gatewayLine, probeMark } from './evidence.ts';
 import { excerpt, judgeControl, judgeHops, notReachedAfterFirstBreak } from './judge.ts';
 import { type CurlResult, curlFromPod, logsSince } from './probe.ts';
 import type { Hop, HopName, RequestReport, VerifyReport } from './report-schema.ts';
@@ -124,7 +124,7 @@ async function verifySample(ledger: Ledger, deps: VerifyDeps): Promise<VerifyRep
   // string ties a line to this run's request wherever the log shows the path or URL (evidence.ts).
   const since = new Date(Date.now() - 1000).toISOString();
   const id = randomBytes(4).toString('hex');
-  const marks = { allowed: probeMark(id, 'a'), denied: probeMark(id, 'd') };
+  const marks = { allowed: probeMark(id, 'a'), denied: probeMark(id, 'd'), control: probeMark(id, 'c') };
   const url = (mark: string) => `http://${host}/headers?${mark}`;
   const allowed = await request(
     deps,
@@ -139,7 +139,7 @@ async function verifySample(ledger: Ledger, deps: VerifyDeps): Promise<VerifyRep
     ? await request(deps, k, sample.namespace, 'denied', url(marks.denied), [], [])
     : undefined;
   const control = controlHost(profile);
-  const controlReq = await request(deps, k, sample.namespace, 'control', `http://${control}/`, [], []);
+  const controlReq = await request(deps, k, sample.namespace, 'control', `http://${control}/?${marks.control}`, [], []);
 
   const logs = async (workload: string, ns: string) => await logsSince(deps.exec, k, workload, ns, since);
   const gateway = await logs('deploy/egress-gateway', WAYPOINT_NAMESPACE);
@@ -162,7 +162,13 @@ async function verifySample(ledger: Ledger, deps: VerifyDeps): Promise<VerifyRep
       authz: authz?.lines ?? [],
     }),
   );
-  const negativeControl = judgeControl(control, controlReq, gateway.lines, kubectlCommand(k), sample.namespace);
+  const negativeControl = judgeControl(
+    control,
+    controlReq,
+    gatewayLine(gateway.lines, control, marks.control)?.line,
+    kubectlCommand(k),
+    sample.namespace,
+  );
   const broken = hops.find((h) => h.status === 'failed');
   if (broken) await addVerdicts(broken, ledger, deps.exec, k);
   const scenarios = profile.scenarios.length

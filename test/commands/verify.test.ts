@@ -160,6 +160,14 @@ describe('verify against the fakes', () => {
     expect(r.negativeControl.status).toBe('failed');
   });
 
+  it("another client's traffic to the control host through the gateway is not taken for the control's", async () => {
+    // The fake adds another workload's HTTPS to each requested host (a gateway TCP line naming example.com).
+    scenario({ bypassGateway: true, otherClients: true });
+    const r = await run();
+    expect(r.negativeControl).toMatchObject({ status: 'failed', host: 'example.com' });
+    expect(r.negativeControl.evidence).toMatch(/reached directly, around the egress gateway/);
+  });
+
   it('slow DNS warm-up: retries with backoff, then proves the path', async () => {
     scenario({ warmupFailures: 2 });
     const r = await run();

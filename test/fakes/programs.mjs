@@ -1083,7 +1083,12 @@ function emulateCurl(state, cluster, ns, args) {
   }
   if (scenario.bypassGateway || !programmed || !(serviceEntry || egressPolicies)) {
     if (blocked && !scenario.bypassGateway) fail(28, 'Connection timed out after 10002 milliseconds');
-    return reply(200, path.startsWith('/headers') ? echo() : '<html>direct</html>');
+    return reply(
+      200,
+      path.startsWith('/headers')
+        ? echo({ 'X-Forwarded-Proto': ['http'], 'X-Forwarded-Port': ['80'] })
+        : '<html>direct</html>',
+    );
   }
   // ztunnel's HBONE connection to a waypoint without an Istio certificate is reset (dataplane.mjs).
   if (!waypointTerminatesHbone(cluster, gateway)) fail(56, 'Recv failure: Connection reset by peer');
@@ -1178,7 +1183,16 @@ function emulateCurl(state, cluster, ns, args) {
     if (!scenario.squidBypassed) line({});
   }
   gatewayLog(200, { endpoint });
-  return reply(200, path.startsWith('/headers') ? echo(checked) : '<html>through the gateway</html>');
+  // httpbingo.org runs behind Fly.io, whose edge adds X-Forwarded-Proto and X-Forwarded-Port for the port the
+  // gateway reached (fly.io/docs/networking/request-headers); Squid adds Via to a request it forwards in the clear,
+  // and cannot to one inside a CONNECT tunnel (squid-cache/squid SQUID_6_6 src/cf.data.pre `via`).
+  const port = tls ? '443' : '80';
+  const edge = { 'X-Forwarded-Proto': [tls ? 'https' : 'http'], 'X-Forwarded-Port': [port] };
+  const via = squid && !tls && stack !== 'seed' ? { Via: ['1.1 squid-proxy (squid/6.6)'] } : {};
+  return reply(
+    200,
+    path.startsWith('/headers') ? echo({ ...checked, ...edge, ...via }) : '<html>through the gateway</html>',
+  );
 }
 
 // The DaemonSets' pod labels and container names, as the istio charts set them (ztunnel and istio-cni

@@ -6,7 +6,6 @@ import {
   extAuthzDecisions,
   gatewayLine,
   gatewayRequests,
-  gatewaySaw,
   parseExtAuthzLine,
   parseGatewayLine,
   parseSquidLine,
@@ -55,12 +54,10 @@ describe('real agentgateway request lines (Solo builds, seed repository READMEs)
     expect(gatewayLine([ours], H, probeMark('0a1b2c3d', 'd'))).toBeUndefined();
   });
 
-  it("a TCP passthrough line (no http.* keys) never proves verify's HTTP request; it shows the host was seen", () => {
+  it("a TCP passthrough line (no http.* keys) never proves verify's HTTP request, nor its negative control", () => {
     expect(gatewayRequests(lines, H, MARK)).toEqual([]);
     expect(gatewayRequests(lines, 'gist.github.com', MARK)).toEqual([]);
-    expect(gatewaySaw(lines, 'gist.github.com')).toBe(lines[3]);
-    expect(gatewaySaw(lines, 'github.com')).toBeUndefined();
-    expect(gatewaySaw(lines, 'example.com')).toBeUndefined();
+    expect(gatewayLine(lines, 'gist.github.com', probeMark('0a1b2c3d', 'c'))).toBeUndefined();
   });
 });
 

@@ -1,7 +1,7 @@
 import type { Exec } from '../../exec/exec.ts';
 import { WAYPOINT_NAMESPACE } from '../../profile/layout.ts';
 import { spareHost } from '../../render/scenarios.ts';
-import { gatewaySaw, parseSquidLine } from '../evidence.ts';
+import { carriesMark, gatewayLine, parseSquidLine } from '../evidence.ts';
 import { describeResult, excerpt } from '../judge.ts';
 import type { CurlResult } from '../probe.ts';
 import { failed, ok, type PackProver } from '../scenario-probe.ts';
@@ -13,6 +13,8 @@ export const DIRECT_IP = '1.1.1.1';
 interface Attempt {
   what: string;
   target: string;
+  /** The probe mark in the attempt's query, which a gateway or Squid line of it would carry. */
+  mark: string;
   result: CurlResult;
 }
 
@@ -49,30 +51,51 @@ export const proveNoBypass: PackProver = async (p) => {
     ['a host without a ServiceEntry', spareHost(p.profile, 1)],
     ['an address asked for by IP', DIRECT_IP],
     ['a host bound to a waypoint that does not run', stopped],
-  ] as const)
-    attempts.push({ what, target, result: await p.curl(ns, `http://${target}/`, [], 5) });
+  ] as const) {
+    const mark = p.mark(`n${attempts.length}`);
+    attempts.push({ what, target, mark, result: await p.curl(ns, `http://${target}/?${mark}`, [], 5) });
+  }
   const gateway = (await p.logs('deploy/egress-gateway', WAYPOINT_NAMESPACE)).lines;
   const squidLines = squid.mode === 'in-cluster' ? (await p.logs('deploy/squid-proxy', squid.namespace)).lines : [];
-  const inSquid = (target: string) =>
+  // A CONNECT line cannot show the mark; a forwarded request's URL does.
+  const inSquid = (a: Attempt) =>
     squidLines.find((l) => {
       const e = parseSquidLine(l);
-      return e !== undefined && (e.url === `${target}:80` || e.url.startsWith(`http://${target}/`));
+      return (
+        e !== undefined &&
+        (e.url === `${a.target}:80` || (e.url.startsWith(`http://${a.target}/`) && carriesMark(e.url, a.mark)))
+      );
     });
   const controls = await egressPolicies(p.exec, p.k, ns);
   const [verdict] = await readVerdicts(p.exec, p.k, [
     { apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', name: 'no-bypass-stopped-waypoint', namespace: ns },
   ]);
   const passed = attempts.filter((a) => a.result.status > 0);
+  // A NetworkPolicy drop is a hang (curl's --max-time, exit 28); ztunnel refusing a host whose waypoint has no
+  // running pod closes the connection at once (exit 56 or 52, "unknown waypoint": istio/ztunnel 1.30.3
+  // src/state.rs fetch_waypoint, src/proxy/outbound.rs).
+  const byZtunnel = attempts.filter((a) => a.result.curlExit === 52 || a.result.curlExit === 56);
   const seen = attempts.flatMap((a) => {
-    const line = inSquid(a.target) ?? gatewaySaw(gateway, a.target);
+    const line = inSquid(a) ?? gatewayLine(gateway, a.target, a.mark)?.line;
     return line ? [`${a.target}: ${excerpt(line, 160)}`] : [];
   });
   const told = (a: Attempt) => `${a.what} (http://${a.target}/): ${describeResult(a.result)}`;
   const guard = `${p.kubectl} get networkpolicies -n ${ns} -o yaml`;
   const proof =
-    passed.length === 0 && controls.length > 0
+    passed.length === 0 && (controls.length > 0 || byZtunnel.length === attempts.length)
       ? ok(
-          `${attempts.map(told).join('; ')}; stopped by ${controls.join(', ')}, which lets ${ns} reach only DNS, istio-system and the gateway's HBONE port${verdict ? `; ${verdict.object} says ${verdict.says}` : ''}`,
+          [
+            attempts.map(told).join('; '),
+            ...(byZtunnel.length
+              ? [`ztunnel refused ${byZtunnel.map((a) => a.target).join(', ')} (no running waypoint)`]
+              : []),
+            ...(controls.length
+              ? [
+                  `stopped by ${controls.join(', ')}, which lets ${ns} reach only DNS, istio-system and the gateway's HBONE port`,
+                ]
+              : []),
+            ...(verdict ? [`${verdict.object} says ${verdict.says}`] : []),
+          ].join('; '),
         )
       : failed(
           passed.length

@@ -25,18 +25,21 @@ export const proveTlsOrigination: PackProver = async (p) => {
   const backend = `${p.kubectl} get agentgatewaybackend -n ${WAYPOINT_NAMESPACE} -o yaml`;
 
   const at443 = line?.endpoint === `${p.host}:443`;
+  // httpbingo.org sits behind Fly.io, whose edge tells the app the scheme it was reached by (X-Forwarded-Proto);
+  // other hosts may not say, so its absence is not a failure (research: go-httpbin adds no such header itself).
+  const scheme = /"X-Forwarded-Proto"\s*:\s*\[\s*"(https?)"/i.exec(answer.body)?.[1];
   const tunnelled = squid.mode !== 'in-cluster' || tunnel !== undefined;
   const proof =
-    answer.status === 200 && at443 && tunnelled
+    answer.status === 200 && at443 && tunnelled && scheme !== 'http'
       ? ok(
           [
-            `http://${p.host}/headers answered 200 through TLS: the gateway's line names the endpoint ${line.endpoint}: ${excerpt(line.line, 300)}`,
+            `http://${p.host}/headers answered 200${scheme ? `, and ${p.host} says it was reached over ${scheme} (X-Forwarded-Proto)` : ''}; the gateway's line names the endpoint ${line.endpoint}: ${excerpt(line.line, 300)}`,
             ...(tunnel ? [`Squid tunnelled it: ${excerpt(tunnel.line, 200)}`] : []),
           ].join(' | '),
         )
       : failed(
           [
-            `the request got ${describeResult(answer)}`,
+            `the request got ${describeResult(answer)}${scheme === 'http' ? `, and ${p.host} says it was reached over http` : ''}`,
             line
               ? `the gateway's line names the endpoint ${line.endpoint ?? '(none)'}, not ${p.host}:443`
               : 'the gateway logged no line for it',
