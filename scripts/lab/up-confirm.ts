@@ -25,6 +25,7 @@ function planSummary(lab: string, loaded: LoadedProfile, target: ClusterTarget, 
           `seats:      ${profile.seats} (seat-01 … ${seatNamespace(profile.seats)}): each a namespace with its own sample, ServiceEntries and attendee account`,
         ]
       : []),
+    ...(profile.scenarios.length ? [`scenarios:  ${profile.scenarios.join(', ')}`] : []),
     `steps:      ${steps.length} (${steps.map((s) => s.id).join(', ')})`,
     `kubeconfig: ${target.kubeconfig}`,
   ].join('\n');

@@ -1,5 +1,6 @@
 import { ActionableError } from '../errors.ts';
 import { nameFlag } from '../name-flag.ts';
+import { scenarioCommands } from '../plan/scenario-commands.ts';
 import { testCommands } from '../plan/test-commands.ts';
 import { recordVerify } from '../state/last-verify.ts';
 import type { Ledger } from '../state/ledger.ts';
@@ -38,6 +39,13 @@ export async function finish(ctx: Finish, ledger: Ledger): Promise<void> {
     );
 }
 
+/** The lab's scenario packs, each with what it shows and the commands that show it. */
+function scenarioSection(profile: Finish['loaded']['profile'], target: Finish['target']): string[] {
+  const packs = scenarioCommands(profile, target);
+  if (!packs.length) return [];
+  return ['Scenario packs (egress-lab verify proves each):', ...packs.flatMap((p) => p.lines.map((l) => `  ${l}`)), ''];
+}
+
 function printSummary({ opts, deps, loaded, target }: Finish, ledger: Ledger, report: VerifyReport | undefined): void {
   if (opts.json) {
     if (report) deps.stdout.write(`${JSON.stringify({ type: 'verify', report })}\n`);
@@ -67,6 +75,7 @@ function printSummary({ opts, deps, loaded, target }: Finish, ledger: Ledger, re
       'Try it:',
       ...testCommands(loaded.profile, target).map((l) => `  ${l}`),
       '',
+      ...scenarioSection(loaded.profile, target),
       `Remove it all: egress-lab down${nameFlag(ledger.lab)}`,
       '',
       ...(report ? [formatReport(report)] : ['(verify skipped: egress-lab verify proves the path hop by hop)', '']),

@@ -1,8 +1,11 @@
 import { nameFlag } from '../name-flag.ts';
 import { platformFor } from '../platform/platform.ts';
+import { PROXY_USER } from '../profile/scenarios.ts';
 import type { RenderedLab } from '../render/render.ts';
+import { LAB_SECRET_PREFIX, labSecretMarker } from '../render/scenarios.ts';
 import { commandLine } from './command-line.ts';
 import { labImages } from './images.ts';
+import { scenarioCommands } from './scenario-commands.ts';
 import { testCommands } from './test-commands.ts';
 import type { ClusterTarget, Step } from './types.ts';
 
@@ -87,6 +90,49 @@ function licenceSection(rendered: RenderedLab, steps: readonly Step[]): string[]
   ];
 }
 
+/** How to apply a file with the lab's secret markers by hand: make the values, fill them on the way to kubectl. */
+function labSecretSection(rendered: RenderedLab, steps: readonly Step[]): string[] {
+  const example = steps
+    .flatMap((s) => s.run)
+    .find(
+      (c) =>
+        c.bin === 'kubectl' &&
+        c.stdin &&
+        rendered.manifests.some((m) => m.file === c.stdin && m.text.includes(LAB_SECRET_PREFIX)),
+    );
+  if (!example) return [];
+  const fill = [
+    `-e "s|${labSecretMarker('api-key')}|$API_KEY|"`,
+    `-e "s|${labSecretMarker('proxy-basic')}|$(printf '${PROXY_USER}:%s' "$PROXY_PASSWORD" | base64)|"`,
+    `-e "s|${labSecretMarker('proxy-passwd')}|${PROXY_USER}:$(printf %s "$PROXY_PASSWORD" | md5sum | cut -d' ' -f1)|"`,
+  ].join(' ');
+  return [
+    '## Lab secrets',
+    '',
+    `The scenario packs' files hold markers such as \`${labSecretMarker('api-key')}\`, never a value. \`up\` makes the values once (kept in the lab's folder, \`secrets.json\`) and fills them on the way to kubectl. By hand, make your own and fill each such file the same way instead of \`< FILE\`:`,
+    '',
+    '```sh',
+    'API_KEY=$(openssl rand -hex 24) PROXY_PASSWORD=$(openssl rand -hex 16)',
+    `sed ${fill} ${example.stdin} | ${commandLine({ ...example, stdin: undefined as never })}`,
+    '```',
+    '',
+  ];
+}
+
+/** The scenario packs, each with the commands that show it. */
+function scenarioSection(rendered: RenderedLab, target: ClusterTarget): string[] {
+  const packs = scenarioCommands(rendered.loaded.profile, target);
+  if (!packs.length) return [];
+  return [
+    '## Scenario packs',
+    '',
+    '```sh',
+    ...packs.flatMap((p) => [`# ${p.lines[0]}`, ...p.lines.slice(1).map((l) => l.trim())]),
+    '```',
+    '',
+  ];
+}
+
 /** After the steps: prove the path, then take it all down. */
 export function runbookSections(rendered: RenderedLab, steps: readonly Step[], target: ClusterTarget): string[] {
   const lab = rendered.lab;
@@ -100,6 +146,7 @@ export function runbookSections(rendered: RenderedLab, steps: readonly Step[], t
   );
   return [
     ...licenceSection(rendered, steps),
+    ...labSecretSection(rendered, steps),
     '## Internet endpoints',
     '',
     ...endpointLines(rendered),
@@ -112,6 +159,7 @@ export function runbookSections(rendered: RenderedLab, steps: readonly Step[], t
     ...testCommands(rendered.loaded.profile, target),
     '```',
     '',
+    ...scenarioSection(rendered, target),
     '## Tear down',
     '',
     `\`egress-lab down${name}\` removes exactly what \`up\` made, newest first, then the lab's folder.${created ? ' By hand, the cluster and everything in it:' : ' The cluster was not made by egress-lab: down removes only the lab from it.'}`,

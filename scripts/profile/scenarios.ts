@@ -74,3 +74,6 @@ export function scenarioClient(
 
 /** The rate-limit pack's quota: requests per minute from its client's identity. */
 export const RATE_LIMIT = { requests: 3, unit: 'Minutes', seconds: 60 } as const;
+
+/** The user the gateway logs in to Squid as (proxy-auth); Squid's access log shows it on each request. */
+export const PROXY_USER = 'egress-lab';

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join } from 'node:path';
 import * as z from 'zod';
 import { ActionableError } from '../errors.ts';
+import { PROXY_USER } from '../profile/scenarios.ts';
 import { labDir } from './paths.ts';
 import { firstIssue } from './zod-issue.ts';
 
@@ -46,9 +47,6 @@ const damaged = (file: string, problem: string) =>
   new ActionableError(
     `${file} is damaged (${problem}): delete it and run up again, which makes new values for the lab's API key and proxy password and applies them`,
   );
-
-/** The user the gateway logs in to Squid as (proxy-auth); Squid's access log shows it on each request. */
-export const PROXY_USER = 'egress-lab';
 
 /**
  * Each form a marker can ask for:

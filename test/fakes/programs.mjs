@@ -118,6 +118,7 @@ const CHARTS = {
 const CORE = {
   Namespace: 'v1',
   ConfigMap: 'v1',
+  Secret: 'v1',
   Service: 'v1',
   ServiceAccount: 'v1',
   ResourceQuota: 'v1',
@@ -890,6 +891,13 @@ function applyOne(cluster, o, opts) {
       ? { apiVersion: 'v1', kind: 'Namespace', metadata: { name: metadata.name } }
       : undefined);
   const stored = serverSideApply(existing, o, opts.manager, opts.force);
+  // A Secret's stringData is write-only: the API server merges it into data, base64-encoded, and never returns
+  // it (Kubernetes API reference, core/v1 Secret: stringData).
+  if (kind === 'Secret' && stored.stringData) {
+    stored.data = { ...stored.data };
+    for (const [k, v] of Object.entries(stored.stringData)) stored.data[k] = Buffer.from(String(v)).toString('base64');
+    delete stored.stringData;
+  }
   // The API server gives each object it creates a uid of its own; one created again gets a new one.
   if (!existing) stored.metadata.uid = randomUid();
   if (kind === 'Namespace' && !cluster.namespaces.includes(metadata.name)) cluster.namespaces.push(metadata.name);
