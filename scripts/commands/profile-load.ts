@@ -16,6 +16,7 @@ export function profileSummaries(): ProfileSummary[] {
       extAuth: profile.components.extAuth.enabled,
       licenses: stack.licenses,
       components: componentSummary({ loaded }),
+      scenarios: profile.scenarios,
     };
   });
 }

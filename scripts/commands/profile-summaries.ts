@@ -13,6 +13,8 @@ export interface ProfileSummary {
   extAuth: boolean;
   licenses: string[];
   components: string[];
+  /** Its scenario packs (docs/scenarios/), in order. */
+  scenarios: string[];
 }
 
 /** What `npm run build` writes beside the bundle: the summaries, and the digest of the files they came from. */

@@ -19,6 +19,7 @@ export const NON_RELEASE_STEP_IDS = [
   'ext-authz',
   'ext-authz-policy',
   'sample',
+  'seats',
   'egress',
 ] as const;
 
@@ -27,7 +28,7 @@ type Fail = (path: PropertyKey[], message: string) => never;
 /** A release named like a step would make two steps of one id: refused, naming the release. */
 export function checkReleaseNames(stack: Stack, fail: Fail): void {
   for (const name of Object.keys(stack.releases)) {
-    if ((NON_RELEASE_STEP_IDS as readonly string[]).includes(name))
+    if ((NON_RELEASE_STEP_IDS as readonly string[]).includes(name) || name.startsWith('scenario-'))
       fail(
         ['releases', name],
         `a release cannot be named "${name}": up has a step of that name (release names are step names); rename the release`,
