@@ -48,6 +48,10 @@ export function newLedger(lab: string, loaded: LoadedProfile, target: ClusterTar
   };
 }
 
+/** What the ledger keeps of a plan: each step's id, title and component (status's list of what should run). */
+export const plannedSteps = (steps: Plan): NonNullable<Ledger['planned']> =>
+  steps.map((s) => ({ id: s.id, title: s.title, component: s.component }));
+
 /** A new lab's ledger, written before anything is made, so that down finds whatever a failed up leaves. */
 export function startLedger(
   {
@@ -57,8 +61,9 @@ export function startLedger(
     deps,
   }: { lab: string; loaded: LoadedProfile; target: ClusterTarget; deps: Pick<LabDeps, 'env'> },
   createdCluster: boolean,
+  steps: Plan,
 ): Ledger {
-  const ledger = newLedger(lab, loaded, target, createdCluster);
+  const ledger = { ...newLedger(lab, loaded, target, createdCluster), planned: plannedSteps(steps) };
   writeLedger(ledger, deps.env);
   return ledger;
 }

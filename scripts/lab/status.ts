@@ -1,11 +1,8 @@
 import { ActionableError } from '../errors.ts';
 import type { Exec } from '../exec/exec.ts';
 import { nameFlag } from '../name-flag.ts';
-import { buildPlan, type Step } from '../plan/plan.ts';
 import { labName } from '../profile/lab-name.ts';
 import { checkSeat, seatNamespace } from '../profile/layout.ts';
-import { resolvedProfile } from '../profile/load.ts';
-import { renderLab } from '../render/render.ts';
 import { labNames, noLabMessage } from '../state/labs.ts';
 import { type Ledger, readLedger } from '../state/ledger.ts';
 import { guardCluster } from './guard.ts';
@@ -37,10 +34,10 @@ export interface LabStatus {
  * The steps the lab's profile needs that never ran or never finished (an up that failed or was
  * interrupted): not installed, whatever else is healthy.
  */
-function unfinishedSteps(ledger: Ledger): { component: string; check: Check }[] {
-  let steps: readonly Step[];
+async function unfinishedSteps(ledger: Ledger): Promise<{ component: string; check: Check }[]> {
+  let steps: NonNullable<Ledger['planned']>;
   try {
-    steps = buildPlan(renderLab(resolvedProfile(ledger.profile, ledger.profileName), ledger.lab));
+    steps = ledger.planned ?? (await planOf(ledger));
   } catch {
     return [];
   }
@@ -54,6 +51,16 @@ function unfinishedSteps(ledger: Ledger): { component: string; check: Check }[] 
         detail: ledger.steps[s.id] ? 'started, never finished' : 'not installed',
       },
     }));
+}
+
+/** The plan of the ledger's profile, rendered again (a ledger from before `planned` was recorded). */
+async function planOf(ledger: Ledger): Promise<NonNullable<Ledger['planned']>> {
+  const [{ buildPlan }, { resolvedProfile }, { renderLab }] = await Promise.all([
+    import('../plan/plan.ts'),
+    import('../profile/load.ts'),
+    import('../render/render.ts'),
+  ]);
+  return buildPlan(renderLab(resolvedProfile(ledger.profile, ledger.profileName), ledger.lab)).map((s) => ({ ...s }));
 }
 
 /** Live health of each component the lab's profile needs: what the ledger lists, and the steps that never finished. */
@@ -73,7 +80,7 @@ export async function labStatus(exec: Exec, ledger: Ledger): Promise<LabStatus> 
   };
   add('cluster', [api]);
   for (const [id, record] of steps) add(record.component, live.get(id) ?? []);
-  for (const step of unfinishedSteps(ledger)) add(step.component, [step.check]);
+  for (const step of await unfinishedSteps(ledger)) add(step.component, [step.check]);
   const components: ComponentHealth[] = [...byComponent].map(([name, checks]) => ({
     name,
     healthy: checks.every((c) => c.ok),

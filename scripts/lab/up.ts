@@ -4,7 +4,7 @@ import { acquireLock, type Ledger, removeLabDir, writeLedger } from '../state/le
 import { nothingToDo } from './converge.ts';
 import type { LabDeps, UpOptions } from './deps.ts';
 import { guardCluster } from './guard.ts';
-import { installSteps, startLedger } from './install.ts';
+import { installSteps, plannedSteps, startLedger } from './install.ts';
 import { holdsSomething, neighbourLedgers, OccupiedError, sharedWith } from './neighbours.ts';
 import { needsLicences, requireLicences } from './prepare.ts';
 import { labRemovals, runRemovals, stepRemovals } from './removal.ts';
@@ -95,7 +95,7 @@ async function buildLab(ctx: UpContext): Promise<void> {
   const planned = planLab(ctx, newClusterStart(found, ctx.opts.adopt));
   if (!ctx.rebuild) await confirmPlan(ctx, planned.steps);
   refuseForeignCluster(ctx, found);
-  const ledger = startLedger(ctx, found.creates && !found.exists);
+  const ledger = startLedger(ctx, found.creates && !found.exists, planned.steps);
   await install(ctx, planned, ledger, new Set());
 }
 
@@ -150,6 +150,7 @@ async function install(ctx: UpContext, planned: PlannedLab, ledger: Ledger, keep
   }
   ledger.profile = loaded.profile;
   ledger.profileName = loaded.name;
+  ledger.planned = plannedSteps(planned.steps);
   writeLedger(ledger, deps.env);
   await finish(ctx, ledger);
 }

@@ -41,6 +41,13 @@ export const ledgerSchema = z.strictObject({
   preexistingNamespaces: z.array(z.string()),
   preexistingCrds: z.array(z.string()).optional(),
   steps: z.record(z.string(), step),
+  /**
+   * The steps the plan of `profile` has (id, title, component), recorded with it, so status tells which never ran
+   * without rendering the lab again. Absent in ledgers written before it: status then renders the plan.
+   */
+  planned: z
+    .array(z.strictObject({ id: z.string().min(1), title: z.string(), component: z.string().min(1) }))
+    .optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -66,6 +66,8 @@ export interface Ledger {
    */
   preexistingCrds?: string[];
   steps: Record<string, LedgerStep>;
+  /** The steps of `profile`'s plan, recorded with it: status lists the ones that never ran without rendering. */
+  planned?: { id: string; title: string; component: string }[];
   createdAt: string;
   updatedAt: string;
 }

@@ -40,6 +40,13 @@ describe('status judges against what the profile needs', () => {
     await expect(status({}, { exec: deps.exec, stdout: deps.stdout, env: fakes.env })).rejects.toThrow(
       /not healthy: .*; egress-lab up installs what is missing/,
     );
+    // The ledger keeps the plan's steps, so status need not render the lab; one written before it did not, and
+    // status then renders the plan of the ledger's profile, with the same answer.
+    const ledger = readLedger('egress-lab', fakes.env)!;
+    expect(ledger.planned?.map((p) => p.id)).toEqual(expect.arrayContaining(['ext-authz-policy', 'waypoint']));
+    const { planned: _planned, ...older } = ledger;
+    const again = await labStatus(deps.exec, older);
+    expect(again.components).toEqual(s.components);
   });
 });
 
