@@ -4,13 +4,9 @@ import { WAYPOINT_NAMESPACE } from '../profile/layout.ts';
 import type { Ledger } from '../state/ledger.ts';
 import { trafficDiagram } from '../ui/summary.ts';
 import type { SeatAccess } from './handout.ts';
+import { type HandoutStep, scenarioSteps } from './handout-scenarios.ts';
 
-/** One step of a seat's handout: what to do, the command, and what to look for. */
-interface Step {
-  title: string;
-  command: string;
-  expect: string;
-}
+type Step = HandoutStep;
 
 /** The seat's commands, as the attendee types them in the folder of the handout (the kubeconfig beside it). */
 export function seatSteps(ledger: Ledger, seat: SeatAccess): Step[] {
@@ -58,7 +54,7 @@ export function seatSteps(ledger: Ledger, seat: SeatAccess): Step[] {
       command: `${k(squid.namespace)} logs deploy/squid-proxy --tail 50 | grep ${host}`,
       expect: `TCP_MISS/200 … GET http://${host}/headers (or TCP_TUNNEL/200 … CONNECT ${host}:443 for HTTPS)`,
     });
-  return steps;
+  return [...steps, ...scenarioSteps(ledger, seat.namespace, k)];
 }
 
 /** The path as the seat sees it: the lab's diagram from the seat's namespace. */

@@ -19,9 +19,14 @@ export function clientNamespaces(profile: {
   scenarios?: readonly ScenarioName[];
   components: { sample: { namespace: string } };
 }): string[] {
-  if (profile.seats > 0) return Array.from({ length: profile.seats }, (_, i) => seatNamespace(i + 1));
   const extra = scenarioClients({ scenarios: profile.scenarios ?? [], components: profile.components });
-  return [profile.components.sample.namespace, ...extra.map((c) => c.namespace)];
+  return [...primaryClients(profile), ...extra.map((c) => c.namespace)];
+}
+
+/** The namespaces whose samples are the lab's own clients: the seats', or the sample's (no pack's extra clients). */
+export function primaryClients(profile: { seats: number; components: { sample: { namespace: string } } }): string[] {
+  if (profile.seats > 0) return Array.from({ length: profile.seats }, (_, i) => seatNamespace(i + 1));
+  return [profile.components.sample.namespace];
 }
 
 /** A --seat the lab does not have is bad input: exit 2, nothing run. */

@@ -87,7 +87,7 @@ function scenarioNeeds(name: ScenarioName, profile: Profile): string | undefined
   return undefined;
 }
 
-/** Packs hold on the oss stack, on a lab without seats, with what each needs; anything else is refused (exit 2). */
+/** Packs hold on the oss stack, with what each needs; anything else is refused (exit 2). */
 function checkScenarios(profile: Profile, fail: Fail): void {
   if (profile.scenarios.length === 0) return;
   const refusal = STACK_REFUSAL[profile.stack];
@@ -95,11 +95,6 @@ function checkScenarios(profile: Profile, fail: Fail): void {
     fail(
       ['scenarios'],
       `the ${profile.stack} stack cannot hold scenario packs: ${refusal}; fix: --stack oss (or --profile kind-showcase), or no --scenario`,
-    );
-  if (profile.seats > 0)
-    fail(
-      ['scenarios'],
-      "scenario packs are proven from the lab's own sample and the client namespaces they add, which a seated lab does not have; fix: no --seats, or no --scenario",
     );
   profile.scenarios.forEach((name, i) => {
     const problem = scenarioNeeds(name, profile);

@@ -1,6 +1,6 @@
 import { type Document, isMap } from 'yaml';
 import { platformFor } from '../platform/platform.ts';
-import { clientNamespaces, WAYPOINT_NAMESPACE } from '../profile/layout.ts';
+import { clientNamespaces, primaryClients, WAYPOINT_NAMESPACE } from '../profile/layout.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 import type { ComponentName, Release } from '../profile/stack.ts';
 import { hostContexts, labContext } from './context.ts';
@@ -105,7 +105,7 @@ function renderManifests(loaded: LoadedProfile, ctx: TemplateContext, lab: strin
   const perClient = (template: string, c: TemplateContext) =>
     clients.flatMap((ns) => renderTemplate(template, inClient(c, ns)));
   out.push(manifest('sample', 'sample', perClient('sample/sample.yaml', ctx), lab));
-  if (profile.seats > 0) out.push(manifest('seats', 'sample', seatDocs(loaded, ctx, clients), lab));
+  if (profile.seats > 0) out.push(manifest('seats', 'sample', seatDocs(loaded, ctx, primaryClients(profile)), lab));
   const { serviceEntry, hostRoute, tunnel, egressGuard } = stack.templates;
   if (serviceEntry) {
     const perHost = hostContexts(loaded, ctx).flatMap((hostCtx) => [
@@ -119,7 +119,10 @@ function renderManifests(loaded: LoadedProfile, ctx: TemplateContext, lab: strin
     ];
     out.push(manifest('egress', 'egress', [...perHost, ...extra], lab));
   }
-  for (const { name, docs } of scenarioDocs(loaded, ctx)) out.push(manifest(`scenario-${name}`, 'scenario', docs, lab));
+  const inPrimary = (template: string, c: TemplateContext) =>
+    primaryClients(profile).flatMap((ns) => renderTemplate(template, inClient(c, ns)));
+  for (const { name, docs } of scenarioDocs(loaded, ctx, inPrimary))
+    out.push(manifest(`scenario-${name}`, 'scenario', docs, lab));
   return out;
 }
 

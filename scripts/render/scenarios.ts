@@ -1,4 +1,5 @@
 import type { Document } from 'yaml';
+import { primaryClients } from '../profile/layout.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 import { RATE_LIMIT, type ScenarioName, scenarioClient } from '../profile/scenarios.ts';
 import type { Profile } from '../profile/schema.ts';
@@ -66,7 +67,8 @@ export const CALLER_EXPRESSION = 'source.subjectAltNames[0]';
 
 function scenarioContext(loaded: LoadedProfile): TemplateContext {
   const { profile } = loaded;
-  const allowed = [profile.components.sample.namespace, scenarioClient(profile, 'rate-limit')].filter(
+  // The lab's own clients (the sample, or every seat) and the rate-limit pack's client may leave; no one else.
+  const allowed = [...primaryClients(profile), scenarioClient(profile, 'rate-limit')].filter(
     (ns): ns is string => ns !== undefined,
   );
   const limited = scenarioClient(profile, 'rate-limit') ?? '';
@@ -88,8 +90,15 @@ function scenarioContext(loaded: LoadedProfile): TemplateContext {
   };
 }
 
-/** The objects of the profile's packs, one list per pack that adds objects, in the profile's order. */
-export function scenarioDocs(loaded: LoadedProfile, ctx: TemplateContext): { name: ScenarioName; docs: Document[] }[] {
+/**
+ * The objects of the profile's packs, one list per pack that adds objects, in the profile's order; `inClients`
+ * renders a template once in each of the lab's own client namespaces (the sample's, or every seat's).
+ */
+export function scenarioDocs(
+  loaded: LoadedProfile,
+  ctx: TemplateContext,
+  inClients: (template: string, c: TemplateContext) => Document[],
+): { name: ScenarioName; docs: Document[] }[] {
   const c = { ...ctx, scenario: scenarioContext(loaded) };
   const { scenarios } = loaded.profile;
   const callerLogged = (name: ScenarioName) =>
@@ -102,11 +111,13 @@ export function scenarioDocs(loaded: LoadedProfile, ctx: TemplateContext): { nam
     'proxy-auth': 'scenarios/proxy-auth.yaml',
     'no-bypass': 'scenarios/no-bypass.yaml',
   };
+  // Per client namespace: the no-bypass pack's ServiceEntry, so each client (each seat) can try its host.
+  const perClient = new Set<ScenarioName>(['no-bypass']);
   return scenarios.flatMap((name) => {
     const template = templates[name];
     if (!template) return [];
     const docs = [
-      ...renderTemplate(template, c),
+      ...(perClient.has(name) ? inClients(template, c) : renderTemplate(template, c)),
       ...(callerLogged(name) ? renderTemplate('scenarios/caller-log.yaml', c) : []),
     ];
     return [{ name, docs }];

@@ -89,8 +89,11 @@ function controlHost(profile: Profile): string {
   );
 }
 
-/** Proves the lab's egress path hop by hop from the sample pod, with the log lines as evidence. */
-async function verifySample(ledger: Ledger, deps: VerifyDeps): Promise<VerifyReport> {
+/**
+ * Proves the lab's egress path hop by hop from the sample pod, with the log lines as evidence, then (unless
+ * `packs` is false) each scenario pack, from the same sample.
+ */
+async function verifySample(ledger: Ledger, deps: VerifyDeps, packs = true): Promise<VerifyReport> {
   const { profile } = ledger;
   const { squid, extAuth, sample } = profile.components;
   const k = kubeAccess(ledger);
@@ -171,39 +174,54 @@ async function verifySample(ledger: Ledger, deps: VerifyDeps): Promise<VerifyRep
   );
   const broken = hops.find((h) => h.status === 'failed');
   if (broken) await addVerdicts(broken, ledger, deps.exec, k);
-  const scenarios = profile.scenarios.length
-    ? await proveScenarios({
-        exec: deps.exec,
-        k,
-        kubectl: kubectlCommand(k),
-        logsCommand: (component: string) => `egress-lab logs ${component}${nameFlag(ledger.lab)}`,
-        profile,
-        host,
-        mark: (tag: string) => probeMark(id, tag),
-        sleep: deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))),
-        ...(deps.progress ? { progress: deps.progress } : {}),
-      })
-    : undefined;
-  const brokenPack = scenarios?.find((s) => !s.ok);
-  const firstBroken =
-    broken?.hop ?? (negativeControl.status === 'failed' ? 'negative-control' : brokenPack ? 'scenario' : undefined);
-  const packHint = brokenPack && `${brokenPack.name}: ${(brokenPack.proof.hint ?? brokenPack.negative.hint) || ''}`;
-  return {
+  const firstBroken = broken?.hop ?? (negativeControl.status === 'failed' ? 'negative-control' : undefined);
+  const report: VerifyReport = {
     ...base,
     ok: !firstBroken,
     hops,
     negativeControl,
     requests: [allowed, ...(denied ? [denied] : []), controlReq].map((r) => ({ ...r, body: excerpt(r.body, 400) })),
-    ...(firstBroken ? { firstBroken, hint: broken?.hint ?? negativeControl.hint ?? packHint } : {}),
-    ...(scenarios ? { scenarios } : {}),
+    ...(firstBroken ? { firstBroken, hint: broken?.hint ?? negativeControl.hint } : {}),
   };
+  return packs ? withScenarios(report, ledger, deps, { k, host, id }) : report;
 }
 
-/** Proves the path from the sample of one client namespace (a seat's): the lab as seen from that namespace. */
-export function verifyClient(ledger: Ledger, deps: VerifyDeps, namespace: string): Promise<VerifyReport> {
+/** The report with each scenario pack's proof and negative check, run from the report's client namespace. */
+async function withScenarios(
+  report: VerifyReport,
+  ledger: Ledger,
+  deps: VerifyDeps,
+  at: { k: string[]; host: string; id: string },
+): Promise<VerifyReport> {
+  const { profile } = ledger;
+  if (!profile.scenarios.length) return report;
+  const scenarios = await proveScenarios({
+    exec: deps.exec,
+    k: at.k,
+    kubectl: kubectlCommand(at.k),
+    logsCommand: (component: string) => `egress-lab logs ${component}${nameFlag(ledger.lab)}`,
+    profile,
+    host: at.host,
+    mark: (tag: string) => probeMark(at.id, tag),
+    sleep: deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))),
+    ...(deps.progress ? { progress: deps.progress } : {}),
+  });
+  const brokenPack = scenarios.find((s) => !s.ok);
+  if (report.firstBroken || !brokenPack) return { ...report, scenarios };
+  const hint = `${brokenPack.name}: ${brokenPack.proof.hint ?? brokenPack.negative.hint ?? ''}`;
+  return { ...report, ok: false, firstBroken: 'scenario', hint, scenarios };
+}
+
+/** The ledger as seen from one client namespace (a seat's): its sample is that namespace's. */
+function fromClient(ledger: Ledger, namespace: string): Ledger {
   const { components } = ledger.profile;
   const profile = { ...ledger.profile, components: { ...components, sample: { ...components.sample, namespace } } };
-  return verifySample({ ...ledger, profile }, deps);
+  return { ...ledger, profile };
+}
+
+/** Proves the path from the sample of one client namespace (a seat's), without the scenario packs. */
+export function verifyClient(ledger: Ledger, deps: VerifyDeps, namespace: string): Promise<VerifyReport> {
+  return verifySample(fromClient(ledger, namespace), deps, false);
 }
 
 /** Seats proven at once: enough to be quick on tens of seats, few enough not to crowd the API server. */
@@ -211,14 +229,19 @@ export const SEAT_CONCURRENCY = 4;
 
 /**
  * Proves the lab: its sample's path; on a seated lab every seat's (or only `seat`), at most SEAT_CONCURRENCY at
- * once, summed up in one report whose hops are those of the first broken seat (else the first seat).
+ * once, summed up in one report whose hops are those of the first broken seat (else the first seat); then the
+ * scenario packs, once.
  */
 export async function verifyLab(ledger: Ledger, deps: VerifyDeps, only?: { seat?: number }): Promise<VerifyReport> {
   const { profile } = ledger;
   if (profile.seats === 0) return verifySample(ledger, deps);
   const seats = only?.seat ? [only.seat] : Array.from({ length: profile.seats }, (_, i) => i + 1);
   const reports = await inBatches(seats, SEAT_CONCURRENCY, (seat) => verifyClient(ledger, deps, seatNamespace(seat)));
-  return seatsReport(seats, reports);
+  const report = seatsReport(seats, reports);
+  // The packs act on the whole lab: proven once, from the seat the report shows.
+  const shown = fromClient(ledger, seatNamespace(report.shownSeat ?? seats[0]!));
+  const k = kubeAccess(ledger);
+  return withScenarios(report, shown, deps, { k, host: report.host, id: randomBytes(4).toString('hex') });
 }
 
 async function inBatches<T, R>(items: T[], size: number, run: (item: T) => Promise<R>): Promise<R[]> {

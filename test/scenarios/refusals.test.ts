@@ -15,10 +15,7 @@ describe('scenario packs refused with a reason (exit 2, nothing run)', () => {
     expect(seed.stderr).toMatch(/the seed stack cannot hold scenario packs/);
   });
 
-  it('on a seated lab, and proxy-auth without an in-cluster Squid', async () => {
-    const seated = await render('--profile', 'kind-workshop', '--scenario', 'no-bypass');
-    expect(seated.code).toBe(2);
-    expect(seated.stderr).toMatch(/a seated lab does not have/);
+  it('proxy-auth without an in-cluster Squid', async () => {
     const noSquid = await render('--profile', 'kind', '--scenario', 'proxy-auth');
     expect(noSquid.code).toBe(2);
     expect(noSquid.stderr).toMatch(
