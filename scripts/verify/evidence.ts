@@ -90,14 +90,16 @@ export interface SquidEntry {
   status: number;
   method: string;
   url: string;
+  /** %[un: the user who logged in (proxy-auth), `-` when none (src/cf.data.pre logformat). */
+  user: string;
 }
 
-const SQUID_RE = /^\d+\.\d{3}\s+-?\d+\s+(\S+)\s+([A-Z_]+)\/(\d{3})\s+\d+\s+(\S+)\s+(\S+)\s+\S+\s+\S+(?:\s+\S+)?\s*$/;
+const SQUID_RE = /^\d+\.\d{3}\s+-?\d+\s+(\S+)\s+([A-Z_]+)\/(\d{3})\s+\d+\s+(\S+)\s+(\S+)\s+(\S+)\s+\S+(?:\s+\S+)?\s*$/;
 
 export function parseSquidLine(line: string): SquidEntry | undefined {
   const m = SQUID_RE.exec(line);
   if (!m) return undefined;
-  return { line, client: m[1]!, result: m[2]!, status: Number(m[3]), method: m[4]!, url: m[5]! };
+  return { line, client: m[1]!, result: m[2]!, status: Number(m[3]), method: m[4]!, url: m[5]!, user: m[6]! };
 }
 
 function urlHost(url: string): string | undefined {

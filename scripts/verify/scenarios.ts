@@ -1,4 +1,5 @@
 import type { ScenarioName } from '../profile/scenarios.ts';
+import { proveCredentialInjection } from './packs/credential-injection.ts';
 import { proveNoBypass } from './packs/no-bypass.ts';
 import { proveTlsOrigination } from './packs/tls-origination.ts';
 import { curlFromPod, logsSince } from './probe.ts';
@@ -9,6 +10,7 @@ import type { PackProver, ScenarioProbe } from './scenario-probe.ts';
 const PROVERS: Partial<Record<ScenarioName, PackProver>> = {
   'tls-origination': proveTlsOrigination,
   'no-bypass': proveNoBypass,
+  'credential-injection': proveCredentialInjection,
 };
 
 type ProbeBase = Omit<ScenarioProbe, 'curl' | 'logs'>;

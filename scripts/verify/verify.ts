@@ -7,6 +7,7 @@ import type { Profile } from '../profile/schema.ts';
 import type { Ledger, ObjectRef } from '../state/ledger.ts';
 import { gatewayLine, probeMark } from './evidence.ts';
 import { excerpt, judgeControl, judgeHops, notReachedAfterFirstBreak } from './judge.ts';
+import { labValues, redactDeep } from './lab-values.ts';
 import { type CurlResult, curlFromPod, logsSince } from './probe.ts';
 import type { Hop, HopName, RequestReport, VerifyReport } from './report-schema.ts';
 import { proveScenarios } from './scenarios.ts';
@@ -126,23 +127,31 @@ async function verifySample(ledger: Ledger, deps: VerifyDeps, packs = true): Pro
   // Log lines are read from one second before the first request (clock skew), and a probe mark in the query
   // string ties a line to this run's request wherever the log shows the path or URL (evidence.ts).
   const since = new Date(Date.now() - 1000).toISOString();
+  // The lab's secrets (an injected API key comes back in the destination's echo) never reach the report.
+  const values = await labValues(deps.exec, k, profile);
   const id = randomBytes(4).toString('hex');
   const marks = { allowed: probeMark(id, 'a'), denied: probeMark(id, 'd'), control: probeMark(id, 'c') };
   const url = (mark: string) => `http://${host}/headers?${mark}`;
-  const allowed = await request(
-    deps,
-    k,
-    sample.namespace,
-    'allowed',
-    url(marks.allowed),
-    extAuth.enabled ? ['x-ext-authz: allow'] : [],
-    WARMUP_DELAYS_MS,
+  const allowed = redactDeep(
+    await request(
+      deps,
+      k,
+      sample.namespace,
+      'allowed',
+      url(marks.allowed),
+      extAuth.enabled ? ['x-ext-authz: allow'] : [],
+      WARMUP_DELAYS_MS,
+    ),
+    values,
   );
   const denied = extAuth.enabled
-    ? await request(deps, k, sample.namespace, 'denied', url(marks.denied), [], [])
+    ? redactDeep(await request(deps, k, sample.namespace, 'denied', url(marks.denied), [], []), values)
     : undefined;
   const control = controlHost(profile);
-  const controlReq = await request(deps, k, sample.namespace, 'control', `http://${control}/?${marks.control}`, [], []);
+  const controlReq = redactDeep(
+    await request(deps, k, sample.namespace, 'control', `http://${control}/?${marks.control}`, [], []),
+    values,
+  );
 
   const logs = async (workload: string, ns: string) => await logsSince(deps.exec, k, workload, ns, since);
   const gateway = await logs('deploy/egress-gateway', WAYPOINT_NAMESPACE);
@@ -183,7 +192,7 @@ async function verifySample(ledger: Ledger, deps: VerifyDeps, packs = true): Pro
     requests: [allowed, ...(denied ? [denied] : []), controlReq].map((r) => ({ ...r, body: excerpt(r.body, 400) })),
     ...(firstBroken ? { firstBroken, hint: broken?.hint ?? negativeControl.hint } : {}),
   };
-  return packs ? withScenarios(report, ledger, deps, { k, host, id }) : report;
+  return redactDeep(packs ? await withScenarios(report, ledger, deps, { k, host, id }) : report, values);
 }
 
 /** The report with each scenario pack's proof and negative check, run from the report's client namespace. */
@@ -241,7 +250,8 @@ export async function verifyLab(ledger: Ledger, deps: VerifyDeps, only?: { seat?
   // The packs act on the whole lab: proven once, from the seat the report shows.
   const shown = fromClient(ledger, seatNamespace(report.shownSeat ?? seats[0]!));
   const k = kubeAccess(ledger);
-  return withScenarios(report, shown, deps, { k, host: report.host, id: randomBytes(4).toString('hex') });
+  const proven = await withScenarios(report, shown, deps, { k, host: report.host, id: randomBytes(4).toString('hex') });
+  return redactDeep(proven, await labValues(deps.exec, k, profile));
 }
 
 async function inBatches<T, R>(items: T[], size: number, run: (item: T) => Promise<R>): Promise<R[]> {

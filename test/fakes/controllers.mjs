@@ -4,7 +4,8 @@
 //   traffic_plugin.go: one ancestor per Gateway the target resolves to, Accepted True Valid "Policy accepted"
 //   and Attached True Attached "Attached to all targets"; a target that does not exist gives the ancestor
 //   "StatusSummary" with Attached False Pending "Policy is not attached: KIND NS/NAME not found";
-//   pluginsdk/reporter/types.go for the messages); on a backend, condition Accepted.
+//   pluginsdk/reporter/types.go for the messages); on a backend, condition Accepted (False TranslationError when
+//   its auth policy reads a missing Secret or key, ./backend-auth.mjs).
 // - istiod on a ServiceEntry labelled istio.io/use-waypoint, when nothing else set it (istio/istio 1.30.3
 //   pilot/pkg/model/service.go GetConditions, pilot/pkg/serviceregistry/ambient/status.go): istio.io/WaypointBound
 //   True WaypointAccepted "Successfully attached to waypoint NS/NAME" once the waypoint Gateway has an address,
@@ -13,6 +14,7 @@
 //   route_collections.go): one status.parents entry per Gateway its parentRefs name, without sectionName, with
 //   Accepted (./dataplane.mjs routeParentVerdict) and ResolvedRefs (routeBackendProblem).
 
+import { backendAccepted } from './backend-auth.mjs';
 import { routeBackendProblem, routeParentVerdict } from './dataplane.mjs';
 
 const key = (kind, ns, name) => `${kind}|${ns ?? ''}|${name}`;
@@ -113,14 +115,7 @@ export function withLiveStatus(cluster, o) {
   if (o.kind.endsWith('AgentgatewayPolicy') && !o.status?.ancestors)
     return { ...o, status: { ...o.status, ancestors: policyAncestors(cluster, o) } };
   if (o.kind === 'AgentgatewayBackend' && !o.status?.conditions)
-    return {
-      ...o,
-      status: {
-        conditions: [
-          { type: 'Accepted', status: 'True', reason: 'Accepted', message: 'Backend successfully accepted' },
-        ],
-      },
-    };
+    return { ...o, status: { conditions: [backendAccepted(cluster, o)] } };
   if (o.kind === 'HTTPRoute' && !o.status?.parents)
     return { ...o, status: { ...o.status, parents: routeParents(cluster, o) } };
   if (o.kind === 'ServiceEntry' && o.metadata.labels?.['istio.io/use-waypoint'] && !o.status?.conditions)

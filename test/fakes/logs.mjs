@@ -60,13 +60,17 @@ export function extAuthzLogLine({ decision, host, path, ns, headers }) {
  * tunnel (host:80), else the absolute-form GET the gateway sends for plain HTTP, whose URL Squid logs without
  * the query unless squid.conf has `strip_query_terms off` (it keeps the '?': src/anyp/Uri.cc).
  */
-export function squidLogLine({ host, path, connect, connectTo, stripQuery, denied }) {
+export function squidLogLine({ host, path, connect, connectTo, stripQuery, denied, user = '-' }) {
   const epoch = (Date.now() / 1000).toFixed(3);
   const url = connect ? (connectTo ?? `${host}:80`) : `http://${host}${stripQuery ? path.replace(/\?.*$/, '?') : path}`;
   const method = connect ? 'CONNECT' : 'GET';
+  // A login refused (proxy-auth) is TCP_DENIED/407 with the user Squid was given, `-` when none, as Debian's squid
+  // 5.7 logged it in test/squid/proxy-auth.test.ts (3522 bytes for a GET's page, 3474 for a CONNECT's).
+  if (denied === 407)
+    return `${epoch}      0 ${WAYPOINT_IP} TCP_DENIED/407 ${connect ? 3474 : 3522} ${method} ${url} ${user} HIER_NONE/- text/html`;
   if (denied) return `${epoch}      0 ${WAYPOINT_IP} TCP_DENIED/403 3429 ${method} ${url} - HIER_NONE/- text/html`;
   const result = connect ? 'TCP_TUNNEL/200 811' : 'TCP_MISS/200 1881';
-  return `${epoch}     12 ${WAYPOINT_IP} ${result} ${method} ${url} - HIER_DIRECT/66.241.125.232 ${connect ? '-' : 'application/json'}`;
+  return `${epoch}     12 ${WAYPOINT_IP} ${result} ${method} ${url} ${user} HIER_DIRECT/66.241.125.232 ${connect ? '-' : 'application/json'}`;
 }
 
 /** Whether a rendered squid.conf leaves Squid's default `strip_query_terms on` in place. */

@@ -9,6 +9,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
+import { backendTranslationError, destinationHeaders, podEnv, squidLogin, tunnelToken } from './backend-auth.mjs';
 import { withLiveStatus } from './controllers.mjs';
 import {
   ambientEnrolled,
@@ -17,6 +18,7 @@ import {
   podsAdmitted,
   serviceEntryAddressed,
   tunnelFor,
+  tunnelOf,
   waypointTerminatesHbone,
 } from './dataplane.mjs';
 import { reconcileIstio, serviceWaypoint } from './istio.mjs';
@@ -1152,6 +1154,13 @@ function emulateCurl(state, cluster, ns, args) {
   const target = routed?.backend?.spec?.static;
   const tls = Boolean(routed?.backend?.spec?.policies?.tls);
   const endpoint = target ? `${target.host}:${target.port}` : true;
+  // A backend (or the tunnel's) whose auth policy reads a missing Secret or key is not sent to the proxy, and the
+  // route to it answers 500 `service not found` (proxy/mod.rs resolve_backend :456-481; ./backend-auth.mjs).
+  const tunnelVia = tunnelOf(cluster, routed?.backend)?.via;
+  if (backendTranslationError(cluster, routed?.backend) ?? backendTranslationError(cluster, tunnelVia)) {
+    gatewayLog(500, { endpoint: false, error: 'service not found', reason: 'NotFound' });
+    return reply(500, 'service not found');
+  }
   if (squid) {
     const squidNs = squid.metadata.namespace;
     const conf = cluster.objects[objKey('ConfigMap', squidNs, 'squid-config')]?.data?.['squid.conf'];
@@ -1187,8 +1196,23 @@ function emulateCurl(state, cluster, ns, args) {
       gatewayLog(403);
       return reply(403, '<html><head><title>ERROR: The requested URL could not be retrieved</title></head></html>');
     }
+    // proxy-auth: Squid checks the tunnel's Proxy-Authorization (./backend-auth.mjs squidLogin). A refused CONNECT
+    // fails the tunnel: 503 `upstream call failed: Connect: tunnel required auth` (client/connect_tunnel.rs :50-51
+    // "tunnel required auth", pool error `{kind:?}: {cause}`, crates/pool/src/client.rs); a refused plain request
+    // is the upstream's answer, Squid's 407 page (client/mod.rs :646-655).
+    const login = squidLogin(cluster, squid, conf, tunnelToken(cluster, tunnelVia));
+    if (!login.ok && !scenario.squidBypassed) {
+      line({ denied: 407, user: login.user });
+      if (tls || stack === 'seed') {
+        const error = 'upstream call failed: Connect: tunnel required auth';
+        gatewayLog(503, { error, reason: 'UpstreamFailure' });
+        return reply(503, error);
+      }
+      gatewayLog(407, { endpoint });
+      return reply(407, '<html><head><title>ERROR: Cache Access Denied</title></head></html>');
+    }
     // squidBypassed: no tunnel, the gateway calls the host itself and Squid logs nothing.
-    if (!scenario.squidBypassed) line({});
+    if (!scenario.squidBypassed) line({ user: login.user });
   }
   gatewayLog(200, { endpoint });
   // httpbingo.org runs behind Fly.io, whose edge adds X-Forwarded-Proto and X-Forwarded-Port for the port the
@@ -1197,9 +1221,11 @@ function emulateCurl(state, cluster, ns, args) {
   const port = tls ? '443' : '80';
   const edge = { 'X-Forwarded-Proto': [tls ? 'https' : 'http'], 'X-Forwarded-Port': [port] };
   const via = squid && !tls && stack !== 'seed' ? { Via: ['1.1 squid-proxy (squid/6.6)'] } : {};
+  // The app's headers as the destination sees them, with a backend's injected key (./backend-auth.mjs).
+  const sent = destinationHeaders(cluster, routed?.backend, headers);
   return reply(
     200,
-    path.startsWith('/headers') ? echo({ ...checked, ...edge, ...via }) : '<html>through the gateway</html>',
+    path.startsWith('/headers') ? echo({ ...sent, ...checked, ...edge, ...via }) : '<html>through the gateway</html>',
   );
 }
 
@@ -1556,6 +1582,7 @@ function kubectl(state, args, ctx) {
     const [resource, name] = args[1].split('/');
     const pod = findByResource(cluster, resource, ns, name);
     if (!pod) throw notFound('deployments.apps', name);
+    if (args[dash + 1] === 'env' && args.length === dash + 2) return podEnv(cluster, pod);
     if (args[dash + 1] !== 'curl') throw new Fail(`fake kubectl exec: only curl is emulated, not ${args[dash + 1]}`);
     return emulateCurl(state, cluster, ns, args.slice(dash + 2));
   }

@@ -1,0 +1,151 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verify } from '../../scripts/commands/verify.ts';
+import { kubeAccess } from '../../scripts/kube/access.ts';
+import { up } from '../../scripts/lab/up.ts';
+import { labSecrets } from '../../scripts/state/lab-secrets.ts';
+import { readLedger } from '../../scripts/state/ledger.ts';
+import { labDir } from '../../scripts/state/paths.ts';
+import type { ScenarioReport } from '../../scripts/verify/report-schema.ts';
+import { verifyLab } from '../../scripts/verify/verify.ts';
+import { createFakes, type Fakes } from '../fakes/fakes.ts';
+import { fakeDeps } from '../helpers/lab.ts';
+
+/**
+ * credential-injection on the fakes: the gateway adds the lab's API key to the host's requests (replacing one the
+ * app sends), verify proves it by hash, and the key shows in nothing egress-lab prints or keeps besides the lab's
+ * secrets file.
+ */
+let fakes: Fakes;
+let key: string;
+let upOutput: string;
+type Obj = { kind: string; metadata: { name: string; namespace?: string }; spec?: Record<string, unknown> };
+type Cluster = { objects: Record<string, Obj> };
+const cluster = (s: unknown) => (s as { clusters: Record<string, Cluster> }).clusters['egress-lab']!;
+const BACKEND = 'AgentgatewayBackend|common-infrastructure|httpbingo-org';
+const run = () =>
+  verifyLab(readLedger('egress-lab', fakes.env)!, { exec: fakeDeps(fakes).exec, sleep: async () => {} });
+const pack = (r: { scenarios?: ScenarioReport[] }) => r.scenarios!.find((s) => s.name === 'credential-injection')!;
+const tag = (v: string) => `sha256:${createHash('sha256').update(v).digest('hex').slice(0, 8)}`;
+
+/** What a verify command prints, --json or not. */
+async function verifyOutput(json: boolean): Promise<string> {
+  let text = '';
+  const stdout = new Writable({
+    write(chunk, _enc, done) {
+      text += String(chunk);
+      done();
+    },
+  });
+  await verify({ json }, { exec: fakeDeps(fakes).exec, stdout, env: fakes.env, sleep: async () => {} });
+  return text;
+}
+
+/** Every file under a folder, as text. */
+const filesUnder = (dir: string): [string, string][] =>
+  readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? filesUnder(p) : [[p, readFileSync(p, 'utf8')] as [string, string]];
+  });
+
+beforeAll(async () => {
+  fakes = await createFakes();
+  const deps = fakeDeps(fakes);
+  await up({ profile: 'kind-full', scenario: ['credential-injection'], yes: true, verify: true }, deps);
+  upOutput = deps.output();
+  key = labSecrets('egress-lab', fakes.env).apiKey;
+});
+afterAll(() => fakes.cleanup());
+
+describe('credential-injection on the fakes', () => {
+  it("proof and negative check pass: the destination saw the lab's key, compared by hash", async () => {
+    const r = await run();
+    expect(r.ok, JSON.stringify(r.scenarios, null, 2)).toBe(true);
+    const ci = pack(r);
+    expect(ci.proof.evidence).toContain(
+      `saw X-Api-Key ${tag(key)}…, the sha256 of common-infrastructure/egress-lab-api-key`,
+    );
+    expect(ci.proof.evidence).toMatch(
+      /not in deploy\/sleep's spec in ns1, its environment \(\d+ variables\), the gateway's \d+ log lines/,
+    );
+    expect(ci.negative.evidence).toContain(
+      `saw only the lab's key (${tag(key)}…): the gateway replaced the app's header`,
+    );
+  });
+
+  it("the key shows nowhere: verify --json, verify's report, up's summary, the lab's folder", async () => {
+    const json = await verifyOutput(true);
+    const human = await verifyOutput(false);
+    for (const [what, text] of [
+      ['verify --json', json],
+      ['verify', human],
+      ["up's output", upOutput],
+    ] as const)
+      expect(text.includes(key), `${what} shows the key`).toBe(false);
+    for (const [file, text] of filesUnder(labDir('egress-lab', fakes.env)))
+      if (!file.endsWith('secrets.json')) expect(text.includes(key), `${file} holds the key`).toBe(false);
+    // The destination echoed the key (httpbingo /headers): the report shows it redacted, by its hash.
+    expect(json).toContain(`<api key ${tag(key)}…>`);
+  });
+
+  it("the negative check fails once the backend loses policies.auth: the destination sees the app's forged key", async () => {
+    const saved = fakes.raw();
+    fakes.update((s) => {
+      const b = cluster(s).objects[BACKEND]!;
+      const policies = { ...(b.spec!['policies'] as Record<string, unknown>) };
+      delete policies['auth'];
+      b.spec = { ...b.spec, policies };
+    });
+    const r = await run();
+    fakes.setRaw(saved);
+    const ci = pack(r);
+    expect(ci.negative.status).toBe('failed');
+    expect(ci.negative.evidence).toMatch(/the destination saw the app's forged-by-the-app$/);
+    expect(ci.proof.status).toBe('failed');
+    expect(ci.proof.evidence).toMatch(/the destination saw no X-Api-Key/);
+    expect(r.firstBroken).toBe('scenario');
+  });
+
+  it("a missing Secret makes the controller drop the backend: the gateway answers 500 and the backend's status says why", async () => {
+    const saved = fakes.raw();
+    fakes.update((s) => {
+      delete cluster(s).objects['Secret|common-infrastructure|egress-lab-api-key'];
+    });
+    const ledger = readLedger('egress-lab', fakes.env)!;
+    const r = await run();
+    const get = ['get', 'agentgatewaybackend', 'httpbingo-org', '-n', 'common-infrastructure', '-o', 'json'];
+    const { stdout } = await fakeDeps(fakes)
+      .exec('kubectl', [...kubeAccess(ledger), ...get])
+      .finally(() => fakes.setRaw(saved));
+    expect(r.requests[0]).toMatchObject({ status: 500 });
+    expect(pack(r).proof.evidence).toBe(
+      'the Secret common-infrastructure/egress-lab-api-key cannot be read: Error from server (NotFound): secret "egress-lab-api-key" not found',
+    );
+    expect(JSON.parse(stdout).status.conditions[0]).toMatchObject({
+      status: 'False',
+      reason: 'TranslationError',
+      message: 'failed to translate backend: secret common-infrastructure/egress-lab-api-key not found',
+    });
+  });
+
+  it("the proof fails when the app holds the key: it shows in the pod's spec and environment", async () => {
+    const saved = fakes.raw();
+    fakes.update((s) => {
+      const d = cluster(s).objects['Deployment|ns1|sleep']! as unknown as {
+        spec: { template: { spec: { containers: { env?: unknown[] }[] } } };
+      };
+      d.spec.template.spec.containers[0]!.env = [{ name: 'API_KEY', value: key }];
+    });
+    const r = await run();
+    fakes.setRaw(saved);
+    const ci = pack(r);
+    expect(ci.proof.status).toBe('failed');
+    expect(ci.proof.evidence).toBe(
+      `the lab's key (${tag(key)}…) shows in deploy/sleep's spec in ns1, the app's environment`,
+    );
+    expect(JSON.stringify(r).includes(key)).toBe(false);
+  });
+});
