@@ -1,6 +1,8 @@
 import type { ScenarioName } from '../profile/scenarios.ts';
 import { proveCredentialInjection } from './packs/credential-injection.ts';
+import { proveIdentityAuthz } from './packs/identity-authz.ts';
 import { proveNoBypass } from './packs/no-bypass.ts';
+import { proveRateLimit } from './packs/rate-limit.ts';
 import { proveTlsOrigination } from './packs/tls-origination.ts';
 import { curlFromPod, logsSince } from './probe.ts';
 import type { ScenarioReport } from './report-schema.ts';
@@ -11,6 +13,8 @@ const PROVERS: Partial<Record<ScenarioName, PackProver>> = {
   'tls-origination': proveTlsOrigination,
   'no-bypass': proveNoBypass,
   'credential-injection': proveCredentialInjection,
+  'identity-authz': proveIdentityAuthz,
+  'rate-limit': proveRateLimit,
 };
 
 type ProbeBase = Omit<ScenarioProbe, 'curl' | 'logs'>;

@@ -26,7 +26,7 @@ const micros = () =>
  * lab's Gateway listener and HTTPRoute; `seed` and `enterprise` as the fixture lines of those builds show them
  * (the enterprise lab adds the `caller` field through rawConfig logging.fields.add).
  */
-export function gatewayLogLine(stack, { host, path, status, route, ns, endpoint = true, error, reason }) {
+export function gatewayLogLine(stack, { host, path, status, route, ns, endpoint = true, error, reason, attrs = [] }) {
   const common = `src.addr=${SRC.ip}:${SRC.port} http.method=GET http.host=${host} http.path=${path} http.version=HTTP/1.1 http.status=${status} protocol=http`;
   const tail = `${error ? ` error=${JSON.stringify(error)}` : ''}${reason ? ` reason=${reason}` : ''} duration=14ms`;
   const ep = endpoint ? ` endpoint=${typeof endpoint === 'string' ? endpoint : `${host}:80`}` : '';
@@ -37,7 +37,9 @@ export function gatewayLogLine(stack, { host, path, status, route, ns, endpoint 
     const caller = `{"address": "${SRC.ip}", "port": ${SRC.port}, "identity": ${id}, "subjectAltNames": ["spiffe://cluster.local/ns/${ns}/sa/sleep"], "issuer": "O=cluster.local", "subject": "", "subjectCn": ()}`;
     return `${micros()}\tinfo\trequest gateway=common-infrastructure/egress-gateway listener=waypoint route=common-infrastructure/_waypoint-default${ep} ${common}${tail} caller=${caller}`;
   }
-  return `${micros()}\tinfo\trequest gateway=common-infrastructure/egress-gateway listener=inner-http route=common-infrastructure/${route}${ep} ${common}${tail}`;
+  // Attributes an access-log policy adds come after the default keys (v1.4.1 telemetry/log.rs), [name, text].
+  const added = attrs.map(([k, v]) => ` ${k}=${v}`).join('');
+  return `${micros()}\tinfo\trequest gateway=common-infrastructure/egress-gateway listener=inner-http route=common-infrastructure/${route}${ep} ${common}${tail}${added}`;
 }
 
 const goLogDate = () => new Date().toISOString().replace('T', ' ').slice(0, 19).replace(/-/g, '/');

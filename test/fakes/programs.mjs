@@ -23,6 +23,7 @@ import {
 } from './dataplane.mjs';
 import { reconcileIstio, serviceWaypoint } from './istio.mjs';
 import { extAuthzLogLine, gatewayLogLine, otherClientLines, squidLogLine, stripsQuery } from './logs.mjs';
+import { accessLogAttributes, celContext, rateLimitApplied, routePolicyAnswer } from './policies.mjs';
 import { allowed, callerOf, forbidden, mintToken, resourceOf } from './rbac.mjs';
 
 class Fail extends Error {
@@ -919,6 +920,7 @@ function applyOne(cluster, o, opts) {
     };
   }
   cluster.objects[key] = stored;
+  rateLimitApplied(cluster, stored);
 }
 
 /** The Gateway API release file: its CRDs, as that release ships them (bundle-version and channel annotations). */
@@ -1109,12 +1111,15 @@ function emulateCurl(state, cluster, ns, args) {
       : 'oss';
   const route =
     objectsOf(cluster, 'HTTPRoute').find((o) => (o.spec.hostnames ?? []).includes(host))?.metadata.name ?? 'none';
+  // The oss waypoint's CEL policies (policies.mjs): the access log's added attributes, authorization, rate limits.
+  const cel = celContext(cluster, ns, { host, path, headers });
+  const attrs = stack === 'oss' ? accessLogAttributes(cluster, gateway, cel) : [];
   const gatewayLog = (status, more = {}) =>
     addLog(
       cluster,
       'common-infrastructure',
       'egress-gateway',
-      gatewayLogLine(stack, { host, path, status, route, ns, ...more }),
+      gatewayLogLine(stack, { host, path, status, route, ns, attrs, ...more }),
     );
   // A policy applies only to the Gateway it targets (dataplane.mjs) and where its controller attached it
   // (status.ancestors, ./controllers.mjs).
@@ -1145,6 +1150,12 @@ function emulateCurl(state, cluster, ns, args) {
       return reply(403, 'denied by ext_authz for not found header `x-ext-authz: allow` in the request');
     }
     checked = { 'X-Ext-Authz-Check-Result': ['allowed'] };
+  }
+  // Route-phase policies run only for a request a route took (httpproxy.rs), after ext-authz.
+  const answer = stack === 'oss' && route !== 'none' ? routePolicyAnswer(cluster, gateway, cel) : undefined;
+  if (answer) {
+    gatewayLog(answer.status, { endpoint: false, ...answer });
+    return reply(answer.status, answer.error);
   }
   // Squid sees the request only when the waypoint's route for this host tunnels through it (dataplane.mjs).
   const squid = tunnelFor(cluster, gateway, host, headers);

@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { up } from '../../scripts/lab/up.ts';
+import { readLedger } from '../../scripts/state/ledger.ts';
+import type { ScenarioReport } from '../../scripts/verify/report-schema.ts';
+import { verifyLab } from '../../scripts/verify/verify.ts';
+import { createFakes, type Fakes } from '../fakes/fakes.ts';
+import { fakeDeps } from '../helpers/lab.ts';
+
+/**
+ * identity-authz on the fakes, with rate-limit on too (its limited identity must be allowed): the sample's identity
+ * passes, the other client namespace's gets agentgateway's 403 with the reason and the caller in the gateway's
+ * line; without the policy (or with an expression that cannot be evaluated) the pack's checks fail.
+ */
+let fakes: Fakes;
+type Obj = { kind: string; metadata: { name: string; namespace?: string }; spec?: Record<string, unknown> };
+type Cluster = { objects: Record<string, Obj> };
+const cluster = (s: unknown) => (s as { clusters: Record<string, Cluster> }).clusters['egress-lab']!;
+const POLICY = 'AgentgatewayPolicy|common-infrastructure|egress-lab-identity-authz';
+const run = () =>
+  verifyLab(readLedger('egress-lab', fakes.env)!, { exec: fakeDeps(fakes).exec, sleep: async () => {} });
+const pack = (r: { scenarios?: ScenarioReport[] }) => r.scenarios!.find((s) => s.name === 'identity-authz')!;
+/** Runs verify on a changed copy of the fake cluster, then puts the cluster back. */
+async function runWith(change: (c: Cluster) => void) {
+  const saved = fakes.raw();
+  fakes.update((s) => change(cluster(s)));
+  const r = await run();
+  fakes.setRaw(saved);
+  return r;
+}
+
+beforeAll(async () => {
+  fakes = await createFakes();
+  await up(
+    { profile: 'kind-full', scenario: ['identity-authz', 'rate-limit'], yes: true, verify: false },
+    fakeDeps(fakes),
+  );
+});
+afterAll(() => fakes.cleanup());
+
+describe('identity-authz on the fakes', () => {
+  it('the allowed identity gets 200; the other gets 403 "authorization failed", logged with reason and caller', async () => {
+    const r = await run();
+    expect(r.ok, JSON.stringify(r.scenarios, null, 2)).toBe(true);
+    const ia = pack(r);
+    expect(ia.proof.evidence).toMatch(/^spiffe:\/\/cluster\.local\/ns\/ns1\/sa\/sleep got HTTP 200/);
+    expect(ia.negative.evidence).toMatch(
+      /ns1-other\/sa\/sleep \(with x-ext-authz: allow.*\) got HTTP 403 "authorization failed"/,
+    );
+    expect(ia.negative.evidence).toMatch(
+      /http\.status=403 protocol=http error="authorization failed" reason=Authorization duration=\S+ caller="spiffe:\/\/cluster\.local\/ns\/ns1-other\/sa\/sleep"/,
+    );
+  });
+
+  it('the negative check fails once the policy is deleted: the other identity gets 200', async () => {
+    const r = await runWith((c) => {
+      delete c.objects[POLICY];
+    });
+    const ia = pack(r);
+    expect(ia.negative.status).toBe('failed');
+    expect(ia.negative.evidence).toMatch(/ns1-other\/sa\/sleep .*got HTTP 200/);
+    expect(ia.negative.hint).toMatch(/egress-lab-identity-authz .*get agentgatewaypolicies -n common-infrastructure/);
+    expect(r.ok).toBe(false);
+    expect(r.firstBroken).toBe('scenario');
+  });
+
+  it('an Allow rule whose CEL fails to evaluate allows nothing: the allowed identity gets 403 too', async () => {
+    const r = await runWith((c) => {
+      const p = c.objects[POLICY]!;
+      p.spec = {
+        ...p.spec,
+        traffic: { authorization: { policy: { matchExpressions: ['source.identity.team == "a"'] } } },
+      };
+    });
+    const ia = pack(r);
+    expect(ia.proof.status).toBe('failed');
+    expect(ia.proof.evidence).toMatch(/ns1\/sa\/sleep got HTTP 403/);
+    expect(ia.proof.hint).toMatch(/egress-lab-identity-authz must allow spiffe:\/\/cluster\.local\/ns\/ns1\/sa\/sleep/);
+  });
+
+  it('without the caller-log policy the 403 carries no caller, and the negative check names that policy', async () => {
+    const r = await runWith((c) => {
+      delete c.objects['AgentgatewayPolicy|common-infrastructure|egress-lab-caller-log'];
+    });
+    const ia = pack(r);
+    expect(ia.negative.status).toBe('failed');
+    expect(ia.negative.evidence).toMatch(/reason=Authorization duration=\S+$/);
+    expect(ia.negative.hint).toMatch(/egress-lab-caller-log/);
+  });
+});
