@@ -3,7 +3,7 @@
 // added attributes (frontend.accessLog.attributes.add). CEL is evaluated by a real CEL implementation
 // (@marcbachmann/cel-js); an expression that fails to parse or evaluate counts as false, as agentgateway's
 // `eval_bool` does (crates/agentgateway/src/cel/types.rs). Each rule names where it was read; docs/upstream-rules.md
-// lists them (A9–A12).
+// lists them (A13–A16).
 
 import { evaluate } from '@marcbachmann/cel-js';
 import { withLiveStatus } from './controllers.mjs';
