@@ -1,5 +1,5 @@
 import { kubeAccess } from '../kube/access.ts';
-import { primaryClients, WAYPOINT_NAMESPACE } from '../profile/layout.ts';
+import { WAYPOINT_NAMESPACE } from '../profile/layout.ts';
 import { RATE_LIMIT, SCENARIOS, type ScenarioName, scenarioClient } from '../profile/scenarios.ts';
 import type { Profile } from '../profile/schema.ts';
 import { API_KEY_HEADER, CHECK_HEADER, probeHost, spareHost } from '../render/scenarios.ts';
@@ -12,9 +12,7 @@ import type { ClusterTarget } from './types.ts';
  */
 export function scenarioCommands(profile: Profile, target: ClusterTarget): { name: ScenarioName; lines: string[] }[] {
   const k = ['kubectl', ...kubeAccess(target)].map(shellQuote).join(' ');
-  const { extAuth, squid } = profile.components;
-  // The lab's own client: the sample's namespace, or the first seat's.
-  const sample = { namespace: primaryClients(profile)[0]! };
+  const { extAuth, squid, sample } = profile.components;
   const host = probeHost(profile);
   const allow = extAuth.enabled ? " -H 'x-ext-authz: allow'" : '';
   const curl = (ns: string, url = `http://${host}/headers`, extra = '') =>

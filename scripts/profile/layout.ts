@@ -12,21 +12,34 @@ export const seatNamespace = (seat: number) => `seat-${String(seat).padStart(2, 
 
 /**
  * The namespaces the sample runs in and the egress objects are declared in: one per seat on a seated lab,
- * else the profile's sample namespace, then the client namespaces its scenario packs add (profile/scenarios.ts).
+ * else the profile's sample namespace; then those the scenario packs add (packClients).
  */
 export function clientNamespaces(profile: {
   seats: number;
   scenarios?: readonly ScenarioName[];
   components: { sample: { namespace: string } };
 }): string[] {
-  const extra = scenarioClients({ scenarios: profile.scenarios ?? [], components: profile.components });
-  return [...primaryClients(profile), ...extra.map((c) => c.namespace)];
+  return [...primaryClients(profile), ...packClients(profile)];
 }
 
 /** The namespaces whose samples are the lab's own clients: the seats', or the sample's (no pack's extra clients). */
 export function primaryClients(profile: { seats: number; components: { sample: { namespace: string } } }): string[] {
   if (profile.seats > 0) return Array.from({ length: profile.seats }, (_, i) => seatNamespace(i + 1));
   return [profile.components.sample.namespace];
+}
+
+/**
+ * The client namespaces the scenario packs add: the sample's own on a seated lab (the packs are proven from it,
+ * the lab's sample, as on a lab without seats), then each pack's extra client (ns1-other, ns1-limited).
+ */
+export function packClients(profile: {
+  seats: number;
+  scenarios?: readonly ScenarioName[];
+  components: { sample: { namespace: string } };
+}): string[] {
+  const scenarios = profile.scenarios ?? [];
+  const extra = scenarioClients({ scenarios, components: profile.components }).map((c) => c.namespace);
+  return profile.seats > 0 && scenarios.length > 0 ? [profile.components.sample.namespace, ...extra] : extra;
 }
 
 /** A --seat the lab does not have is bad input: exit 2, nothing run. */

@@ -119,8 +119,10 @@ function renderManifests(loaded: LoadedProfile, ctx: TemplateContext, lab: strin
     ];
     out.push(manifest('egress', 'egress', [...perHost, ...extra], lab));
   }
+  // The lab's own clients: every seat, and the sample the packs are proven from.
+  const own = [...new Set([...primaryClients(profile), profile.components.sample.namespace])];
   const inPrimary = (template: string, c: TemplateContext) =>
-    primaryClients(profile).flatMap((ns) => renderTemplate(template, inClient(c, ns)));
+    own.flatMap((ns) => renderTemplate(template, inClient(c, ns)));
   for (const { name, docs } of scenarioDocs(loaded, ctx, inPrimary))
     out.push(manifest(`scenario-${name}`, 'scenario', docs, lab));
   return out;

@@ -67,10 +67,11 @@ export const CALLER_EXPRESSION = 'source.subjectAltNames[0]';
 
 function scenarioContext(loaded: LoadedProfile): TemplateContext {
   const { profile } = loaded;
-  // The lab's own clients (the sample, or every seat) and the rate-limit pack's client may leave; no one else.
-  const allowed = [...primaryClients(profile), scenarioClient(profile, 'rate-limit')].filter(
-    (ns): ns is string => ns !== undefined,
-  );
+  // The lab's own clients (the sample, and every seat) and the rate-limit pack's client may leave; no one else.
+  const allowed = [
+    ...new Set([...primaryClients(profile), profile.components.sample.namespace]),
+    ...(scenarioClient(profile, 'rate-limit') ?? []),
+  ];
   const limited = scenarioClient(profile, 'rate-limit') ?? '';
   const host = probeHost(profile);
   return {
@@ -92,7 +93,7 @@ function scenarioContext(loaded: LoadedProfile): TemplateContext {
 
 /**
  * The objects of the profile's packs, one list per pack that adds objects, in the profile's order; `inClients`
- * renders a template once in each of the lab's own client namespaces (the sample's, or every seat's).
+ * renders a template once in each of the lab's own client namespaces (the sample's, and every seat's).
  */
 export function scenarioDocs(
   loaded: LoadedProfile,

@@ -239,7 +239,7 @@ export const SEAT_CONCURRENCY = 4;
 /**
  * Proves the lab: its sample's path; on a seated lab every seat's (or only `seat`), at most SEAT_CONCURRENCY at
  * once, summed up in one report whose hops are those of the first broken seat (else the first seat); then the
- * scenario packs, once.
+ * scenario packs, once, from the lab's sample.
  */
 export async function verifyLab(ledger: Ledger, deps: VerifyDeps, only?: { seat?: number }): Promise<VerifyReport> {
   const { profile } = ledger;
@@ -247,10 +247,9 @@ export async function verifyLab(ledger: Ledger, deps: VerifyDeps, only?: { seat?
   const seats = only?.seat ? [only.seat] : Array.from({ length: profile.seats }, (_, i) => i + 1);
   const reports = await inBatches(seats, SEAT_CONCURRENCY, (seat) => verifyClient(ledger, deps, seatNamespace(seat)));
   const report = seatsReport(seats, reports);
-  // The packs act on the whole lab: proven once, from the seat the report shows.
-  const shown = fromClient(ledger, seatNamespace(report.shownSeat ?? seats[0]!));
+  // The packs act on the whole lab: proven once, from the lab's sample (profile/layout.ts packClients).
   const k = kubeAccess(ledger);
-  const proven = await withScenarios(report, shown, deps, { k, host: report.host, id: randomBytes(4).toString('hex') });
+  const proven = await withScenarios(report, ledger, deps, { k, host: report.host, id: randomBytes(4).toString('hex') });
   return redactDeep(proven, await labValues(deps.exec, k, profile));
 }
 
