@@ -68,9 +68,10 @@ export const CALLER_EXPRESSION = 'source.subjectAltNames[0]';
 function scenarioContext(loaded: LoadedProfile): TemplateContext {
   const { profile } = loaded;
   // The lab's own clients (the sample, and every seat) and the rate-limit pack's client may leave; no one else.
+  const limitedClient = scenarioClient(profile, 'rate-limit');
   const allowed = [
     ...new Set([...primaryClients(profile), profile.components.sample.namespace]),
-    ...(scenarioClient(profile, 'rate-limit') ?? []),
+    ...(limitedClient ? [limitedClient] : []),
   ];
   const limited = scenarioClient(profile, 'rate-limit') ?? '';
   const host = probeHost(profile);

@@ -249,7 +249,11 @@ export async function verifyLab(ledger: Ledger, deps: VerifyDeps, only?: { seat?
   const report = seatsReport(seats, reports);
   // The packs act on the whole lab: proven once, from the lab's sample (profile/layout.ts packClients).
   const k = kubeAccess(ledger);
-  const proven = await withScenarios(report, ledger, deps, { k, host: report.host, id: randomBytes(4).toString('hex') });
+  const proven = await withScenarios(report, ledger, deps, {
+    k,
+    host: report.host,
+    id: randomBytes(4).toString('hex'),
+  });
   return redactDeep(proven, await labValues(deps.exec, k, profile));
 }
 
