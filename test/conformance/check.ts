@@ -1,6 +1,7 @@
 import type { KubeObject } from '../../scripts/render/render.ts';
 import { checkCoreFieldsWithTsc, checkCoreRuntime, isCoreKind } from './core-kinds.ts';
-import { type CrdRegistry, checkAgainstCrds } from './crd-schemas.ts';
+import { checkCrdRules, type RuleOutcome } from './crd-rules.ts';
+import { type CrdRegistry, checkAgainstCrds, schemasOf } from './crd-schemas.ts';
 
 /**
  * Kinds whose CRDs are not public, so no schema can check them (../shared/crds/SOURCES.md note 3):
@@ -41,4 +42,12 @@ export async function coreProblems(items: Labelled[], repoRoot: string): Promise
   for (const [label, problems] of checkCoreFieldsWithTsc(core, repoRoot))
     failures.push(`${label}: ${problems.join('; ')}`);
   return failures;
+}
+
+/** Custom resources against their CRDs' CEL rules, each under every set's schema that defines its kind. */
+export function customResourceRules(items: Labelled[], registry: CrdRegistry): RuleOutcome {
+  const out: RuleOutcome = { passed: 0, broken: [], unevaluated: [] };
+  for (const { label, obj } of items.filter(({ obj }) => !isCoreKind(obj)))
+    for (const { set, schema } of schemasOf(obj, registry)) checkCrdRules(schema, obj, `${label} (${set})`, out);
+  return out;
 }

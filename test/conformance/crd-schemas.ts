@@ -80,6 +80,10 @@ export interface CrdResult {
   problems: string[];
 }
 
+/** The schemas (one per set that defines it) of an apiVersion/kind. */
+export const schemasOf = (obj: { apiVersion: string; kind: string }, registry: CrdRegistry) =>
+  (registry.get(gvk(obj.apiVersion, obj.kind)) ?? []).map((e) => ({ set: e.set, schema: e.schema }));
+
 export function checkAgainstCrds(obj: { apiVersion: string; kind: string }, registry: CrdRegistry): CrdResult {
   const entries = registry.get(gvk(obj.apiVersion, obj.kind)) ?? [];
   const acceptedBy: string[] = [];
