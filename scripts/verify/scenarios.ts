@@ -2,6 +2,7 @@ import type { ScenarioName } from '../profile/scenarios.ts';
 import { proveCredentialInjection } from './packs/credential-injection.ts';
 import { proveIdentityAuthz } from './packs/identity-authz.ts';
 import { proveNoBypass } from './packs/no-bypass.ts';
+import { proveProxyAuth } from './packs/proxy-auth.ts';
 import { proveRateLimit } from './packs/rate-limit.ts';
 import { proveTlsOrigination } from './packs/tls-origination.ts';
 import { curlFromPod, logsSince } from './probe.ts';
@@ -15,6 +16,7 @@ const PROVERS: Partial<Record<ScenarioName, PackProver>> = {
   'credential-injection': proveCredentialInjection,
   'identity-authz': proveIdentityAuthz,
   'rate-limit': proveRateLimit,
+  'proxy-auth': proveProxyAuth,
 };
 
 type ProbeBase = Omit<ScenarioProbe, 'curl' | 'logs'>;
