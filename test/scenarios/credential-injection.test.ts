@@ -32,7 +32,7 @@ const pack = (r: { scenarios?: ScenarioReport[] }) => r.scenarios!.find((s) => s
 const tag = (v: string) => `sha256:${createHash('sha256').update(v).digest('hex').slice(0, 8)}`;
 
 /** What a verify command prints, --json or not. */
-async function verifyOutput(json: boolean): Promise<string> {
+async function verifyOutput(json: boolean, on: Fakes = fakes): Promise<string> {
   let text = '';
   const stdout = new Writable({
     write(chunk, _enc, done) {
@@ -40,7 +40,7 @@ async function verifyOutput(json: boolean): Promise<string> {
       done();
     },
   });
-  await verify({ json }, { exec: fakeDeps(fakes).exec, stdout, env: fakes.env, sleep: async () => {} });
+  await verify({ json }, { exec: fakeDeps(on).exec, stdout, env: on.env, sleep: async () => {} });
   return text;
 }
 
@@ -147,5 +147,23 @@ describe('credential-injection on the fakes', () => {
       `the lab's key (${tag(key)}…) shows in deploy/sleep's spec in ns1, the app's environment`,
     );
     expect(JSON.stringify(r).includes(key)).toBe(false);
+  });
+});
+
+describe('credential-injection on a seated lab', () => {
+  let seated: Fakes;
+  beforeAll(async () => {
+    seated = await createFakes();
+    const scenario = ['credential-injection'];
+    await up({ profile: 'kind-workshop', scenario, yes: true, verify: false }, fakeDeps(seated));
+  }, 900_000);
+  afterAll(() => seated.cleanup());
+
+  it("verify --json proves it and shows no seat's echo of the key", async () => {
+    const json = await verifyOutput(true, seated);
+    const seatedKey = labSecrets('egress-lab', seated.env).apiKey;
+    expect(json.includes(seatedKey), 'verify --json shows the key').toBe(false);
+    expect(json).toContain(`<api key ${tag(seatedKey)}…>`);
+    expect(JSON.parse(json)).toMatchObject({ ok: true, seats: [{}, {}, {}] });
   });
 });
