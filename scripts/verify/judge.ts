@@ -145,7 +145,10 @@ function judgeSquid(s: Seen): Hop {
       hop: 'squid',
       status: 'failed',
       evidence: `Squid refused the request: ${excerpt(refused.line, 300)}`,
-      hint: `Squid's http_access rules refused the gateway (${refused.result}/${refused.status}): the gateway's pod address must be in components.squid.allowedClients and the port in components.squid.ports (${s.logsCommand('squid')})`,
+      hint:
+        refused.status === 407
+          ? `Squid wants a login (407) and the gateway gave ${refused.user === '-' ? 'none' : `a wrong one for ${refused.user}`}: the proxy-auth pack's AgentgatewayBackend squid-proxy must carry policies.auth reading the Secret squid-proxy-credentials, which must match Squid's Secret squid-users (${s.logsCommand('squid')})`
+          : `Squid's http_access rules refused the gateway (${refused.result}/${refused.status}): the gateway's pod address must be in components.squid.allowedClients and the port in components.squid.ports (${s.logsCommand('squid')})`,
     };
   const stripped = squidStripped(lines, s.host);
   if (stripped)

@@ -91,6 +91,11 @@ describe('proxy-auth on the fakes (plain HTTP through Squid)', () => {
       /^the request got HTTP 407 .*; Squid's line: .* TCP_DENIED\/407 \d+ GET \S+ - HIER_NONE/,
     );
     expect(r.ok).toBe(false);
+    // The path's own Squid hop names the login too, not Squid's client and port rules.
+    expect(r.firstBroken).toBe('squid');
+    expect(r.hint).toMatch(
+      /^Squid wants a login \(407\) and the gateway gave none: .*squid-proxy must carry policies\.auth/,
+    );
   });
 
   it('a wrong password: Squid refuses it with 407 and logs the user it was given', async () => {

@@ -20,11 +20,14 @@ export const CHECK_VALUE = 'without-proxy-credential';
 const answered = (r: CurlResult) =>
   `${describeResult(r)}${r.status && r.status !== 200 && r.body ? ` "${excerpt(r.body, 80)}"` : ''}`;
 
-/** Squid's line for the probe: the forwarded URL with its mark, or (TLS origination) a CONNECT to HOST:443. */
+/**
+ * Squid's line for the probe: the forwarded URL with its mark, or (TLS origination, where a CONNECT shows no
+ * mark) the last CONNECT to HOST:443: the probe is this run's last request for HOST:443, and the log window
+ * starts a second early, so earlier CONNECTs (the path's own request, a run just before) may be in it.
+ */
 function probeLine(entries: SquidEntry[], host: string, mark: string, tls: boolean): SquidEntry | undefined {
   if (!tls) return entries.find((e) => e.method !== 'CONNECT' && e.url.includes(mark));
-  const tunnels = entries.filter((e) => e.method === 'CONNECT' && e.url === `${host}:443`);
-  return tunnels.find((e) => e.user === PROXY_USER && squidPassed(e)) ?? tunnels[0];
+  return entries.filter((e) => e.method === 'CONNECT' && e.url === `${host}:443`).at(-1);
 }
 
 async function squidEntries(p: ScenarioProbe): Promise<{ entries: SquidEntry[]; error?: string }> {
