@@ -7,7 +7,7 @@ import type { Profile } from '../profile/schema.ts';
 import type { Ledger, ObjectRef } from '../state/ledger.ts';
 import { gatewayLine, probeMark } from './evidence.ts';
 import { excerpt, judgeControl, judgeHops, notReachedAfterFirstBreak } from './judge.ts';
-import { labValues, redactDeep } from './lab-values.ts';
+import { labValues, type Redaction, redactDeep } from './lab-values.ts';
 import { type CurlResult, curlFromPod, logsSince } from './probe.ts';
 import type { Hop, HopName, RequestReport, VerifyReport } from './report-schema.ts';
 import { proveScenarios } from './scenarios.ts';
@@ -94,7 +94,13 @@ function controlHost(profile: Profile): string {
  * Proves the lab's egress path hop by hop from the sample pod, with the log lines as evidence, then (unless
  * `packs` is false) each scenario pack, from the same sample.
  */
-async function verifySample(ledger: Ledger, deps: VerifyDeps, packs = true): Promise<VerifyReport> {
+async function verifySample(
+  ledger: Ledger,
+  deps: VerifyDeps,
+  packs = true,
+  /** The lab's secret values, when the caller read them already (once for every seat). */
+  known?: Redaction[],
+): Promise<VerifyReport> {
   const { profile } = ledger;
   const { squid, extAuth, sample } = profile.components;
   const k = kubeAccess(ledger);
@@ -128,7 +134,7 @@ async function verifySample(ledger: Ledger, deps: VerifyDeps, packs = true): Pro
   // string ties a line to this run's request wherever the log shows the path or URL (evidence.ts).
   const since = new Date(Date.now() - 1000).toISOString();
   // The lab's secrets (an injected API key comes back in the destination's echo) never reach the report.
-  const values = await labValues(deps.exec, k, profile);
+  const values = known ?? (await labValues(deps.exec, k, profile));
   const id = randomBytes(4).toString('hex');
   const marks = { allowed: probeMark(id, 'a'), denied: probeMark(id, 'd'), control: probeMark(id, 'c') };
   const url = (mark: string) => `http://${host}/headers?${mark}`;
@@ -229,8 +235,13 @@ function fromClient(ledger: Ledger, namespace: string): Ledger {
 }
 
 /** Proves the path from the sample of one client namespace (a seat's), without the scenario packs. */
-export function verifyClient(ledger: Ledger, deps: VerifyDeps, namespace: string): Promise<VerifyReport> {
-  return verifySample(fromClient(ledger, namespace), deps, false);
+export function verifyClient(
+  ledger: Ledger,
+  deps: VerifyDeps,
+  namespace: string,
+  values?: Redaction[],
+): Promise<VerifyReport> {
+  return verifySample(fromClient(ledger, namespace), deps, false, values);
 }
 
 /** Seats proven at once: enough to be quick on tens of seats, few enough not to crowd the API server. */
@@ -245,16 +256,19 @@ export async function verifyLab(ledger: Ledger, deps: VerifyDeps, only?: { seat?
   const { profile } = ledger;
   if (profile.seats === 0) return verifySample(ledger, deps);
   const seats = only?.seat ? [only.seat] : Array.from({ length: profile.seats }, (_, i) => i + 1);
-  const reports = await inBatches(seats, SEAT_CONCURRENCY, (seat) => verifyClient(ledger, deps, seatNamespace(seat)));
+  const k = kubeAccess(ledger);
+  const values = await labValues(deps.exec, k, profile);
+  const reports = await inBatches(seats, SEAT_CONCURRENCY, (seat) =>
+    verifyClient(ledger, deps, seatNamespace(seat), values),
+  );
   const report = seatsReport(seats, reports);
   // The packs act on the whole lab: proven once, from the lab's sample (profile/layout.ts packClients).
-  const k = kubeAccess(ledger);
   const proven = await withScenarios(report, ledger, deps, {
     k,
     host: report.host,
     id: randomBytes(4).toString('hex'),
   });
-  return redactDeep(proven, await labValues(deps.exec, k, profile));
+  return redactDeep(proven, values);
 }
 
 async function inBatches<T, R>(items: T[], size: number, run: (item: T) => Promise<R>): Promise<R[]> {
