@@ -101,7 +101,9 @@ function locate(
 ): { pos?: SourcePos; flag?: string } {
   const path = [...prefix, ...issue.path];
   const key = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
-  const flag = flags.get(path.join('.'));
+  // A flag that set a whole list (--scenario) set each of its items too.
+  const flag =
+    flags.get(path.join('.')) ?? (typeof path.at(-1) === 'number' ? flags.get(path.slice(0, -1).join('.')) : undefined);
   if (flag && key === undefined) return { flag };
   const full = key === undefined ? path : [...path, key];
   for (const layer of [...layers].reverse()) {
