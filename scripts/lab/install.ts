@@ -149,8 +149,9 @@ export async function installSteps(input: InstallInput, deps: LabDeps, opts: UpO
       // The archives were only the way into the nodes: the host's Docker keeps the images.
       if (step.id === LOAD_STEP) rmSync(imagesDir(ledger.lab, deps.env), { recursive: true, force: true });
       const claim = claims.get(step.id)!;
-      await removeStale(step, claim, ledger, rendered, deps, out);
-      const made = claim.settle ? claim.settle(stdout) : claim.made;
+      const removed = await removeStale(step, claim, ledger, rendered, deps, out);
+      // What it made, less what it deleted as no longer its own: the ledger lists only what is there.
+      const made = (claim.settle ? claim.settle(stdout) : claim.made).filter((o) => !hasRef(removed, o));
       ledger.steps[step.id] = {
         ...recordOf(step, rendered, claim, made),
         hash: hashes.get(step.id)!,
@@ -237,7 +238,10 @@ function recordOf(
   };
 }
 
-/** A changed manifest step: what it made and no longer has is deleted; what it borrowed gets its fields back. */
+/**
+ * A changed manifest step: what it made and no longer has is deleted (and returned, for the ledger to forget);
+ * what it borrowed gets its fields back.
+ */
 async function removeStale(
   step: Step,
   claim: Claim,
@@ -245,8 +249,8 @@ async function removeStale(
   rendered: RenderedLab,
   deps: LabDeps,
   out: (line: string) => void,
-): Promise<void> {
-  if (!rendered.manifests.some((m) => m.id === step.id)) return;
+): Promise<ObjectRef[]> {
+  if (!rendered.manifests.some((m) => m.id === step.id)) return [];
   const intent = intentOf(step, rendered).objects;
   const stale = minus(claim.previous?.objects, intent);
   const returned = minus(claim.previous?.borrowed, intent);
@@ -260,6 +264,7 @@ async function removeStale(
     await deps.exec(cmd.bin, cmd.args, { input: cmd.input, onLine: out });
   }
   claim.borrowed = claim.borrowed.filter((o) => hasRef(intent, o));
+  return stale;
 }
 
 /**

@@ -41,10 +41,21 @@ function parentsVerdict(object: string, parents: Parent[], types: string[], none
   return { object, ok: each.every((e) => e.ok), says: each.map((e) => e.says).join('; ') };
 }
 
+/** The label of a ServiceEntry that must stay unbound from its waypoint (templates/scenarios/no-bypass.yaml). */
+export const EXPECT_UNBOUND = 'egress-lab.dev/expect-waypoint';
+
 /** The product's verdict on an object, or undefined when no product states one for its kind. */
 export function verdictOf(o: LiveObject): Verdict | undefined {
   const object = `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
   const conditions = o.status?.conditions ?? [];
+  if (o.kind === 'ServiceEntry' && o.metadata.labels?.[EXPECT_UNBOUND] === 'unbound') {
+    // A ServiceEntry bound on purpose to a waypoint that does not run (the no-bypass pack): istiod must leave it
+    // unbound, as it does while the waypoint is not ready (istio/istio 1.30.3 pilot/pkg/serviceregistry/ambient).
+    const c = conditions.find((x) => x.type === 'istio.io/WaypointBound');
+    return c
+      ? { object, ok: c.status === 'False' && c.reason === 'WaypointIsNotReady', says: say(c) }
+      : { object, ok: false, says: 'no istio.io/WaypointBound condition: istiod has not looked at it' };
+  }
   if (o.kind === 'ServiceEntry')
     return o.metadata.labels?.['istio.io/use-waypoint']
       ? conditionVerdict(

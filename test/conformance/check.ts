@@ -44,10 +44,26 @@ export async function coreProblems(items: Labelled[], repoRoot: string): Promise
   return failures;
 }
 
-/** Custom resources against their CRDs' CEL rules, each under every set's schema that defines its kind. */
+/**
+ * Custom resources against their CRDs' CEL rules, under each set's schema that accepts the object's fields (the
+ * CRDs of its own stack; several sets define some kinds at other versions): one such set must hold every rule.
+ */
 export function customResourceRules(items: Labelled[], registry: CrdRegistry): RuleOutcome {
   const out: RuleOutcome = { passed: 0, broken: [], unevaluated: [] };
-  for (const { label, obj } of items.filter(({ obj }) => !isCoreKind(obj)))
-    for (const { set, schema } of schemasOf(obj, registry)) checkCrdRules(schema, obj, `${label} (${set})`, out);
+  for (const { label, obj } of items.filter(({ obj }) => !isCoreKind(obj))) {
+    const { acceptedBy } = checkAgainstCrds(obj, registry);
+    const outcomes = schemasOf(obj, registry)
+      .filter(({ set }) => acceptedBy.includes(set))
+      .map(({ set, schema }) => {
+        const one: RuleOutcome = { passed: 0, broken: [], unevaluated: [] };
+        checkCrdRules(schema, obj, `${label} (${set})`, one);
+        return one;
+      });
+    const held = outcomes.find((o) => o.broken.length === 0) ?? outcomes[0];
+    if (!held) continue;
+    out.passed += held.passed;
+    out.broken.push(...held.broken);
+    out.unevaluated.push(...held.unevaluated);
+  }
   return out;
 }

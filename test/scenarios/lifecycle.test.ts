@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { labStatus } from '../../scripts/lab/status.ts';
 import { up } from '../../scripts/lab/up.ts';
 import { labSecretsFile } from '../../scripts/state/lab-secrets.ts';
 import { readLedger } from '../../scripts/state/ledger.ts';
@@ -29,17 +30,9 @@ beforeAll(async () => {
 afterAll(() => fakes.cleanup());
 
 describe('scenario packs come and go with up', () => {
-  it('up with packs applies their objects; the secrets are filled in the cluster and kept 0600 in the lab folder, never rendered', async () => {
+  it('up with every pack (kind-showcase) applies their objects; the secrets are filled in the cluster and kept 0600 in the lab folder, never rendered', async () => {
     const deps = fakeDeps(fakes);
-    await up(
-      {
-        profile: 'kind-full',
-        scenario: ['tls-origination', 'credential-injection', 'no-bypass'],
-        yes: true,
-        verify: false,
-      },
-      deps,
-    );
+    await up({ profile: 'kind-showcase', yes: true, verify: false }, deps);
     const ledger = readLedger('egress-lab', fakes.env)!;
     expect(Object.keys(ledger.steps)).toEqual(
       expect.arrayContaining(['scenario-credential-injection', 'scenario-no-bypass']),
@@ -65,6 +58,11 @@ describe('scenario packs come and go with up', () => {
     expect(objects()['ServiceEntry|ns1|no-bypass-stopped-waypoint']).toBeUndefined();
     expect(backend().static.port).toBe(80);
     expect(Object.keys(backend().policies)).toEqual(['tunnel']);
+    // The changed steps deleted what they no longer have and the ledger forgot it: status finds the lab healthy.
+    const listed = Object.values(readLedger('egress-lab', fakes.env)!.steps).flatMap((st) => st.objects ?? []);
+    expect(listed.filter((o) => o.namespace === 'ns1-other' || o.name === 'squid-users')).toEqual([]);
+    const deps = fakeDeps(fakes);
+    expect((await labStatus(deps.exec, readLedger('egress-lab', fakes.env)!)).healthy).toBe(true);
   });
 
   it('down removes the lab folder with its secrets', async () => {
