@@ -87,3 +87,29 @@ describe('identity-authz on the fakes', () => {
     expect(ia.negative.hint).toMatch(/egress-lab-caller-log/);
   });
 });
+
+describe('identity-authz and rate-limit on a seated lab', () => {
+  let seated: Fakes;
+  beforeAll(async () => {
+    seated = await createFakes();
+    await up(
+      { profile: 'kind-workshop', scenario: ['identity-authz', 'rate-limit'], yes: true, verify: false },
+      fakeDeps(seated),
+    );
+  }, 900_000);
+  afterAll(() => seated.cleanup());
+
+  it("proven once, from the lab's sample ns1 beside the seats, with the packs' clients ns1-other and ns1-limited", async () => {
+    const r = await verifyLab(readLedger('egress-lab', seated.env)!, {
+      exec: fakeDeps(seated).exec,
+      sleep: async () => {},
+    });
+    expect(r.ok, JSON.stringify(r.scenarios, null, 2)).toBe(true);
+    expect(pack(r).proof.evidence).toMatch(/^spiffe:\/\/cluster\.local\/ns\/ns1\/sa\/sleep got HTTP 200/);
+    expect(pack(r).negative.evidence).toMatch(/^spiffe:\/\/cluster\.local\/ns\/ns1-other\/sa\/sleep .*got HTTP 403/);
+    const rl = r.scenarios!.find((s) => s.name === 'rate-limit')!;
+    expect(rl.proof.evidence).toMatch(
+      /^3 of its 3 request\(s\) a minute from spiffe:\/\/cluster\.local\/ns\/ns1-limited\/sa\/sleep passed/,
+    );
+  }, 900_000);
+});

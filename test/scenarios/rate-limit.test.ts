@@ -45,7 +45,7 @@ describe('rate-limit on the fakes', () => {
     expect(r.ok, JSON.stringify(r.scenarios, null, 2)).toBe(true);
     const rl = pack(r);
     expect(rl.proof.evidence).toMatch(
-      /^3 request\(s\) from spiffe:\/\/cluster\.local\/ns\/ns1-limited\/sa\/sleep passed, the next got HTTP 429; right after, spiffe:\/\/cluster\.local\/ns\/ns1\/sa\/sleep got HTTP 200, unaffected/,
+      /^3 of its 3 request\(s\) a minute from spiffe:\/\/cluster\.local\/ns\/ns1-limited\/sa\/sleep passed, the next got HTTP 429; right after, spiffe:\/\/cluster\.local\/ns\/ns1\/sa\/sleep got HTTP 200, unaffected/,
     );
     expect(rl.negative.evidence).toMatch(/^request 4 from .*ns1-limited\/sa\/sleep got HTTP 429 "rate limit exceeded"/);
     expect(rl.negative.evidence).toMatch(
@@ -58,11 +58,11 @@ describe('rate-limit on the fakes', () => {
     const again = pack(await run());
     expect(again.proof.status).toBe('ok');
     expect(again.proof.evidence).toMatch(
-      /^0 request\(s\) from .* passed, the next got HTTP 429 \(fewer than the quota of 3/,
+      /^0 of its 3 request\(s\) a minute from .* passed, the next got HTTP 429 \(fewer than the quota:/,
     );
     aMinutePasses();
     const later = pack(await run());
-    expect(later.proof.evidence).toMatch(/^3 request\(s\) from /);
+    expect(later.proof.evidence).toMatch(/^3 of its 3 request\(s\) a minute from /);
   });
 
   it('requests that ext-authz denies take no token', async () => {
@@ -72,7 +72,7 @@ describe('rate-limit on the fakes', () => {
       const denied = await curlFromPod(fakeDeps(fakes).exec, k, 'ns1-limited', 'http://httpbingo.org/headers');
       expect(denied.status).toBe(403);
     }
-    expect(pack(await run()).proof.evidence).toMatch(/^3 request\(s\) from /);
+    expect(pack(await run()).proof.evidence).toMatch(/^3 of its 3 request\(s\) a minute from /);
   });
 
   it('the negative check fails once the policy is deleted: no 429 comes, and the hint names the policy', async () => {
@@ -102,7 +102,7 @@ describe('rate-limit on the fakes', () => {
       traffic.rateLimit.conditional[0]!.policy.local[0]!.requests = 2;
     });
     expect(pack(await run()).proof.evidence).toMatch(
-      /^2 request\(s\) from .* passed, the next got HTTP 429 \(fewer than the quota of 3/,
+      /^2 of its 3 request\(s\) a minute from .* passed, the next got HTTP 429 \(fewer than the quota:/,
     );
   });
 });

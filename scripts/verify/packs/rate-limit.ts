@@ -86,11 +86,11 @@ function proof(r: Run): ScenarioCheck {
   const { ids, limited, passed, other } = r;
   const note =
     passed < QUOTA
-      ? ` (fewer than the quota of ${QUOTA}: the bucket was not full, as after an earlier run within the minute; it refills ${RATE_LIMIT.requests} a minute, counted from when the gateway built it)`
+      ? ` (fewer than the quota: the bucket was not full, as after an earlier run within the minute; it refills ${RATE_LIMIT.requests} a minute, counted from when the gateway built it)`
       : '';
   if (limited && other.status === 200)
     return ok(
-      `${passed} request(s) from ${ids.limited} passed, the next got HTTP 429${note}; right after, ${ids.other} got HTTP 200, unaffected${r.otherLine ? `: ${excerpt(r.otherLine, 300)}` : ''}`,
+      `${passed} of its ${QUOTA} request(s) a minute from ${ids.limited} passed, the next got HTTP 429${note}; right after, ${ids.other} got HTTP 200, unaffected${r.otherLine ? `: ${excerpt(r.otherLine, 300)}` : ''}`,
     );
   const last = r.sent.at(-1)?.result;
   return failed(
