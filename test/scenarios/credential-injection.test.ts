@@ -9,10 +9,9 @@ import { up } from '../../scripts/lab/up.ts';
 import { labSecrets } from '../../scripts/state/lab-secrets.ts';
 import { readLedger } from '../../scripts/state/ledger.ts';
 import { labDir } from '../../scripts/state/paths.ts';
-import type { ScenarioReport } from '../../scripts/verify/report-schema.ts';
-import { verifyLab } from '../../scripts/verify/verify.ts';
 import { createFakes, type Fakes } from '../fakes/fakes.ts';
 import { fakeDeps } from '../helpers/lab.ts';
+import { labCluster, packOf, verifyOn } from '../helpers/packs.ts';
 
 /**
  * credential-injection on the fakes: the gateway adds the lab's API key to the host's requests (replacing one the
@@ -22,13 +21,10 @@ import { fakeDeps } from '../helpers/lab.ts';
 let fakes: Fakes;
 let key: string;
 let upOutput: string;
-type Obj = { kind: string; metadata: { name: string; namespace?: string }; spec?: Record<string, unknown> };
-type Cluster = { objects: Record<string, Obj> };
-const cluster = (s: unknown) => (s as { clusters: Record<string, Cluster> }).clusters['egress-lab']!;
+const cluster = labCluster;
 const BACKEND = 'AgentgatewayBackend|common-infrastructure|httpbingo-org';
-const run = () =>
-  verifyLab(readLedger('egress-lab', fakes.env)!, { exec: fakeDeps(fakes).exec, sleep: async () => {} });
-const pack = (r: { scenarios?: ScenarioReport[] }) => r.scenarios!.find((s) => s.name === 'credential-injection')!;
+const run = () => verifyOn(fakes);
+const pack = (r: Parameters<typeof packOf>[0]) => packOf(r, 'credential-injection');
 const tag = (v: string) => `sha256:${createHash('sha256').update(v).digest('hex').slice(0, 8)}`;
 
 /** What a verify command prints, --json or not. */

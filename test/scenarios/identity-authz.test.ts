@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { up } from '../../scripts/lab/up.ts';
-import { readLedger } from '../../scripts/state/ledger.ts';
-import type { ScenarioReport } from '../../scripts/verify/report-schema.ts';
-import { verifyLab } from '../../scripts/verify/verify.ts';
 import { createFakes, type Fakes } from '../fakes/fakes.ts';
 import { fakeDeps } from '../helpers/lab.ts';
+import { type PackCluster, packOf, verifyOn, verifyWith } from '../helpers/packs.ts';
 
 /**
  * identity-authz on the fakes, with rate-limit on too (its limited identity must be allowed): the sample's identity
@@ -12,21 +10,10 @@ import { fakeDeps } from '../helpers/lab.ts';
  * line; without the policy (or with an expression that cannot be evaluated) the pack's checks fail.
  */
 let fakes: Fakes;
-type Obj = { kind: string; metadata: { name: string; namespace?: string }; spec?: Record<string, unknown> };
-type Cluster = { objects: Record<string, Obj> };
-const cluster = (s: unknown) => (s as { clusters: Record<string, Cluster> }).clusters['egress-lab']!;
 const POLICY = 'AgentgatewayPolicy|common-infrastructure|egress-lab-identity-authz';
-const run = () =>
-  verifyLab(readLedger('egress-lab', fakes.env)!, { exec: fakeDeps(fakes).exec, sleep: async () => {} });
-const pack = (r: { scenarios?: ScenarioReport[] }) => r.scenarios!.find((s) => s.name === 'identity-authz')!;
-/** Runs verify on a changed copy of the fake cluster, then puts the cluster back. */
-async function runWith(change: (c: Cluster) => void) {
-  const saved = fakes.raw();
-  fakes.update((s) => change(cluster(s)));
-  const r = await run();
-  fakes.setRaw(saved);
-  return r;
-}
+const run = () => verifyOn(fakes);
+const pack = (r: Parameters<typeof packOf>[0]) => packOf(r, 'identity-authz');
+const runWith = (change: (c: PackCluster) => void) => verifyWith(fakes, change);
 
 beforeAll(async () => {
   fakes = await createFakes();
@@ -100,14 +87,11 @@ describe('identity-authz and rate-limit on a seated lab', () => {
   afterAll(() => seated.cleanup());
 
   it("proven once, from the lab's sample ns1 beside the seats, with the packs' clients ns1-other and ns1-limited", async () => {
-    const r = await verifyLab(readLedger('egress-lab', seated.env)!, {
-      exec: fakeDeps(seated).exec,
-      sleep: async () => {},
-    });
+    const r = await verifyOn(seated);
     expect(r.ok, JSON.stringify(r.scenarios, null, 2)).toBe(true);
     expect(pack(r).proof.evidence).toMatch(/^spiffe:\/\/cluster\.local\/ns\/ns1\/sa\/sleep got HTTP 200/);
     expect(pack(r).negative.evidence).toMatch(/^spiffe:\/\/cluster\.local\/ns\/ns1-other\/sa\/sleep .*got HTTP 403/);
-    const rl = r.scenarios!.find((s) => s.name === 'rate-limit')!;
+    const rl = packOf(r, 'rate-limit');
     expect(rl.proof.evidence).toMatch(
       /^3 of its 3 request\(s\) a minute from spiffe:\/\/cluster\.local\/ns\/ns1-limited\/sa\/sleep passed/,
     );

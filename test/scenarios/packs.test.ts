@@ -1,22 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { up } from '../../scripts/lab/up.ts';
-import { readLedger } from '../../scripts/state/ledger.ts';
-import type { ScenarioReport } from '../../scripts/verify/report-schema.ts';
-import { verifyLab } from '../../scripts/verify/verify.ts';
 import { createFakes, type Fakes } from '../fakes/fakes.ts';
 import { fakeDeps } from '../helpers/lab.ts';
+import { packOf, verifyOn, verifyWith } from '../helpers/packs.ts';
 
 /**
  * The scenario packs on the fakes: each pack's proof and negative check pass on a lab that has it, and its
  * negative check fails once the pack's key object is gone (the fakes enforce what the products do with it).
  */
 let fakes: Fakes;
-type Obj = { kind: string; metadata: { name: string; namespace?: string }; spec?: Record<string, unknown> };
-type Cluster = { objects: Record<string, Obj> };
-const cluster = (s: unknown) => (s as { clusters: Record<string, Cluster> }).clusters['egress-lab']!;
-const run = () =>
-  verifyLab(readLedger('egress-lab', fakes.env)!, { exec: fakeDeps(fakes).exec, sleep: async () => {} });
-const pack = (r: { scenarios?: ScenarioReport[] }, name: string) => r.scenarios!.find((s) => s.name === name)!;
+const run = () => verifyOn(fakes);
+const pack = packOf;
 
 beforeAll(async () => {
   fakes = await createFakes();
@@ -40,15 +34,12 @@ describe('scenario packs on the fakes', () => {
   });
 
   it("tls-origination's negative check fails once the backend loses policies.tls: Squid sees a plain GET", async () => {
-    const saved = fakes.raw();
-    fakes.update((s) => {
-      const b = cluster(s).objects['AgentgatewayBackend|common-infrastructure|httpbingo-org']!;
+    const r = await verifyWith(fakes, (c) => {
+      const b = c.objects['AgentgatewayBackend|common-infrastructure|httpbingo-org']!;
       const policies = { ...(b.spec!['policies'] as Record<string, unknown>) };
       delete policies['tls'];
       b.spec = { ...b.spec, static: { host: 'httpbingo.org', port: 80 }, policies };
     });
-    const r = await run();
-    fakes.setRaw(saved);
     const tls = pack(r, 'tls-origination');
     expect(tls.negative.status).toBe('failed');
     expect(tls.negative.evidence).toMatch(
@@ -59,12 +50,9 @@ describe('scenario packs on the fakes', () => {
   });
 
   it("no-bypass's negative check fails once the client namespace's NetworkPolicy is gone", async () => {
-    const saved = fakes.raw();
-    fakes.update((s) => {
-      delete cluster(s).objects['NetworkPolicy|ns1|egress-only-through-gateway'];
+    const r = await verifyWith(fakes, (c) => {
+      delete c.objects['NetworkPolicy|ns1|egress-only-through-gateway'];
     });
-    const r = await run();
-    fakes.setRaw(saved);
     const nb = pack(r, 'no-bypass');
     expect(nb.negative.status).toBe('failed');
     expect(nb.negative.evidence).toMatch(/a host without a ServiceEntry \(http:\/\/example\.net\/\): HTTP 200/);

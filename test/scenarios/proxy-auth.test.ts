@@ -1,39 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { up } from '../../scripts/lab/up.ts';
-import { readLedger } from '../../scripts/state/ledger.ts';
-import type { ScenarioReport } from '../../scripts/verify/report-schema.ts';
-import { verifyLab } from '../../scripts/verify/verify.ts';
 import { createFakes, type Fakes } from '../fakes/fakes.ts';
 import { fakeDeps } from '../helpers/lab.ts';
+import { type PackCluster, packOf, verifyOn, verifyWith } from '../helpers/packs.ts';
 
 /**
  * proxy-auth on the fakes: the lab's Squid requires a login, the gateway gives it the lab's credential through the
  * squid-proxy backend, and a request without the credential (the check route) gets Squid's 407. The fake Squid
  * enforces what the real one did in test/squid/proxy-auth.test.ts.
  */
-type Obj = {
-  kind: string;
-  metadata: { name: string; namespace?: string };
-  spec?: Record<string, unknown>;
-  data?: Record<string, string>;
-};
-type Cluster = { objects: Record<string, Obj> };
-const cluster = (s: unknown) => (s as { clusters: Record<string, Cluster> }).clusters['egress-lab']!;
+type Cluster = PackCluster;
 const SQUID_BACKEND = 'AgentgatewayBackend|common-infrastructure|squid-proxy';
-const pack = (r: { scenarios?: ScenarioReport[] }) => r.scenarios!.find((s) => s.name === 'proxy-auth')!;
-const run = (fakes: Fakes) =>
-  verifyLab(readLedger('egress-lab', fakes.env)!, { exec: fakeDeps(fakes).exec, sleep: async () => {} });
-
-/** Runs verify with the fake cluster changed, then puts it back. */
-async function runWith(fakes: Fakes, change: (c: Cluster) => void) {
-  const saved = fakes.raw();
-  fakes.update((s) => change(cluster(s)));
-  try {
-    return await run(fakes);
-  } finally {
-    fakes.setRaw(saved);
-  }
-}
+const pack = (r: Parameters<typeof packOf>[0]) => packOf(r, 'proxy-auth');
+const run = verifyOn;
+const runWith = verifyWith;
 
 const withoutAuth = (c: Cluster) => {
   const b = c.objects[SQUID_BACKEND]!;

@@ -3,10 +3,9 @@ import { kubeAccess } from '../../scripts/kube/access.ts';
 import { up } from '../../scripts/lab/up.ts';
 import { readLedger } from '../../scripts/state/ledger.ts';
 import { curlFromPod } from '../../scripts/verify/probe.ts';
-import type { ScenarioReport } from '../../scripts/verify/report-schema.ts';
-import { verifyLab } from '../../scripts/verify/verify.ts';
 import { createFakes, type Fakes } from '../fakes/fakes.ts';
 import { fakeDeps } from '../helpers/lab.ts';
+import { labCluster, packOf, verifyOn } from '../helpers/packs.ts';
 
 /**
  * rate-limit on the fakes, with identity-authz on too: the limited namespace's sample gets 429 after its quota of
@@ -16,18 +15,16 @@ import { fakeDeps } from '../helpers/lab.ts';
  * waiting.
  */
 let fakes: Fakes;
-type Obj = { kind: string; metadata: { name: string; namespace?: string }; spec?: Record<string, unknown> };
 type Bucket = { refillAt: number; available: number };
-type Cluster = { objects: Record<string, Obj>; rateLimitBuckets?: Record<string, Bucket> };
-const cluster = (s: unknown) => (s as { clusters: Record<string, Cluster> }).clusters['egress-lab']!;
+const cluster = labCluster;
 const POLICY = 'AgentgatewayPolicy|common-infrastructure|egress-lab-rate-limit';
 const ledger = () => readLedger('egress-lab', fakes.env)!;
-const run = () => verifyLab(ledger(), { exec: fakeDeps(fakes).exec, sleep: async () => {} });
-const pack = (r: { scenarios?: ScenarioReport[] }) => r.scenarios!.find((s) => s.name === 'rate-limit')!;
+const run = () => verifyOn(fakes);
+const pack = (r: Parameters<typeof packOf>[0]) => packOf(r, 'rate-limit');
 /** A minute passes for the gateway's buckets: each refill instant comes 60 s earlier. */
 const aMinutePasses = () =>
   fakes.update((s) => {
-    for (const b of Object.values(cluster(s).rateLimitBuckets ?? {})) b.refillAt -= 60_000;
+    for (const b of Object.values((cluster(s).rateLimitBuckets ?? {}) as Record<string, Bucket>)) b.refillAt -= 60_000;
   });
 
 beforeAll(async () => {

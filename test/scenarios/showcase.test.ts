@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SCENARIO_NAMES } from '../../scripts/profile/scenarios.ts';
 import { readLastVerify } from '../../scripts/state/last-verify.ts';
 import { createFakes, type Fakes } from '../fakes/fakes.ts';
 import { cli } from '../helpers/cli.ts';
@@ -17,14 +18,7 @@ describe('kind-showcase', { timeout: SLOW }, () => {
     const showcase = (JSON.parse(r.stdout) as { name: string; scenarios: string[] }[]).find(
       (p) => p.name === 'kind-showcase',
     );
-    expect(showcase?.scenarios).toEqual([
-      'tls-origination',
-      'identity-authz',
-      'credential-injection',
-      'proxy-auth',
-      'rate-limit',
-      'no-bypass',
-    ]);
+    expect(showcase?.scenarios).toEqual([...SCENARIO_NAMES]);
   });
 
   it('up ends with every hop, every proof and every negative check passing', async () => {

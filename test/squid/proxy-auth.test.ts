@@ -1,14 +1,11 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, request, type Server } from 'node:http';
-import { type AddressInfo, connect, createServer as createTcpServer } from 'node:net';
+import { chmodSync, readFileSync } from 'node:fs';
+import { type IncomingHttpHeaders, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadProfile } from '../../scripts/profile/load.ts';
 import { PROXY_USER } from '../../scripts/profile/scenarios.ts';
-import { renderLab } from '../../scripts/render/render.ts';
 import { secretForms } from '../../scripts/state/lab-secrets.ts';
 import { parseSquidLine } from '../../scripts/verify/evidence.ts';
 import { scratch } from '../helpers/temp.ts';
+import { ACCESS_LOG, type RealSquid, startRealSquid } from './real-squid.ts';
 
 /**
  * proxy-auth's squid.conf (its auth lines) in the real Debian squid on loopback, with the passwd line and the
@@ -16,8 +13,6 @@ import { scratch } from '../helpers/temp.ts';
  * with 407 and Proxy-Authenticate, the lab's credential passes a GET and a CONNECT, and the access log names the
  * lab's user. Needs the squid package (`apt-get install -y squid`); .ci/run installs it.
  */
-const SQUID = ['/usr/sbin/squid', '/usr/bin/squid'].find((p) => existsSync(p)) ?? 'squid';
-const ACCESS_LOG = '/var/log/squid/access.log';
 /** A client address of its own, so this file's lines are told apart from test/squid/squid.test.ts's. */
 const CLIENT = '127.0.0.4';
 const PASSWD_IN_POD = '/etc/squid/users/passwd';
@@ -25,37 +20,10 @@ const PASSWD_IN_POD = '/etc/squid/users/passwd';
 const tmp = scratch();
 const forms = secretForms({ apiKey: 'a'.repeat(48), proxyPassword: '0123456789abcdef0123456789abcdef' });
 const wrong = Buffer.from(`${PROXY_USER}:not-the-password`).toString('base64');
-let origin: Server;
+let lab: RealSquid;
 let originPort: number;
 let proxyPort: number;
-let squid: ChildProcess | undefined;
-let logStart = 0;
-let squidOutput = '';
 let lines: string[] = [];
-
-async function freePort(): Promise<number> {
-  const server = createTcpServer();
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((ok) => server.close(ok));
-  return port;
-}
-
-async function waitForPort(port: number, ms: number): Promise<void> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    const up = await new Promise<boolean>((ok) => {
-      const s = connect(port, '127.0.0.1', () => {
-        s.end();
-        ok(true);
-      });
-      s.on('error', () => ok(false));
-    });
-    if (up) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`squid did not listen on ${port} within ${ms} ms:\n${squidOutput}`);
-}
 
 type Answer = { status: number; headers: IncomingHttpHeaders };
 const login = (basic?: string) => (basic ? { 'proxy-authorization': `Basic ${basic}` } : {});
@@ -98,50 +66,30 @@ function proxyConnect(basic?: string): Promise<Answer> {
 }
 
 beforeAll(async () => {
-  expect(spawnSync(SQUID, ['-v']).status, `the squid package is needed (looked for ${SQUID})`).toBe(0);
-  origin = createServer((req, res) => res.end(`hello from origin ${req.url}`));
-  await new Promise<void>((ok) => origin.listen(0, '127.0.0.1', ok));
-  originPort = (origin.address() as AddressInfo).port;
-  proxyPort = await freePort();
-  const profile = tmp.write(
-    'proxy-auth.yaml',
-    [
+  // Squid runs its helper as the proxy user: the folder and the passwd file must be readable by it.
+  chmodSync(tmp.dir, 0o755);
+  const passwd = tmp.write('passwd', `${forms['proxy-passwd']}\n`);
+  chmodSync(passwd, 0o644);
+  lab = await startRealSquid({
+    write: (name, text) => tmp.write(name, text),
+    profileLines: (proxy, originAt) => [
       'description: real-Squid proxy-auth test lab',
       'extends: kind-full',
       'scenarios: [proxy-auth]',
       'components:',
       '  squid:',
-      `    port: ${proxyPort}`,
+      `    port: ${proxy}`,
       `    allowedClients: [${CLIENT}/32]`,
-      `    ports: [${originPort}, 443]`,
-      '',
-    ].join('\n'),
-  );
-  const configMap = renderLab(loadProfile({ profile }), 'squid-auth-test')
-    .manifests.find((m) => m.id === 'squid')!
-    .objects.find((o) => o.kind === 'ConfigMap')!;
-  const rendered = (configMap['data'] as Record<string, string>)['squid.conf']!;
-  expect(rendered).toContain(PASSWD_IN_POD);
-  // Squid runs its helper as the proxy user: the folder and the passwd file must be readable by it.
-  chmodSync(tmp.dir, 0o755);
-  const passwd = tmp.write('passwd', `${forms['proxy-passwd']}\n`);
-  chmodSync(passwd, 0o644);
-  const conf = tmp.write('squid.conf', rendered.replace(PASSWD_IN_POD, passwd));
-  const parsed = spawnSync(SQUID, ['-k', 'parse', '-f', conf], { encoding: 'utf8' });
-  expect(parsed.status, parsed.stderr).toBe(0);
-  expect(parsed.stderr).not.toMatch(/ERROR|FATAL/);
-  logStart = existsSync(ACCESS_LOG) ? statSync(ACCESS_LOG).size : 0;
-  squid = spawn(SQUID, ['-N', '-f', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
-  squid.stdout!.on('data', (c) => (squidOutput += c));
-  squid.stderr!.on('data', (c) => (squidOutput += c));
-  await waitForPort(proxyPort, 10_000);
+      `    ports: [${originAt}, 443]`,
+    ],
+    adapt: (conf) => conf.replace(PASSWD_IN_POD, passwd),
+  });
+  expect(lab.conf).toContain(PASSWD_IN_POD);
+  ({ originPort, proxyPort } = lab);
 });
 
 afterAll(async () => {
-  if (squid && squid.exitCode === null) {
-    squid.kill('SIGKILL');
-  }
-  await new Promise((ok) => origin?.close(ok));
+  await lab?.stop();
   tmp.cleanup();
 });
 
@@ -163,11 +111,9 @@ describe("proxy-auth's squid.conf in the real Debian squid", () => {
   });
 
   it("logs the lab's user on what passed, `-` on what had no credential, the user on a wrong password", async () => {
-    const exited = new Promise((ok) => squid!.on('exit', ok));
-    squid!.kill('SIGTERM');
-    await exited;
+    await lab.stopSquid();
     lines = readFileSync(ACCESS_LOG, 'utf8')
-      .slice(logStart)
+      .slice(lab.logStart)
       .split('\n')
       .filter((l) => l.includes(` ${CLIENT} `));
     const entry = (re: RegExp) => {

@@ -1,56 +1,24 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
-import { type AddressInfo, connect, createServer as createTcpServer } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadProfile } from '../../scripts/profile/load.ts';
-import { renderLab } from '../../scripts/render/render.ts';
 import { parseSquidLine, probeMark, squidEntries, squidPassed } from '../../scripts/verify/evidence.ts';
 import { scratch } from '../helpers/temp.ts';
+import { ACCESS_LOG, type RealSquid, startRealSquid } from './real-squid.ts';
 
 /**
  * The rendered squid.conf, run by the real Debian squid on loopback: a client at 127.0.0.2 (an allowed
  * client, not localhost) GETs and CONNECTs through it to a local server; 127.0.0.3 is not allowed.
  * Needs the squid package (`apt-get install -y squid`); .ci/run installs it.
  */
-const SQUID = ['/usr/sbin/squid', '/usr/bin/squid'].find((p) => existsSync(p)) ?? 'squid';
-const ACCESS_LOG = '/var/log/squid/access.log';
 const ALLOWED = '127.0.0.2';
 const DENIED = '127.0.0.3';
 /** The query parameter verify sends with its request, as it sends it. */
 const MARK = probeMark('0a1b2c3d', 'a');
 
 const tmp = scratch();
-let origin: Server;
+let lab: RealSquid;
 let originPort: number;
 let proxyPort: number;
-let squid: ChildProcess | undefined;
-let logStart = 0;
-let squidOutput = '';
-
-async function freePort(): Promise<number> {
-  const server = createTcpServer();
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((ok) => server.close(ok));
-  return port;
-}
-
-async function waitForPort(port: number, ms: number): Promise<void> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    const up = await new Promise<boolean>((ok) => {
-      const s = connect(port, '127.0.0.1', () => {
-        s.end();
-        ok(true);
-      });
-      s.on('error', () => ok(false));
-    });
-    if (up) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`squid did not listen on ${port} within ${ms} ms:\n${squidOutput}`);
-}
 
 function proxyGet(localAddress: string, url: string): Promise<{ status: number; body: string }> {
   return new Promise((ok, fail) => {
@@ -91,49 +59,23 @@ function proxyConnect(localAddress: string, target: string): Promise<{ status: n
 }
 
 beforeAll(async () => {
-  expect(
-    spawnSync(SQUID, ['-v']).status,
-    `the squid package is needed: apt-get install -y squid (looked for ${SQUID})`,
-  ).toBe(0);
-  origin = createServer((req, res) => res.end(`hello from origin ${req.url}`));
-  await new Promise<void>((ok) => origin.listen(0, '127.0.0.1', ok));
-  originPort = (origin.address() as AddressInfo).port;
-  proxyPort = await freePort();
-  const profile = tmp.write(
-    'squid-test.yaml',
-    [
+  lab = await startRealSquid({
+    write: (name, text) => tmp.write(name, text),
+    profileLines: (proxy, originAt) => [
       'description: real-Squid test lab',
       'extends: kind-full',
       'components:',
       '  squid:',
-      `    port: ${proxyPort}`,
+      `    port: ${proxy}`,
       `    allowedClients: [${ALLOWED}/32]`,
-      `    ports: [${originPort}, 443]`,
-      '',
-    ].join('\n'),
-  );
-  const configMap = renderLab(loadProfile({ profile }), 'squid-test')
-    .manifests.find((m) => m.id === 'squid')!
-    .objects.find((o) => o.kind === 'ConfigMap')!;
-  const conf = tmp.write('squid.conf', (configMap['data'] as Record<string, string>)['squid.conf']!);
-  const parsed = spawnSync(SQUID, ['-k', 'parse', '-f', conf], { encoding: 'utf8' });
-  expect(parsed.status, parsed.stderr).toBe(0);
-  expect(parsed.stderr).not.toMatch(/ERROR|FATAL/);
-  logStart = existsSync(ACCESS_LOG) ? statSync(ACCESS_LOG).size : 0;
-  squid = spawn(SQUID, ['-N', '-f', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
-  squid.stdout!.on('data', (c) => (squidOutput += c));
-  squid.stderr!.on('data', (c) => (squidOutput += c));
-  await waitForPort(proxyPort, 10_000);
+      `    ports: [${originAt}, 443]`,
+    ],
+  });
+  ({ originPort, proxyPort } = lab);
 });
 
 afterAll(async () => {
-  if (squid && squid.exitCode === null) {
-    const exited = new Promise((ok) => squid!.on('exit', ok));
-    squid.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    if (squid.exitCode === null) squid.kill('SIGKILL');
-  }
-  await new Promise((ok) => origin?.close(ok));
+  await lab?.stop();
   tmp.cleanup();
 });
 
@@ -163,10 +105,8 @@ describe('the rendered squid.conf in the real Debian squid', () => {
   });
 
   it('logs each request in the access log the lab reads', async () => {
-    const exited = new Promise((ok) => squid!.on('exit', ok));
-    squid!.kill('SIGTERM');
-    await exited;
-    const lines = readFileSync(ACCESS_LOG, 'utf8').slice(logStart).split('\n');
+    await lab.stopSquid();
+    const lines = readFileSync(ACCESS_LOG, 'utf8').slice(lab.logStart).split('\n');
     const has = (re: RegExp) =>
       expect(
         lines.some((l) => re.test(l)),
@@ -178,7 +118,7 @@ describe('the rendered squid.conf in the real Debian squid', () => {
   });
 
   it("keeps the query in the logged URL, and verify's parser proves its own request from the real line", () => {
-    const lines = readFileSync(ACCESS_LOG, 'utf8').slice(logStart).split('\n').filter(Boolean);
+    const lines = readFileSync(ACCESS_LOG, 'utf8').slice(lab.logStart).split('\n').filter(Boolean);
     for (const line of lines) expect(parseSquidLine(line), line).toBeDefined();
     const probed = squidEntries(lines, '127.0.0.1', MARK, originPort);
     expect(probed.some((e) => e.method === 'GET' && e.url.endsWith(`/headers?${MARK}`) && squidPassed(e))).toBe(true);
