@@ -1,8 +1,10 @@
+import { afterAll, beforeAll } from 'vitest';
+import { up } from '../../scripts/lab/up.ts';
 import type { ScenarioName } from '../../scripts/profile/scenarios.ts';
 import { readLedger } from '../../scripts/state/ledger.ts';
 import type { ScenarioReport, VerifyReport } from '../../scripts/verify/report-schema.ts';
 import { verifyLab } from '../../scripts/verify/verify.ts';
-import type { Fakes } from '../fakes/fakes.ts';
+import { createFakes, type Fakes } from '../fakes/fakes.ts';
 import { fakeDeps } from './lab.ts';
 
 /** What the scenario-pack tests read and change of the fake cluster: its objects by `Kind|namespace|name`. */
@@ -34,4 +36,18 @@ export async function verifyWith(fakes: Fakes, change: (c: PackCluster) => void)
   } finally {
     fakes.setRaw(saved);
   }
+}
+
+/**
+ * A file's lab: fakes, and the kind-full lab with `scenario` up (verify left to the tests), made before the file's
+ * tests and removed after them. Returns the fakes, once made.
+ */
+export function packLab(scenario: ScenarioName[]): () => Fakes {
+  let fakes: Fakes | undefined;
+  beforeAll(async () => {
+    fakes = await createFakes();
+    await up({ profile: 'kind-full', scenario, yes: true, verify: false }, fakeDeps(fakes));
+  });
+  afterAll(() => fakes?.cleanup());
+  return () => fakes!;
 }

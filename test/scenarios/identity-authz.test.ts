@@ -2,27 +2,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { up } from '../../scripts/lab/up.ts';
 import { createFakes, type Fakes } from '../fakes/fakes.ts';
 import { fakeDeps } from '../helpers/lab.ts';
-import { type PackCluster, packOf, verifyOn, verifyWith } from '../helpers/packs.ts';
+import { type PackCluster, packLab, packOf, verifyOn, verifyWith } from '../helpers/packs.ts';
 
 /**
  * identity-authz on the fakes, with rate-limit on too (its limited identity must be allowed): the sample's identity
  * passes, the other client namespace's gets agentgateway's 403 with the reason and the caller in the gateway's
  * line; without the policy (or with an expression that cannot be evaluated) the pack's checks fail.
  */
-let fakes: Fakes;
+const lab = packLab(['identity-authz', 'rate-limit']);
 const POLICY = 'AgentgatewayPolicy|common-infrastructure|egress-lab-identity-authz';
-const run = () => verifyOn(fakes);
+const run = () => verifyOn(lab());
 const pack = (r: Parameters<typeof packOf>[0]) => packOf(r, 'identity-authz');
-const runWith = (change: (c: PackCluster) => void) => verifyWith(fakes, change);
-
-beforeAll(async () => {
-  fakes = await createFakes();
-  await up(
-    { profile: 'kind-full', scenario: ['identity-authz', 'rate-limit'], yes: true, verify: false },
-    fakeDeps(fakes),
-  );
-});
-afterAll(() => fakes.cleanup());
+const runWith = (change: (c: PackCluster) => void) => verifyWith(lab(), change);
 
 describe('identity-authz on the fakes', () => {
   it('the allowed identity gets 200; the other gets 403 "authorization failed", logged with reason and caller', async () => {

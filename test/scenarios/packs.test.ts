@@ -1,25 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { up } from '../../scripts/lab/up.ts';
-import { createFakes, type Fakes } from '../fakes/fakes.ts';
-import { fakeDeps } from '../helpers/lab.ts';
-import { packOf, verifyOn, verifyWith } from '../helpers/packs.ts';
+import { describe, expect, it } from 'vitest';
+import { packLab, packOf, verifyOn, verifyWith } from '../helpers/packs.ts';
 
 /**
  * The scenario packs on the fakes: each pack's proof and negative check pass on a lab that has it, and its
  * negative check fails once the pack's key object is gone (the fakes enforce what the products do with it).
  */
-let fakes: Fakes;
-const run = () => verifyOn(fakes);
+const lab = packLab(['tls-origination', 'no-bypass']);
+const run = () => verifyOn(lab());
 const pack = packOf;
-
-beforeAll(async () => {
-  fakes = await createFakes();
-  await up(
-    { profile: 'kind-full', scenario: ['tls-origination', 'no-bypass'], yes: true, verify: false },
-    fakeDeps(fakes),
-  );
-});
-afterAll(() => fakes.cleanup());
 
 describe('scenario packs on the fakes', () => {
   it('tls-origination and no-bypass: every hop, proof and negative check pass', async () => {
@@ -34,7 +22,7 @@ describe('scenario packs on the fakes', () => {
   });
 
   it("tls-origination's negative check fails once the backend loses policies.tls: Squid sees a plain GET", async () => {
-    const r = await verifyWith(fakes, (c) => {
+    const r = await verifyWith(lab(), (c) => {
       const b = c.objects['AgentgatewayBackend|common-infrastructure|httpbingo-org']!;
       const policies = { ...(b.spec!['policies'] as Record<string, unknown>) };
       delete policies['tls'];
@@ -50,7 +38,7 @@ describe('scenario packs on the fakes', () => {
   });
 
   it("no-bypass's negative check fails once the client namespace's NetworkPolicy is gone", async () => {
-    const r = await verifyWith(fakes, (c) => {
+    const r = await verifyWith(lab(), (c) => {
       delete c.objects['NetworkPolicy|ns1|egress-only-through-gateway'];
     });
     const nb = pack(r, 'no-bypass');

@@ -1,11 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { kubeAccess } from '../../scripts/kube/access.ts';
-import { up } from '../../scripts/lab/up.ts';
 import { readLedger } from '../../scripts/state/ledger.ts';
 import { curlFromPod } from '../../scripts/verify/probe.ts';
-import { createFakes, type Fakes } from '../fakes/fakes.ts';
 import { fakeDeps } from '../helpers/lab.ts';
-import { labCluster, packOf, verifyOn } from '../helpers/packs.ts';
+import { labCluster, packLab, packOf, verifyOn } from '../helpers/packs.ts';
 
 /**
  * rate-limit on the fakes, with identity-authz on too: the limited namespace's sample gets 429 after its quota of
@@ -14,27 +12,18 @@ import { labCluster, packOf, verifyOn } from '../helpers/packs.ts';
  * apply), so a second run within the minute passes fewer; the tests move the bucket's refill time instead of
  * waiting.
  */
-let fakes: Fakes;
+const lab = packLab(['identity-authz', 'rate-limit']);
 type Bucket = { refillAt: number; available: number };
 const cluster = labCluster;
 const POLICY = 'AgentgatewayPolicy|common-infrastructure|egress-lab-rate-limit';
-const ledger = () => readLedger('egress-lab', fakes.env)!;
-const run = () => verifyOn(fakes);
+const ledger = () => readLedger('egress-lab', lab().env)!;
+const run = () => verifyOn(lab());
 const pack = (r: Parameters<typeof packOf>[0]) => packOf(r, 'rate-limit');
 /** A minute passes for the gateway's buckets: each refill instant comes 60 s earlier. */
 const aMinutePasses = () =>
-  fakes.update((s) => {
+  lab().update((s) => {
     for (const b of Object.values((cluster(s).rateLimitBuckets ?? {}) as Record<string, Bucket>)) b.refillAt -= 60_000;
   });
-
-beforeAll(async () => {
-  fakes = await createFakes();
-  await up(
-    { profile: 'kind-full', scenario: ['identity-authz', 'rate-limit'], yes: true, verify: false },
-    fakeDeps(fakes),
-  );
-});
-afterAll(() => fakes.cleanup());
 
 describe('rate-limit on the fakes', () => {
   it('3 requests pass, the 4th gets 429 "rate limit exceeded" logged with reason and caller; ns1 is unaffected', async () => {
@@ -66,7 +55,7 @@ describe('rate-limit on the fakes', () => {
     aMinutePasses();
     const k = kubeAccess(ledger());
     for (let i = 0; i < 5; i++) {
-      const denied = await curlFromPod(fakeDeps(fakes).exec, k, 'ns1-limited', 'http://httpbingo.org/headers');
+      const denied = await curlFromPod(fakeDeps(lab()).exec, k, 'ns1-limited', 'http://httpbingo.org/headers');
       expect(denied.status).toBe(403);
     }
     expect(pack(await run()).proof.evidence).toMatch(/^3 of its 3 request\(s\) a minute from /);
@@ -74,12 +63,12 @@ describe('rate-limit on the fakes', () => {
 
   it('the negative check fails once the policy is deleted: no 429 comes, and the hint names the policy', async () => {
     aMinutePasses();
-    const saved = fakes.raw();
-    fakes.update((s) => {
+    const saved = lab().raw();
+    lab().update((s) => {
       delete cluster(s).objects[POLICY];
     });
     const r = await run();
-    fakes.setRaw(saved);
+    lab().setRaw(saved);
     const rl = pack(r);
     expect(rl.negative.status).toBe('failed');
     expect(rl.negative.evidence).toMatch(
@@ -92,7 +81,7 @@ describe('rate-limit on the fakes', () => {
 
   it('a changed limit is a new bucket, full at once: after a drained minute, 2 a minute let 2 through', async () => {
     await run(); // takes whatever the bucket holds: it is empty until the next refill
-    fakes.update((s) => {
+    lab().update((s) => {
       const traffic = cluster(s).objects[POLICY]!.spec!['traffic'] as {
         rateLimit: { conditional: { policy: { local: { requests: number }[] } }[] };
       };

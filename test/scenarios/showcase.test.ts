@@ -25,15 +25,7 @@ describe('kind-showcase', { timeout: SLOW }, () => {
     const r = await cli(['up', '--profile', 'kind-showcase', '--yes'], { env: fakes.env });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Every hop and every scenario pack \(6\) is proven\./);
-    for (const pack of [
-      'tls-origination',
-      'identity-authz',
-      'credential-injection',
-      'proxy-auth',
-      'rate-limit',
-      'no-bypass',
-    ])
-      expect(r.stdout).toMatch(new RegExp(`✓ ${pack}\\n  ✓ proof .+\\n  ✓ negative `));
+    for (const pack of SCENARIO_NAMES) expect(r.stdout).toMatch(new RegExp(`✓ ${pack}\\n  ✓ proof .+\\n  ✓ negative `));
     const last = readLastVerify('egress-lab', fakes.env);
     expect(last).toMatchObject({ ok: true });
   });
