@@ -21,6 +21,18 @@ export type LabSecrets = z.infer<typeof secretsSchema>;
 
 export const labSecretsFile = (lab: string, env: NodeJS.ProcessEnv) => join(labDir(lab, env), 'secrets.json');
 
+/** The lab's secrets as its folder keeps them, when it does (never made here; a damaged file is none). */
+export function readLabSecrets(lab: string, env: NodeJS.ProcessEnv): LabSecrets | undefined {
+  const file = labSecretsFile(lab, env);
+  if (!existsSync(file)) return undefined;
+  try {
+    const parsed = secretsSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The lab's secrets: read from its folder, or made and written there (temp file + rename, mode 0600). */
 export function labSecrets(lab: string, env: NodeJS.ProcessEnv): LabSecrets {
   const file = labSecretsFile(lab, env);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Exec } from '../exec/exec.ts';
 import { WAYPOINT_NAMESPACE } from '../profile/layout.ts';
 import type { Profile } from '../profile/schema.ts';
+import { type LabSecrets, secretForms } from '../state/lab-secrets.ts';
 
 /**
  * The values of the lab's secrets as the cluster holds them, so verify can compare what a destination saw with
@@ -47,9 +48,25 @@ export interface Redaction {
   label: string;
 }
 
-/** The lab's secret values the profile's packs put in the cluster, each with the label that replaces it. */
-export async function labValues(exec: Exec, k: readonly string[], profile: Profile): Promise<Redaction[]> {
+/**
+ * The lab's secret values the profile's packs put in the cluster, each with the label that replaces it; with the
+ * values the lab's folder keeps (`kept`), so a Secret that cannot be read this time still never shows.
+ */
+export async function labValues(
+  exec: Exec,
+  k: readonly string[],
+  profile: Profile,
+  kept?: LabSecrets,
+): Promise<Redaction[]> {
   const out: Redaction[] = [];
+  if (kept) {
+    const forms = secretForms(kept);
+    out.push(
+      { value: forms['api-key'], label: `<api key ${hashTag(forms['api-key'])}>` },
+      { value: forms['proxy-basic'], label: `<proxy credential ${hashTag(forms['proxy-basic'])}>` },
+      { value: kept.proxyPassword, label: `<proxy password ${hashTag(kept.proxyPassword)}>` },
+    );
+  }
   if (profile.scenarios.includes('credential-injection')) {
     const r = await readSecretKey(exec, k, API_KEY_SECRET);
     if ('value' in r) out.push({ value: r.value, label: `<api key ${hashTag(r.value)}>` });
@@ -63,7 +80,8 @@ export async function labValues(exec: Exec, k: readonly string[], profile: Profi
       if (password) out.push({ value: password, label: `<proxy password ${hashTag(password)}>` });
     }
   }
-  return out.filter((r) => r.value.length >= 8);
+  const seen = new Set<string>();
+  return out.filter((r) => r.value.length >= 8 && !seen.has(r.value) && seen.add(r.value));
 }
 
 /** A text with every secret value replaced by its label (longest first). */

@@ -4,6 +4,7 @@ import { kubeAccess } from '../kube/access.ts';
 import { nameFlag } from '../name-flag.ts';
 import { seatNamespace, WAYPOINT_NAMESPACE } from '../profile/layout.ts';
 import type { Profile } from '../profile/schema.ts';
+import { readLabSecrets } from '../state/lab-secrets.ts';
 import type { Ledger, ObjectRef } from '../state/ledger.ts';
 import { gatewayLine, probeMark } from './evidence.ts';
 import { excerpt, judgeControl, judgeHops, notReachedAfterFirstBreak } from './judge.ts';
@@ -20,6 +21,8 @@ export interface VerifyDeps {
   sleep?: (ms: number) => Promise<void>;
   /** Told what verify is waiting for while it retries (`attempt 3/6`), so a user never watches a blank screen. */
   progress?: (message: string) => void;
+  /** Where the lab's folder is (EGRESS_LAB_HOME): the values it keeps are redacted too. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Retries of the first request while the path warms up (DNS capture, waypoint start): bounded, with backoff. */
@@ -134,7 +137,7 @@ async function verifySample(
   // string ties a line to this run's request wherever the log shows the path or URL (evidence.ts).
   const since = new Date(Date.now() - 1000).toISOString();
   // The lab's secrets (an injected API key comes back in the destination's echo) never reach the report.
-  const values = known ?? (await labValues(deps.exec, k, profile));
+  const values = known ?? (await labValues(deps.exec, k, profile, keptValues(ledger, deps)));
   const id = randomBytes(4).toString('hex');
   const marks = { allowed: probeMark(id, 'a'), denied: probeMark(id, 'd'), control: probeMark(id, 'c') };
   const url = (mark: string) => `http://${host}/headers?${mark}`;
@@ -244,6 +247,10 @@ export function verifyClient(
   return verifySample(fromClient(ledger, namespace), deps, false, values);
 }
 
+/** The values the lab's folder keeps for its packs (none without packs). */
+const keptValues = (ledger: Ledger, deps: VerifyDeps) =>
+  ledger.profile.scenarios.length ? readLabSecrets(ledger.lab, deps.env ?? process.env) : undefined;
+
 /** Seats proven at once: enough to be quick on tens of seats, few enough not to crowd the API server. */
 export const SEAT_CONCURRENCY = 4;
 
@@ -257,7 +264,7 @@ export async function verifyLab(ledger: Ledger, deps: VerifyDeps, only?: { seat?
   if (profile.seats === 0) return verifySample(ledger, deps);
   const seats = only?.seat ? [only.seat] : Array.from({ length: profile.seats }, (_, i) => i + 1);
   const k = kubeAccess(ledger);
-  const values = await labValues(deps.exec, k, profile);
+  const values = await labValues(deps.exec, k, profile, keptValues(ledger, deps));
   const reports = await inBatches(seats, SEAT_CONCURRENCY, (seat) =>
     verifyClient(ledger, deps, seatNamespace(seat), values),
   );

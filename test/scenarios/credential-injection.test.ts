@@ -27,8 +27,8 @@ const run = () => verifyOn(fakes);
 const pack = (r: Parameters<typeof packOf>[0]) => packOf(r, 'credential-injection');
 const tag = (v: string) => `sha256:${createHash('sha256').update(v).digest('hex').slice(0, 8)}`;
 
-/** What a verify command prints, --json or not. */
-async function verifyOutput(json: boolean, on: Fakes = fakes): Promise<string> {
+/** What a verify command prints, --json or not (also when verify then fails: `failed` says so). */
+async function verifyOutput(json: boolean, on: Fakes = fakes, failed = { yes: false }): Promise<string> {
   let text = '';
   const stdout = new Writable({
     write(chunk, _enc, done) {
@@ -36,7 +36,9 @@ async function verifyOutput(json: boolean, on: Fakes = fakes): Promise<string> {
       done();
     },
   });
-  await verify({ json }, { exec: fakeDeps(on).exec, stdout, env: on.env, sleep: async () => {} });
+  await verify({ json }, { exec: fakeDeps(on).exec, stdout, env: on.env, sleep: async () => {} }).catch(() => {
+    failed.yes = true;
+  });
   return text;
 }
 
@@ -84,6 +86,26 @@ describe('credential-injection on the fakes', () => {
     for (const [file, text] of filesUnder(labDir('egress-lab', fakes.env)))
       if (!file.endsWith('secrets.json')) expect(text.includes(key), `${file} holds the key`).toBe(false);
     // The destination echoed the key (httpbingo /headers): the report shows it redacted, by its hash.
+    expect(json).toContain(`<api key ${tag(key)}…>`);
+  });
+
+  it('the key shows nowhere even when its Secret cannot be read this time: the lab folder keeps the value', async () => {
+    const saved = fakes.raw();
+    fakes.update((s) => {
+      (s as unknown as { faults: object[] }).faults = [
+        {
+          match: ' get secret egress-lab-api-key ',
+          stderr: 'Error from server (Timeout): the server was unable to return a response in the time allotted',
+        },
+      ];
+    });
+    const failed = { yes: false };
+    const json = await verifyOutput(true, fakes, failed);
+    fakes.setRaw(saved);
+    // The proof cannot compare hashes without the Secret, so verify fails; what it prints still hides the key.
+    expect(failed.yes).toBe(true);
+    expect(json).toContain('"credential-injection"');
+    expect(json.includes(key), 'verify --json shows the key').toBe(false);
     expect(json).toContain(`<api key ${tag(key)}…>`);
   });
 
