@@ -1,6 +1,6 @@
-import { WAYPOINT_NAMESPACE } from '../profile/layout.ts';
+import { probeHost, sampleIdentity, WAYPOINT_NAMESPACE } from '../profile/layout.ts';
 import { RATE_LIMIT, type ScenarioName, scenarioClient } from '../profile/scenarios.ts';
-import { API_KEY_HEADER, CHECK_HEADER, probeHost, spareHost } from '../render/scenarios.ts';
+import { API_KEY_HEADER, CHECK_HEADER, spareHost } from '../render/scenarios.ts';
 import type { Ledger } from '../state/ledger.ts';
 
 /** One step of a seat's handout: what to do, the command, and what to look for. */
@@ -38,7 +38,7 @@ export function scenarioSteps(ledger: Ledger, seatNamespace: string, k: (ns: str
       {
         title: 'identity-authz: only allowed identities leave',
         command: gatewayLog('reason=Authorization'),
-        expect: `403 lines for caller="spiffe://cluster.local/ns/${scenarioClient(profile, 'identity-authz')}/sa/sleep", which is not allowed (the host's egress-lab verify sends its request); your own requests pass`,
+        expect: `403 lines for caller="${sampleIdentity(scenarioClient(profile, 'identity-authz')!)}", which is not allowed (the host's egress-lab verify sends its request); your own requests pass`,
       },
     ],
     'credential-injection': () => [
@@ -59,7 +59,7 @@ export function scenarioSteps(ledger: Ledger, seatNamespace: string, k: (ns: str
       {
         title: 'rate-limit: one identity has a quota, the others do not',
         command: gatewayLog('reason=RateLimit'),
-        expect: `429 lines for caller="spiffe://cluster.local/ns/${scenarioClient(profile, 'rate-limit')}/sa/sleep" once its ${RATE_LIMIT.requests} requests a minute are spent (the host's egress-lab verify spends them); your identity has no quota`,
+        expect: `429 lines for caller="${sampleIdentity(scenarioClient(profile, 'rate-limit')!)}" once its ${RATE_LIMIT.requests} requests a minute are spent (the host's egress-lab verify spends them); your identity has no quota`,
       },
     ],
     'no-bypass': () => [

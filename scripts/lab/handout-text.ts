@@ -1,6 +1,6 @@
 import { kubeAccess } from '../kube/access.ts';
 import { nameFlag } from '../name-flag.ts';
-import { WAYPOINT_NAMESPACE } from '../profile/layout.ts';
+import { probeHost, sampleIdentity, WAYPOINT_NAMESPACE } from '../profile/layout.ts';
 import type { Ledger } from '../state/ledger.ts';
 import { trafficDiagram } from '../ui/summary.ts';
 import type { SeatAccess } from './handout.ts';
@@ -11,12 +11,12 @@ type Step = HandoutStep;
 /** The seat's commands, as the attendee types them in the folder of the handout (the kubeconfig beside it). */
 export function seatSteps(ledger: Ledger, seat: SeatAccess): Step[] {
   const { squid, extAuth } = ledger.profile.components;
-  const host = ledger.profile.egress.hosts.find((h) => !h.startsWith('*.')) ?? 'httpbingo.org';
+  const host = probeHost(ledger.profile);
   // The seat's kubeconfig sits beside the page; its context is the seat's namespace (a DNS label: no quoting).
   const access = kubeAccess({ kubeconfig: 'kubeconfig', context: seat.namespace }).join(' ');
   const k = (ns: string) => `kubectl ${access} -n ${ns}`;
   const curl = `${k(seat.namespace)} exec deploy/sleep -- curl -s http://${host}/headers`;
-  const principal = `spiffe://cluster.local/ns/${seat.namespace}/sa/sleep`;
+  const principal = sampleIdentity(seat.namespace);
   const steps: Step[] = extAuth.enabled
     ? [
         {

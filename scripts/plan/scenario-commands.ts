@@ -1,8 +1,8 @@
 import { kubeAccess } from '../kube/access.ts';
-import { WAYPOINT_NAMESPACE } from '../profile/layout.ts';
+import { probeHost, sampleIdentity, WAYPOINT_NAMESPACE } from '../profile/layout.ts';
 import { RATE_LIMIT, SCENARIOS, type ScenarioName, scenarioClient } from '../profile/scenarios.ts';
 import type { Profile } from '../profile/schema.ts';
-import { API_KEY_HEADER, CHECK_HEADER, probeHost, spareHost } from '../render/scenarios.ts';
+import { API_KEY_HEADER, CHECK_HEADER, spareHost } from '../render/scenarios.ts';
 import { shellQuote } from './command-line.ts';
 import type { ClusterTarget } from './types.ts';
 
@@ -33,7 +33,7 @@ export function scenarioCommands(profile: Profile, target: ClusterTarget): { nam
         `# the sample's identity is allowed; ${other}'s is denied with 403 "authorization failed":`,
         curl(sample.namespace, `http://${host}/headers`, " -o /dev/null -w '%{http_code}\\n'"),
         curl(other, `http://${host}/headers`, " -w '\\n%{http_code}\\n'"),
-        `# the gateway's line for the denial: reason=Authorization caller="spiffe://cluster.local/ns/${other}/sa/sleep"`,
+        `# the gateway's line for the denial: reason=Authorization caller="${sampleIdentity(other)}"`,
         gatewayLog,
       ];
     },

@@ -1,5 +1,5 @@
 import { kubeAccess } from '../kube/access.ts';
-import { clientNamespaces, WAYPOINT_NAMESPACE } from '../profile/layout.ts';
+import { clientNamespaces, probeHost, WAYPOINT_NAMESPACE } from '../profile/layout.ts';
 import type { Profile } from '../profile/schema.ts';
 import { shellQuote } from './command-line.ts';
 import type { ClusterTarget } from './types.ts';
@@ -8,7 +8,7 @@ import type { ClusterTarget } from './types.ts';
 export function testCommands(profile: Profile, target: ClusterTarget): string[] {
   const k = ['kubectl', ...kubeAccess(target)].map(shellQuote).join(' ');
   const { squid, extAuth } = profile.components;
-  const host = profile.egress.hosts.find((h) => !h.startsWith('*.')) ?? 'httpbingo.org';
+  const host = probeHost(profile);
   const namespace = clientNamespaces(profile)[0]!;
   const curl = `${k} exec deploy/sleep -n ${namespace} -- curl -s http://${host}/headers`;
   const seats = profile.seats > 0 ? [`# from seat 1 (${namespace}); every seat-NN namespace works the same:`] : [];

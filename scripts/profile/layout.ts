@@ -42,6 +42,21 @@ export function packClients(profile: {
   return profile.seats > 0 && scenarios.length > 0 ? [profile.components.sample.namespace, ...extra] : extra;
 }
 
+/**
+ * The lab's own client namespaces: every seat's and the sample's (on a seated lab with packs the sample is one of
+ * packClients): where the no-bypass pack's ServiceEntry goes, and the identities identity-authz allows.
+ */
+export function ownClients(profile: { seats: number; components: { sample: { namespace: string } } }): string[] {
+  return [...new Set([...primaryClients(profile), profile.components.sample.namespace])];
+}
+
+/** The identity the oss waypoint sees for the sample (`deploy/sleep`, ServiceAccount sleep) of a client namespace. */
+export const sampleIdentity = (namespace: string) => `spiffe://cluster.local/ns/${namespace}/sa/sleep`;
+
+/** The allowed host verify and the lab's commands request: the first that is no wildcard. */
+export const probeHost = (profile: { egress: { hosts: readonly string[] } }) =>
+  profile.egress.hosts.find((h) => !h.startsWith('*.')) ?? 'httpbingo.org';
+
 /** A --seat the lab does not have is bad input: exit 2, nothing run. */
 export function checkSeat(ledger: { lab: string; profile: { seats: number } }, seat: number | undefined): void {
   const { seats } = ledger.profile;

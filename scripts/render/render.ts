@@ -1,6 +1,6 @@
 import { type Document, isMap } from 'yaml';
 import { platformFor } from '../platform/platform.ts';
-import { clientNamespaces, primaryClients, WAYPOINT_NAMESPACE } from '../profile/layout.ts';
+import { clientNamespaces, ownClients, primaryClients, WAYPOINT_NAMESPACE } from '../profile/layout.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 import type { ComponentName, Release } from '../profile/stack.ts';
 import { hostContexts, labContext } from './context.ts';
@@ -120,9 +120,8 @@ function renderManifests(loaded: LoadedProfile, ctx: TemplateContext, lab: strin
     out.push(manifest('egress', 'egress', [...perHost, ...extra], lab));
   }
   // The lab's own clients: every seat, and the sample the packs are proven from.
-  const own = [...new Set([...primaryClients(profile), profile.components.sample.namespace])];
   const inPrimary = (template: string, c: TemplateContext) =>
-    own.flatMap((ns) => renderTemplate(template, inClient(c, ns)));
+    ownClients(profile).flatMap((ns) => renderTemplate(template, inClient(c, ns)));
   for (const { name, docs } of scenarioDocs(loaded, ctx, inPrimary))
     out.push(manifest(`scenario-${name}`, 'scenario', docs, lab));
   return out;

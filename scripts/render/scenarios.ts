@@ -1,5 +1,5 @@
 import type { Document } from 'yaml';
-import { primaryClients } from '../profile/layout.ts';
+import { ownClients, probeHost, sampleIdentity } from '../profile/layout.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 import { RATE_LIMIT, type ScenarioName, scenarioClient } from '../profile/scenarios.ts';
 import type { Profile } from '../profile/schema.ts';
@@ -26,16 +26,10 @@ export const API_KEY_HEADER = 'X-Api-Key';
 
 const has = (profile: Profile, name: ScenarioName) => profile.scenarios.includes(name);
 
-/** The allowed host verify probes: the first one (the oss stack takes no wildcard). */
-export const probeHost = (profile: Profile) => profile.egress.hosts.find((h) => !h.startsWith('*.')) ?? '';
-
 /** Hosts that no lab allows, for checks that must not reach an allowed one. */
 const SPARE_HOSTS = ['example.org', 'example.net', 'example.edu'];
 export const spareHost = (profile: Profile, skip = 0) =>
   SPARE_HOSTS.filter((h) => !profile.egress.hosts.includes(h))[skip] ?? 'example.edu';
-
-/** The identity the oss waypoint sees for the sample of a client namespace. */
-const identityOf = (namespace: string) => `spiffe://cluster.local/ns/${namespace}/sa/sleep`;
 
 /** The tunnel to Squid every host's backend uses: straight to its Service, or (proxy-auth) its backend with the credential. */
 export function tunnelRef(profile: Profile, squidRef: unknown): unknown {
@@ -69,14 +63,11 @@ function scenarioContext(loaded: LoadedProfile): TemplateContext {
   const { profile } = loaded;
   // The lab's own clients (the sample, and every seat) and the rate-limit pack's client may leave; no one else.
   const limitedClient = scenarioClient(profile, 'rate-limit');
-  const allowed = [
-    ...new Set([...primaryClients(profile), profile.components.sample.namespace]),
-    ...(limitedClient ? [limitedClient] : []),
-  ];
+  const allowed = [...ownClients(profile), ...(limitedClient ? [limitedClient] : [])];
   const limited = scenarioClient(profile, 'rate-limit') ?? '';
   const host = probeHost(profile);
   return {
-    allowedIdentities: `source.subjectAltNames.exists(id, id in ${JSON.stringify(allowed.map(identityOf))})`,
+    allowedIdentities: `source.subjectAltNames.exists(id, id in ${JSON.stringify(allowed.map(sampleIdentity))})`,
     callerExpression: CALLER_EXPRESSION,
     rateLimit: {
       condition: `source.identity.namespace == ${JSON.stringify(limited)}`,

@@ -1,5 +1,5 @@
 import { shellQuote } from '../plan/command-line.ts';
-import { seatNamespace, WAYPOINT_NAMESPACE } from '../profile/layout.ts';
+import { sampleIdentity, seatNamespace, WAYPOINT_NAMESPACE } from '../profile/layout.ts';
 import type { Profile } from '../profile/schema.ts';
 
 /** The shell line that points kubectl, helm and k9s at a lab's kubeconfig. */
@@ -13,7 +13,7 @@ export function trafficDiagram(profile: Profile): string {
   const lines = [
     profile.seats > 0
       ? `  seat-NN/sleep, one per seat (${profile.seats}: seat-01 … ${seatNamespace(profile.seats)}; spiffe://cluster.local/ns/seat-NN/sa/sleep)`
-      : `  ${sample.namespace}/sleep (spiffe://cluster.local/ns/${sample.namespace}/sa/sleep)`,
+      : `  ${sample.namespace}/sleep (${sampleIdentity(sample.namespace)})`,
     `      |  ztunnel: ${steer}, HBONE mTLS`,
     `      v`,
     `  ${WAYPOINT_NAMESPACE}/egress-gateway (agentgateway waypoint)`,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Exec } from '../exec/exec.ts';
 import { kubeAccess } from '../kube/access.ts';
 import { nameFlag } from '../name-flag.ts';
-import { seatNamespace, WAYPOINT_NAMESPACE } from '../profile/layout.ts';
+import { probeHost, sampleIdentity, seatNamespace, WAYPOINT_NAMESPACE } from '../profile/layout.ts';
 import type { Profile } from '../profile/schema.ts';
 import { readLabSecrets } from '../state/lab-secrets.ts';
 import type { Ledger, ObjectRef } from '../state/ledger.ts';
@@ -25,6 +25,9 @@ export interface VerifyDeps {
   env?: NodeJS.ProcessEnv;
 }
 
+/** The deps' sleep, or a real one. */
+const sleepOf = (deps: VerifyDeps) => deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+
 /** Retries of the first request while the path warms up (DNS capture, waypoint start): bounded, with backoff. */
 export const WARMUP_DELAYS_MS = [1000, 2000, 4000, 8000, 8000];
 const RETRYABLE = new Set([0, 502, 503, 504]);
@@ -38,7 +41,7 @@ async function request(
   headers: string[],
   retries: number[],
 ): Promise<RequestReport> {
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = sleepOf(deps);
   let result: CurlResult = await curlFromPod(deps.exec, k, ns, url, headers);
   let attempts = 1;
   for (const delay of retries) {
@@ -107,8 +110,8 @@ async function verifySample(
   const { profile } = ledger;
   const { squid, extAuth, sample } = profile.components;
   const k = kubeAccess(ledger);
-  const host = profile.egress.hosts.find((h) => !h.startsWith('*.')) ?? 'httpbingo.org';
-  const principal = `spiffe://cluster.local/ns/${sample.namespace}/sa/sleep`;
+  const host = probeHost(profile);
+  const principal = sampleIdentity(sample.namespace);
   const base = { lab: ledger.lab, profile: ledger.profileName, stack: profile.stack, host };
 
   try {
@@ -221,7 +224,7 @@ async function withScenarios(
     profile,
     host: at.host,
     mark: (tag: string) => probeMark(at.id, tag),
-    sleep: deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))),
+    sleep: sleepOf(deps),
     ...(deps.progress ? { progress: deps.progress } : {}),
   });
   const brokenPack = scenarios.find((s) => !s.ok);

@@ -4,8 +4,7 @@
  * string (agentgateway v1.4.1 crates/agentgateway/src/telemetry/log.rs; crates/core/src/telemetry.rs).
  */
 
-/** The SPIFFE identity of a client namespace's sample (its ServiceAccount is `sleep`, templates/sample/). */
-export const sampleIdentity = (namespace: string) => `spiffe://cluster.local/ns/${namespace}/sa/sleep`;
+export { sampleIdentity } from '../../profile/layout.ts';
 
 /** The `caller` attribute of a gateway request line, unquoted; undefined when the line has none. */
 export function callerOf(line: string | undefined): string | undefined {
