@@ -1,5 +1,6 @@
 import { nameFlag } from '../name-flag.ts';
 import { platformFor } from '../platform/platform.ts';
+import { controlHost } from '../profile/layout.ts';
 import { PROXY_USER } from '../profile/scenarios.ts';
 import type { RenderedLab } from '../render/render.ts';
 import { LAB_SECRET_PREFIX, labSecretMarker } from '../render/scenarios.ts';
@@ -50,7 +51,7 @@ export function labEndpoints(rendered: RenderedLab): LabEndpoints {
     ].sort(),
     imagesPulledBy: platform.imagesPulledBy,
     egressHosts: profile.egress.hosts,
-    mustStayBlocked: 'example.com',
+    mustStayBlocked: controlHost(profile),
     cloud: platform.endpoints.map((e) => e.replace(/^- /, '').replace(/`/g, '')),
   };
 }

@@ -57,6 +57,19 @@ export const sampleIdentity = (namespace: string) => `spiffe://cluster.local/ns/
 export const probeHost = (profile: { egress: { hosts: readonly string[] } }) =>
   profile.egress.hosts.find((h) => !h.startsWith('*.')) ?? 'httpbingo.org';
 
+/** Hosts no lab should reach, in the order verify's checks take them: the never-direct control, then no-bypass's. */
+const SPARE_HOSTS = ['example.com', 'example.org', 'example.net', 'example.edu'];
+
+/** The spare hosts the profile does not allow (by name, or by a wildcard of their top-level domain). */
+export function spareHosts(profile: { egress: { hosts: readonly string[] } }): string[] {
+  const { hosts } = profile.egress;
+  return SPARE_HOSTS.filter((h) => !hosts.includes(h) && !hosts.includes(`*.${h.split('.').slice(1).join('.')}`));
+}
+
+/** The host verify's negative control requests: one the lab must not let out directly. */
+export const controlHost = (profile: { egress: { hosts: readonly string[] } }) =>
+  spareHosts(profile)[0] ?? 'example.net';
+
 /** A --seat the lab does not have is bad input: exit 2, nothing run. */
 export function checkSeat(ledger: { lab: string; profile: { seats: number } }, seat: number | undefined): void {
   const { seats } = ledger.profile;

@@ -1,5 +1,5 @@
 import type { Document } from 'yaml';
-import { ownClients, probeHost, sampleIdentity } from '../profile/layout.ts';
+import { ownClients, probeHost, sampleIdentity, spareHosts } from '../profile/layout.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 import { RATE_LIMIT, type ScenarioName, scenarioClient } from '../profile/scenarios.ts';
 import type { Profile } from '../profile/schema.ts';
@@ -26,10 +26,8 @@ export const API_KEY_HEADER = 'X-Api-Key';
 
 const has = (profile: Profile, name: ScenarioName) => profile.scenarios.includes(name);
 
-/** Hosts that no lab allows, for checks that must not reach an allowed one. */
-const SPARE_HOSTS = ['example.org', 'example.net', 'example.edu'];
-export const spareHost = (profile: Profile, skip = 0) =>
-  SPARE_HOSTS.filter((h) => !profile.egress.hosts.includes(h))[skip] ?? 'example.edu';
+/** A host no lab allows, after verify's control host, for the no-bypass pack's attempts (`skip` picks the next). */
+export const spareHost = (profile: Profile, skip = 0) => spareHosts(profile)[skip + 1] ?? 'example.edu';
 
 /** The tunnel to Squid every host's backend uses: straight to its Service, or (proxy-auth) its backend with the credential. */
 export function tunnelRef(profile: Profile, squidRef: unknown): unknown {

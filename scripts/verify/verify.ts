@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Exec } from '../exec/exec.ts';
 import { kubeAccess } from '../kube/access.ts';
 import { nameFlag } from '../name-flag.ts';
-import { probeHost, sampleIdentity, seatNamespace, WAYPOINT_NAMESPACE } from '../profile/layout.ts';
-import type { Profile } from '../profile/schema.ts';
+import { controlHost, probeHost, sampleIdentity, seatNamespace, WAYPOINT_NAMESPACE } from '../profile/layout.ts';
 import { readLabSecrets } from '../state/lab-secrets.ts';
 import type { Ledger, ObjectRef } from '../state/ledger.ts';
 import { gatewayLine, probeMark } from './evidence.ts';
@@ -84,16 +83,6 @@ async function addVerdicts(hop: Hop, ledger: Ledger, exec: Exec, k: string[]): P
   hop.verdicts = verdicts;
   const bad = verdicts.filter((v) => !v.ok);
   if (bad.length) hop.hint = `${bad.map((v) => `${v.object} says ${v.says}`).join('; ')}. ${hop.hint ?? ''}`.trim();
-}
-
-/** A host surely outside the lab's allowed set, for the negative control. */
-function controlHost(profile: Profile): string {
-  return (
-    ['example.com', 'example.org', 'example.net'].find(
-      (h) =>
-        !profile.egress.hosts.includes(h) && !profile.egress.hosts.includes(`*.${h.split('.').slice(1).join('.')}`),
-    ) ?? 'example.net'
-  );
 }
 
 /**
