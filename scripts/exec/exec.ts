@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { $ } from 'zx/core';
 
@@ -155,6 +156,12 @@ export function createExec(
       ...(signal ? { signal } : {}),
       input: opts.input,
       stdio: opts.input === undefined ? ['ignore', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
+      // The program itself, not zx's `bash -c`: no shell parses the arguments, and no user's ~/.bashrc runs. bash
+      // reads ~/.bashrc for `-c` when its stdin is a socket (its rshd rule), which Node's stdin pipe is, whenever
+      // SHLVL is unset or 0 (cron, IDE tasks, some CI runners): every kubectl apply and helm --values - then ran
+      // the user's shell set-up (pyenv, nvm, conda), slowly, and a set-up that prints would have corrupted stdout.
+      spawn: ((_cmd: string, _args: readonly string[], o: Parameters<typeof spawn>[2]) =>
+        spawn(bin, argv, { ...o, shell: false })) as typeof spawn,
     })`${bin} ${argv}`;
     if (opts.onLine) {
       const onLine = (line: string) => opts.onLine!(redact(line, secrets()));
@@ -168,8 +175,7 @@ export function createExec(
     const limit = opts.timeoutMs ? endAfter(proc, opts.timeoutMs) : undefined;
     const result = await proc.finally(() => limit?.clear());
     if (limit?.fired()) throw new CommandTimeoutError(bin, argv, Math.round(opts.timeoutMs! / 1000), secrets());
-    // zx runs the program through bash, which answers 127 for a program it cannot find.
-    if (result.exitCode === 127) throw new MissingProgramError(bin);
+    if ((result.cause as NodeJS.ErrnoException | null)?.code === 'ENOENT') throw new MissingProgramError(bin);
     if (result.exitCode !== 0)
       throw new CommandError(bin, argv, result.exitCode, result.stderr, secrets(), result.stdout);
     return { stdout: result.stdout, stderr: result.stderr };

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { blockers, runDoctor } from '../../scripts/doctor/checks.ts';
 import { CommandError } from '../../scripts/exec/exec.ts';
 import { up } from '../../scripts/lab/up.ts';
-import { createFakes, type Fakes } from '../fakes/fakes.ts';
+import { createFakes, type Fakes, uninstall } from '../fakes/fakes.ts';
 import { fakeDeps } from '../helpers/lab.ts';
 
 let fakes: Fakes;
@@ -39,7 +39,7 @@ describe('doctor on GKE', () => {
   });
 
   it('gke-gcloud-auth-plugin missing: a blocker saying how to install it', async () => {
-    fakes.update((s) => (s.gcloud = { plugin: false }));
+    uninstall(fakes, 'gke-gcloud-auth-plugin');
     expect(blockers(await doctorOf())).toEqual([
       expect.objectContaining({
         check: 'gke-gcloud-auth-plugin',

@@ -1,10 +1,8 @@
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chooseProfile } from '../../scripts/lab/choose.ts';
 import { up } from '../../scripts/lab/up.ts';
 import { loadProfile } from '../../scripts/profile/load.ts';
-import { createFakes, type Fakes } from '../fakes/fakes.ts';
+import { createFakes, type Fakes, uninstall } from '../fakes/fakes.ts';
 import { fakeDeps } from '../helpers/lab.ts';
 import { ENTER, scriptedPrompter } from '../helpers/prompter.ts';
 
@@ -20,7 +18,7 @@ const choose = (script: Parameters<typeof scriptedPrompter>[0], lab = 'egress-la
 
 describe('the wizard', () => {
   it("runs doctor's program checks before the first question: without helm nothing is asked", async () => {
-    rmSync(join(fakes.dir, 'bin', 'helm'));
+    uninstall(fakes, 'helm');
     const w = choose([]);
     await expect(up({}, w.deps)).rejects.toThrow(/doctor found 1 problem that stops every lab \(helm\)/);
     expect(w.asked).toEqual([]);
@@ -28,7 +26,7 @@ describe('the wizard', () => {
   });
 
   it('marks a platform whose programs are missing, and stops right after it is chosen', async () => {
-    fakes.update((s) => (s.gcloud = { plugin: false }));
+    uninstall(fakes, 'gke-gcloud-auth-plugin');
     const w = choose([['--platform', 'gke']]);
     await expect(w.run()).rejects.toThrow(/gke cannot run here yet \(gke-gcloud-auth-plugin\)/);
     expect(w.asked).toHaveLength(1);

@@ -222,6 +222,16 @@ export async function createFakes(opts: { dir?: string } = {}) {
 
 export type Fakes = Awaited<ReturnType<typeof createFakes>>;
 
+/**
+ * A program this machine does not have: its fake leaves bin/ and PATH keeps only bin/, so a real copy further on
+ * PATH (this machine's /usr/bin/gke-gcloud-auth-plugin) is not found either. Running it then fails as on a machine
+ * without it: the spawn itself fails (ENOENT), the program never starts.
+ */
+export function uninstall(fakes: Fakes, program: (typeof PROGRAMS)[number]): void {
+  rmSync(join(fakes.dir, 'bin', program));
+  fakes.env['PATH'] = join(fakes.dir, 'bin');
+}
+
 export const GKE_PROJECT_LOCATION = 'gke/demo-project-1/europe-west1-b';
 
 /** A kind cluster of the lab's name that egress-lab did not create (for --adopt), empty unless `extra` says otherwise. */

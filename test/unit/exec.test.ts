@@ -1,5 +1,8 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createExec } from '../../scripts/exec/exec.ts';
+import { scratch } from '../helpers/temp.ts';
 
 describe('exec', () => {
   // A kind lab pulls eight images while kind creates the cluster and other steps run: more than ten commands
@@ -21,5 +24,31 @@ describe('exec', () => {
   it('a command that outlives its time limit fails with "timed out after N s", naming it', async () => {
     const exec = createExec();
     await expect(exec('sleep', ['5'], { timeoutMs: 1000 })).rejects.toThrow(/^sleep 5 timed out after 1 s/);
+  });
+
+  // bash runs ~/.bashrc for `bash -c` when its stdin is a socket (Node's stdin pipe is one) and SHLVL is unset or 0,
+  // as under cron or an IDE task: each kubectl apply and helm --values - then ran the user's shell set-up.
+  it("runs the program itself: the user's ~/.bashrc and BASH_ENV never run, arguments reach it unparsed", async () => {
+    const tmp = scratch();
+    const marker = join(tmp.dir, 'rc-ran');
+    const rc = tmp.write('.bashrc', `echo "from .bashrc"\ntouch ${marker}\n`);
+    const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], HOME: tmp.dir, BASH_ENV: rc };
+    const exec = createExec({ env });
+    const text = 'kind: ConfigMap # "$HOME" $(id) `id` ;|&\n';
+    const out = await exec('cat', [], { input: text });
+    expect(out.stdout).toBe(text);
+    expect((await exec('printf', ['%s|', '$HOME', '*', 'a b'])).stdout).toBe('$HOME|*|a b|');
+    expect(existsSync(marker)).toBe(false);
+    tmp.cleanup();
+  });
+
+  it('a program that is not on PATH is "not installed", and a failed one names its exit code and error', async () => {
+    const exec = createExec();
+    await expect(exec('egress-lab-no-such-program', ['--version'])).rejects.toThrow(
+      /^egress-lab-no-such-program is not installed or not on PATH$/,
+    );
+    await expect(exec('sh', ['-c', 'echo out; echo "Error: it broke" >&2; exit 3'])).rejects.toThrow(
+      /^sh -c .* failed \(exit 3\): Error: it broke$/,
+    );
   });
 });
