@@ -57,6 +57,25 @@ describe('egress-lab, spawned as a user runs it', () => {
     }
   });
 
+  it("--help and --version load no child_process module: commander's executable subcommands are never used", async () => {
+    for (const flag of ['--help', '--version']) {
+      const list = join(tmp.dir, `builtins${flag}.txt`);
+      const recorder = join(tmp.dir, 'record-builtins.cjs');
+      writeFileSync(
+        recorder,
+        `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join('\\n')));`,
+      );
+      const r = await cli([flag], { nodeArgs: ['--require', recorder] });
+      expect(r.code, flag).toBe(0);
+      const loaded = readFileSync(list, 'utf8').split('\n');
+      expect(loaded, flag).toContain('NativeModule fs');
+      expect(
+        loaded.filter((m) => /child_process/.test(m)),
+        flag,
+      ).toEqual([]);
+    }
+  });
+
   it('status (here with no lab) loads neither listr2 nor @clack/prompts: only up and down run steps', async () => {
     const trace = join(tmp.dir, 'imports-status.txt');
     const r = await cli(['status'], {
