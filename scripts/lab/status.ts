@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { ActionableError } from '../errors.ts';
 import type { Exec } from '../exec/exec.ts';
 import { nameFlag } from '../name-flag.ts';
@@ -144,8 +145,13 @@ export async function status(
     throw new ActionableError(message);
   }
   checkSeat(ledger, opts.seat);
+  // The drift guard and the health reads run side by side: both only read, and what the reads found is shown
+  // only once the guard has passed (a replaced or unreachable cluster still refuses). Without the lab
+  // kubeconfig the guard first writes it again from the platform, so the reads wait for it.
+  const reads = existsSync(ledger.kubeconfig) ? labStatus(deps.exec, ledger) : undefined;
+  reads?.catch(() => undefined);
   await guardCluster(deps.exec, ledger, 'report on it', deps.env);
-  const whole = await labStatus(deps.exec, ledger);
+  const whole = await (reads ?? labStatus(deps.exec, ledger));
   const s = opts.seat === undefined ? whole : seatStatus(whole, opts.seat);
   deps.stdout.write(opts.json ? `${JSON.stringify(s, null, 2)}\n` : formatStatus(s));
   if (!s.healthy) {

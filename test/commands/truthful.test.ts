@@ -90,6 +90,25 @@ describe('status asks the cluster once per kind of question', () => {
     );
   });
 
+  it("the drift guard's read and the health reads go out together, and a replaced cluster still shows nothing", async () => {
+    await up({ profile: 'kind-full', yes: true, verify: false }, fakeDeps(fakes));
+    // The guard's kube-system read answers slowly: the health reads must not wait for it.
+    fakes.update((st) => st.delays.push({ match: 'get namespace kube-system', ms: 400 }));
+    fakes.clearCalls();
+    const deps = fakeDeps(fakes);
+    await status({}, deps);
+    const calls = fakes.calls();
+    const guard = calls.find((c) => c.argv.includes('kube-system'))!;
+    const readyz = calls.find((c) => c.argv.includes('/readyz'))!;
+    expect(readyz.start).toBeLessThan(guard.end);
+    expect(deps.output()).toMatch(/✔ sample/);
+
+    fakes.update((st) => (st.clusters['egress-lab']!.uid = 'someone-elses-cluster'));
+    const refused = fakeDeps(fakes);
+    await expect(status({}, refused)).rejects.toThrow(/refusing to report on it/);
+    expect(refused.output()).toBe('');
+  });
+
   it('when the one call fails (a kind the API server no longer knows), each object and release is asked alone', async () => {
     await up({ profile: 'kind-full', yes: true, verify: false }, fakeDeps(fakes));
     const ledger = readLedger('egress-lab', fakes.env)!;
