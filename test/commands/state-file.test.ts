@@ -84,7 +84,8 @@ describe('state.json is checked on every read', { timeout: 900_000 }, () => {
   });
 });
 
-describe('the lab kubeconfig deleted, or the API server too slow: "cannot reach" is not "different" or "gone"', {
+// An API server that does not answer within the 20 s check: test/commands/unanswered.test.ts.
+describe('the lab kubeconfig deleted: it is written again from the platform', {
   timeout: 900_000,
 }, () => {
   it('kind: a deleted lab kubeconfig is restored with kind export kubeconfig; status and down work', async () => {
@@ -107,25 +108,5 @@ describe('the lab kubeconfig deleted, or the API server too slow: "cannot reach"
     expect(fetch?.env.KUBECONFIG).toBe(ledger.kubeconfig);
     await down({ yes: true }, fakeDeps(fakes));
     expect(fakes.state().clusters).toEqual({});
-  });
-
-  it('a slow API server (past the 20 s check) is "cannot reach": down keeps the ledger and the cluster', async () => {
-    await upShared(KIND);
-    fakes.update((s) => s.faults.push({ match: 'get namespace kube-system', hang: true }));
-    await expect(down({ yes: true }, fakeDeps(fakes))).rejects.toThrow(
-      /cannot down: the cluster does not answer .* still exists, so the lab "egress-lab" keeps its records/,
-    );
-    expect(readLedger('egress-lab', fakes.env)).toBeDefined();
-    expect(fakes.state().clusters['egress-lab']).toBeDefined();
-  });
-
-  it('GKE: the lab folder moved away and the cluster still running: status says so, never "gone"', async () => {
-    await upShared(GKE);
-    const ledger = readLedger('egress-lab', fakes.env)!;
-    rmSync(ledger.kubeconfig);
-    fakes.update((s) => s.faults.push({ match: 'get namespace kube-system', hang: true }));
-    await expect(status({}, statusDeps())).rejects.toThrow(/cannot report on it: .* still exists/);
-    await expect(down({ yes: true }, fakeDeps(fakes))).rejects.toThrow(/keeps its records/);
-    expect(readLedger('egress-lab', fakes.env)).toBeDefined();
   });
 });
