@@ -146,8 +146,9 @@ export function createExec(
   };
 
   async function run(bin: string, argv: string[], opts: ExecOptions, signal: AbortSignal | undefined) {
+    const env = { ...(base.env ?? process.env), ...opts.env };
     const proc = $({
-      env: { ...(base.env ?? process.env), ...opts.env },
+      env: { ...env, PATH: expandTildes(env['PATH'], env['HOME']) },
       cwd: opts.cwd,
       quiet: true,
       verbose: false,
@@ -180,6 +181,19 @@ export function createExec(
       throw new CommandError(bin, argv, result.exitCode, result.stderr, secrets(), result.stdout);
     return { stdout: result.stdout, stderr: result.stderr };
   }
+}
+
+/**
+ * PATH with `~` and `~/…` entries expanded against HOME, as bash does when it looks a command up: a PATH set
+ * with the tilde quoted (`export PATH="~/bin:$PATH"`) works in the user's shell, so kind or helm found there
+ * must be found here too, now that programs start without a shell.
+ */
+export function expandTildes(path: string | undefined, home: string | undefined): string | undefined {
+  if (path === undefined || !home) return path;
+  return path
+    .split(':')
+    .map((dir) => (dir === '~' || dir.startsWith('~/') ? home + dir.slice(1) : dir))
+    .join(':');
 }
 
 /** Ends a program (and its children) that runs longer than `ms`: SIGTERM, then SIGKILL 5 s later. */

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createExec } from '../../scripts/exec/exec.ts';
@@ -50,5 +50,15 @@ describe('exec', () => {
     await expect(exec('sh', ['-c', 'echo out; echo "Error: it broke" >&2; exit 3'])).rejects.toThrow(
       /^sh -c .* failed \(exit 3\): Error: it broke$/,
     );
+  });
+
+  it('finds a program in a PATH entry written with a quoted tilde (~/bin), as bash did', async () => {
+    const tmp = scratch();
+    mkdirSync(join(tmp.dir, 'bin'));
+    const prog = tmp.write('bin/egress-lab-tilde-probe', '#!/bin/sh\necho found "$@"\n');
+    chmodSync(prog, 0o755);
+    const exec = createExec({ env: { PATH: `~/bin:${process.env['PATH']}`, HOME: tmp.dir } });
+    expect((await exec('egress-lab-tilde-probe', ['it'])).stdout).toBe('found it\n');
+    tmp.cleanup();
   });
 });
