@@ -3,20 +3,14 @@ import { down } from '../../scripts/lab/down.ts';
 import { up } from '../../scripts/lab/up.ts';
 import { readLedger } from '../../scripts/state/ledger.ts';
 import { createFakes, type FakeCluster, type Fakes } from '../fakes/fakes.ts';
-import { fakeDeps } from '../helpers/lab.ts';
+import { fakeDeps, GKE_FULL } from '../helpers/lab.ts';
 import { addUserCluster, userGatewayApi, userThings } from '../helpers/user-cluster.ts';
 
 let fakes: Fakes;
 beforeEach(async () => (fakes = await createFakes()));
 afterEach(() => fakes.cleanup());
 
-const GKE = {
-  profile: 'gke-full',
-  gkeProject: 'demo-project-1',
-  gkeLocation: 'europe-west1-b',
-  yes: true,
-  verify: false,
-};
+const GKE = GKE_FULL;
 const GKE_KEY = 'gke/demo-project-1/europe-west1-b/shared';
 const gkeCluster = {
   platform: 'gke' as const,

@@ -6,7 +6,7 @@ import { status } from '../../scripts/lab/status.ts';
 import { up } from '../../scripts/lab/up.ts';
 import { readLedger } from '../../scripts/state/ledger.ts';
 import type { Fakes } from '../fakes/fakes.ts';
-import { fakeDeps } from '../helpers/lab.ts';
+import { fakeDeps, GKE_FULL } from '../helpers/lab.ts';
 import { createSharedFakes, sharedLab } from '../helpers/shared-lab.ts';
 
 let fakes: Fakes;
@@ -18,13 +18,7 @@ const statusDeps = () => {
   const deps = fakeDeps(fakes);
   return { exec: deps.exec, stdout: deps.stdout, env: deps.env };
 };
-const GKE = {
-  profile: 'gke-full',
-  gkeProject: 'demo-project-1',
-  gkeLocation: 'europe-west1-b',
-  yes: true,
-  verify: false,
-};
+const GKE = GKE_FULL;
 const KIND = { profile: 'kind', yes: true, verify: false };
 /** The lab these options build: built once in this file, a fresh copy for each test after the first. */
 const upShared = (opts: typeof KIND) => sharedLab(fakes, JSON.stringify(opts), () => up(opts, fakeDeps(fakes)));

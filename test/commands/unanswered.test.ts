@@ -5,7 +5,7 @@ import { status } from '../../scripts/lab/status.ts';
 import { up } from '../../scripts/lab/up.ts';
 import { readLedger } from '../../scripts/state/ledger.ts';
 import { createFakes, type Fakes } from '../fakes/fakes.ts';
-import { fakeDeps } from '../helpers/lab.ts';
+import { fakeDeps, GKE_FULL } from '../helpers/lab.ts';
 
 /**
  * An API server that does not answer: egress-lab waits its 20 s check, then says "cannot reach", never
@@ -13,13 +13,7 @@ import { fakeDeps } from '../helpers/lab.ts';
  * side, each with fakes of its own.
  */
 const KIND = { profile: 'kind', yes: true, verify: false };
-const GKE = {
-  profile: 'gke-full',
-  gkeProject: 'demo-project-1',
-  gkeLocation: 'europe-west1-b',
-  yes: true,
-  verify: false,
-};
+const GKE = GKE_FULL;
 
 /** A lab built with `opts`, whose cluster then stops answering kubectl (the kube-system read hangs). */
 async function unansweringLab(opts: typeof KIND | typeof GKE, then: (fakes: Fakes) => Promise<void>): Promise<void> {

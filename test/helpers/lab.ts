@@ -28,3 +28,12 @@ export function fakeDeps(fakes: Fakes, prompter?: Prompter): LabDeps & { output:
 }
 
 export const cmdline = (c: { bin: string; argv: string[] }) => [c.bin, ...c.argv].join(' ');
+
+/** up's options for the gke-full profile in the fakes' one ready project and zone, without questions or verify. */
+export const GKE_FULL = {
+  profile: 'gke-full',
+  gkeProject: 'demo-project-1',
+  gkeLocation: 'europe-west1-b',
+  yes: true,
+  verify: false,
+};
