@@ -4,27 +4,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { handle } from './programs.mjs';
+import type { FakeCluster, FakeState, Store } from './types.ts';
+
+export type { FakeCluster, FakeState } from './types.ts';
 
 const CLIENT = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'client.sh'), 'utf8');
-
-/** The fakes' state as JSON text (each call parses its own copy) and every call so far, one JSON text each. */
-interface Store {
-  json: string;
-  calls: string[];
-}
-
-type Handle = (
-  store: Store,
-  req: {
-    bin: string;
-    argv: string[];
-    stdin: string | null;
-    cwd: string;
-    kubeconfigEnv: string;
-    home: string;
-    killed: () => boolean;
-  },
-) => Promise<{ stdout: string; stderr: string; code: number }>;
 
 /**
  * Reads one request (NUL-separated name, folder, KUBECONFIG, HOME, argument count, arguments, stdin length,
@@ -55,7 +39,7 @@ function serve(store: Store, socket: Socket): void {
     // A client killed while its call waits (Ctrl-C, a timeout) is a program killed before it acted.
     let killed = false;
     socket.on('close', () => (killed = true));
-    const res = await (handle as Handle)(store, { bin, argv, stdin, cwd, kubeconfigEnv, home, killed: () => killed });
+    const res = await handle(store, { bin, argv, stdin, cwd, kubeconfigEnv, home, killed: () => killed });
     const [out, err] = [Buffer.from(res.stdout), Buffer.from(res.stderr)];
     if (!socket.destroyed)
       socket.end(Buffer.concat([Buffer.from(`${res.code} ${out.length} ${err.length}\n`), out, err]));
@@ -72,82 +56,6 @@ export interface Call {
   start: number;
   end: number;
   exitCode: number;
-}
-
-export interface FakeCluster {
-  platform: 'kind' | 'gke';
-  server: string;
-  uid?: string;
-  name?: string;
-  project?: string;
-  location?: string;
-  /** kind: the CNI (kindnet enforces NetworkPolicy; none when disableDefaultCNI). */
-  cni?: 'kindnet' | 'none';
-  /** GKE: what `gcloud container clusters describe` shows of its networking. */
-  networkConfig?: { datapathProvider?: string };
-  networkPolicy?: { enabled?: boolean; provider?: string };
-  addonsConfig?: { networkPolicyConfig?: { disabled?: boolean } };
-  /** GKE: the cluster's resource labels (`gcloud container clusters create --labels`). */
-  resourceLabels?: Record<string, string>;
-  /** A CRD: the kind it serves, the release that installed it, and the object as the API server holds it. */
-  crds: Record<string, { group: string; kind: string; release?: string; object?: Record<string, unknown> }>;
-  objects: Record<
-    string,
-    {
-      apiVersion: string;
-      kind: string;
-      metadata: {
-        name: string;
-        namespace?: string;
-        labels?: Record<string, string>;
-        managedFields?: { manager: string; operation: string; fields: string[] }[];
-      };
-    }
-  >;
-  releases: Record<
-    string,
-    {
-      name: string;
-      namespace: string;
-      chart: string;
-      chartName?: string;
-      version: string;
-      values: unknown;
-      revision?: number;
-      /** helm's word: deployed, pending-install, pending-upgrade… */
-      status?: string;
-    }
-  >;
-  namespaces: string[];
-}
-
-export interface FakeState {
-  docker: boolean;
-  /** The images in the host's Docker (pulled or loaded). */
-  images?: string[];
-  /** The fake gcloud's login, default project, disabled APIs and whether gke-gcloud-auth-plugin is installed. */
-  gcloud?: { account?: string; project?: string; projects?: string[]; disabledApis?: string[]; plugin?: boolean };
-  clusters: Record<string, FakeCluster>;
-  /**
-   * `afterObjects`: a kubectl apply that applies that many objects, then fails (a dropped connection);
-   * `leavePending`: a helm upgrade killed half-way, its release left pending-install or pending-upgrade.
-   */
-  faults: {
-    match: string;
-    nth?: number;
-    exitCode?: number;
-    stderr?: string;
-    hang?: boolean;
-    afterObjects?: number;
-    leavePending?: boolean;
-  }[];
-  delays: { match: string; ms: number }[];
-  /** Folders removed (as by someone else) while the first call matching `match` runs. */
-  removes?: { match: string; path: string; done?: boolean }[];
-  /** No internet: docker pull, helm from a repository, kubectl apply of a URL, curl and kind's node image pull fail. */
-  offline?: boolean;
-  /** What `helm version` and `kubectl version` answer (defaults: v3.20.0, v1.35.0). */
-  versions?: { helm?: string; kubectl?: string };
 }
 
 /**

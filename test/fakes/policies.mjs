@@ -7,7 +7,7 @@
 
 import { evaluate } from '@marcbachmann/cel-js';
 import { withLiveStatus } from './controllers.mjs';
-import { SRC } from './logs.mjs';
+import { SRC } from './logs.ts';
 
 /**
  * The AgentgatewayPolicies that apply to requests on the Gateway: those targeting it by name in its own namespace

@@ -1,6 +1,9 @@
 // Types for ./programs.mjs, the fake programs' behaviour.
 /** Answers one call of a fake program (fakes.ts gives it its own type). */
-export declare const handle: unknown;
+export declare function handle(
+  store: import('./types.ts').Store,
+  req: import('./types.ts').CallRequest,
+): Promise<import('./types.ts').CallAnswer>;
 /** The CRDs of a Gateway API release file, as that release ships them. */
 export declare function gatewayApiCrds(version: string): {
   apiVersion: string;

@@ -22,7 +22,7 @@ import {
   waypointTerminatesHbone,
 } from './dataplane.mjs';
 import { reconcileIstio, serviceWaypoint } from './istio.mjs';
-import { extAuthzLogLine, gatewayLogLine, otherClientLines, squidLogLine, stripsQuery } from './logs.mjs';
+import { extAuthzLogLine, gatewayLogLine, otherClientLines, squidLogLine, stripsQuery } from './logs.ts';
 import { accessLogAttributes, celContext, rateLimitApplied, routePolicyAnswer } from './policies.mjs';
 import { allowed, callerOf, forbidden, mintToken, resourceOf } from './rbac.mjs';
 

@@ -15,7 +15,7 @@ import {
   squidPassed,
   squidStripped,
 } from '../../scripts/verify/evidence.ts';
-import { extAuthzLogLine, gatewayLogLine, squidLogLine } from '../fakes/logs.mjs';
+import { extAuthzLogLine, gatewayLogLine, squidLogLine } from '../fakes/logs.ts';
 import { repoRoot } from '../helpers/cli.ts';
 
 /**

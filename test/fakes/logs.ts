@@ -26,7 +26,24 @@ const micros = () =>
  * lab's Gateway listener and HTTPRoute; `seed` and `enterprise` as the fixture lines of those builds show them
  * (the enterprise lab adds the `caller` field through rawConfig logging.fields.add).
  */
-export function gatewayLogLine(stack, { host, path, status, route, ns, endpoint = true, error, reason, attrs = [] }) {
+export interface GatewayLine {
+  host: string;
+  path: string;
+  status: number;
+  route: string;
+  ns: string;
+  /** The backend called (`host:80` when true); false when none was. */
+  endpoint?: string | boolean;
+  error?: string;
+  reason?: string;
+  /** Attributes an access-log policy adds, [name, text]. */
+  attrs?: [string, string][];
+}
+
+export function gatewayLogLine(
+  stack: string,
+  { host, path, status, route, ns, endpoint = true, error, reason, attrs = [] }: GatewayLine,
+): string {
   const common = `src.addr=${SRC.ip}:${SRC.port} http.method=GET http.host=${host} http.path=${path} http.version=HTTP/1.1 http.status=${status} protocol=http`;
   const tail = `${error ? ` error=${JSON.stringify(error)}` : ''}${reason ? ` reason=${reason}` : ''} duration=14ms`;
   const ep = endpoint ? ` endpoint=${typeof endpoint === 'string' ? endpoint : `${host}:80`}` : '';
@@ -43,10 +60,22 @@ export function gatewayLogLine(stack, { host, path, status, route, ns, endpoint 
 }
 
 const goLogDate = () => new Date().toISOString().replace('T', ' ').slice(0, 19).replace(/-/g, '/');
-const hex = (n) => Array.from({ length: n }, () => Math.floor(Math.random() * 16).toString(16)).join('');
+const hex = (n: number) => Array.from({ length: n }, () => Math.floor(Math.random() * 16).toString(16)).join('');
 
 /** The ext-authz sample's decision line, in the compact prototext of the real lines (two spaces between fields). */
-export function extAuthzLogLine({ decision, host, path, ns, headers }) {
+export function extAuthzLogLine({
+  decision,
+  host,
+  path,
+  ns,
+  headers,
+}: {
+  decision: 'allowed' | 'denied';
+  host: string;
+  path: string;
+  ns: string;
+  headers: [string, string][];
+}): string {
   const now = Date.now();
   const hdrs = [['accept', '*/*'], ['user-agent', 'curl/8.16.0'], ...headers]
     .map(([k, v]) => `headers:{key:"${k}"  value:"${v}"}`)
@@ -62,7 +91,19 @@ export function extAuthzLogLine({ decision, host, path, ns, headers }) {
  * tunnel (host:80), else the absolute-form GET the gateway sends for plain HTTP, whose URL Squid logs without
  * the query unless squid.conf has `strip_query_terms off` (it keeps the '?': src/anyp/Uri.cc).
  */
-export function squidLogLine({ host, path, connect, connectTo, stripQuery, denied, user = '-' }) {
+export interface SquidLine {
+  host: string;
+  path: string;
+  connect: boolean;
+  /** A CONNECT's host:port when it is not host:80. */
+  connectTo?: string | undefined;
+  stripQuery: boolean;
+  /** true: 403; 407: a login refused. */
+  denied?: boolean | 407;
+  user?: string;
+}
+
+export function squidLogLine({ host, path, connect, connectTo, stripQuery, denied, user = '-' }: SquidLine): string {
   const epoch = (Date.now() / 1000).toFixed(3);
   const url = connect ? (connectTo ?? `${host}:80`) : `http://${host}${stripQuery ? path.replace(/\?.*$/, '?') : path}`;
   const method = connect ? 'CONNECT' : 'GET';
@@ -76,14 +117,14 @@ export function squidLogLine({ host, path, connect, connectTo, stripQuery, denie
 }
 
 /** Whether a rendered squid.conf leaves Squid's default `strip_query_terms on` in place. */
-export const stripsQuery = (conf) => !/^\s*strip_query_terms\s+off\s*$/m.test(conf ?? '');
+export const stripsQuery = (conf: string | undefined): boolean => !/^\s*strip_query_terms\s+off\s*$/m.test(conf ?? '');
 
 /**
  * Lines of another workload's traffic to the same host during a verify run: its HTTPS passed through the
  * gateway as TCP (the fixture's `protocol=tcp tls.sni=…` shape) and tunnelled by Squid, and its plain
  * `GET /headers` forwarded by Squid.
  */
-export function otherClientLines(host) {
+export function otherClientLines(host: string): { gateway: string; squid: string[] } {
   const epoch = (Date.now() / 1000).toFixed(3);
   return {
     gateway: `${micros()}\tinfo\trequest gateway=common-infrastructure/egress-gateway listener=inner-http route=common-infrastructure/other endpoint=${host}:443 src.addr=10.244.3.4:51702 tls.sni=${host} protocol=tcp duration=441ms`,
