@@ -24,7 +24,7 @@ import {
 import { reconcileIstio, serviceWaypoint } from './istio.mjs';
 import { extAuthzLogLine, gatewayLogLine, otherClientLines, squidLogLine, stripsQuery } from './logs.ts';
 import { accessLogAttributes, celContext, rateLimitApplied, routePolicyAnswer } from './policies.mjs';
-import { allowed, callerOf, forbidden, mintToken, resourceOf } from './rbac.mjs';
+import { allowed, callerOf, forbidden, mintToken, resourceOf } from './rbac.ts';
 
 class Fail extends Error {
   /** `stdout`: what the program printed before it failed (kubectl apply prints each object it applied). */

@@ -210,3 +210,6 @@ export interface CallAnswer {
   stderr: string;
   code: number;
 }
+
+/** The API group of an apiVersion (`apps/v1` → apps; `v1` → v1, as its first part). */
+export const groupOf = (apiVersion: string): string => apiVersion.split('/')[0] ?? '';

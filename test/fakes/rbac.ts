@@ -5,11 +5,38 @@
 // verbs other than list, watch, create and deletecollection, resourceNames. Everything else is denied. The lab's
 // own admin credentials (the token the fake kind and gcloud write into a lab kubeconfig) may do anything.
 
+import { type FakeCluster, groupOf, rec, recs, str, strs } from './types.ts';
+
+/** A ServiceAccount caller. */
+export interface Caller {
+  namespace: string;
+  name: string;
+}
+
+/** One request to the API server, as RBAC authorizes it. */
+export interface AccessRequest {
+  verb: string;
+  group: string;
+  resource: string;
+  namespace: string;
+  name?: string | undefined;
+}
+
+/** A caller whose token the API server does not accept. */
+export class Unauthorized extends Error {
+  readonly unauthorized = true;
+}
+
 /** The admin token the fake kind and gcloud put into the kubeconfigs they write. */
 export const ADMIN_TOKEN = 'fake-token';
 
 /** Mints a ServiceAccount token (the fake `kubectl create token`); the cluster keeps who it stands for. */
-export function mintToken(cluster, namespace, name, seconds) {
+export function mintToken(
+  cluster: FakeCluster,
+  namespace: string,
+  name: string,
+  seconds: number,
+): { token: string; expires: string } {
   cluster.tokens ??= {};
   const token = `fake-sa-token.${namespace}.${name}.${Math.random().toString(36).slice(2, 12)}`;
   const expires = new Date(Date.now() + seconds * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
@@ -20,61 +47,62 @@ export function mintToken(cluster, namespace, name, seconds) {
 }
 
 /** Who calls: the admin (undefined), or a ServiceAccount; a token the cluster never issued is Unauthorized. */
-export function callerOf(cluster, token) {
+export function callerOf(cluster: FakeCluster, token: string | undefined): Caller | undefined {
   if (token === undefined || token === ADMIN_TOKEN) return undefined;
   const sa = cluster.tokens?.[token];
   if (!sa || sa.expires < new Date().toISOString()) {
-    const err = new Error('error: You must be logged in to the server (Unauthorized)');
-    err.unauthorized = true;
-    throw err;
+    throw new Unauthorized('error: You must be logged in to the server (Unauthorized)');
   }
   const account = cluster.objects[`ServiceAccount|${sa.namespace}|${sa.name}`];
   if (!account || account.metadata?.uid !== sa.uid) {
     // A deleted ServiceAccount invalidates its tokens, also once one of its name is made again.
-    const err = new Error('error: You must be logged in to the server (Unauthorized)');
-    err.unauthorized = true;
-    throw err;
+    throw new Unauthorized('error: You must be logged in to the server (Unauthorized)');
   }
   return { namespace: sa.namespace, name: sa.name };
 }
 
-const userName = (sa) => `system:serviceaccount:${sa.namespace}:${sa.name}`;
+const userName = (sa: Caller) => `system:serviceaccount:${sa.namespace}:${sa.name}`;
 
-const names = (subject, sa) =>
+const names = (subject: Record<string, unknown>, sa: Caller) =>
   (subject.kind === 'ServiceAccount' && subject.name === sa.name && (subject.namespace ?? '') === sa.namespace) ||
   (subject.kind === 'Group' &&
-    ['system:serviceaccounts', `system:serviceaccounts:${sa.namespace}`].includes(subject.name)) ||
+    ['system:serviceaccounts', `system:serviceaccounts:${sa.namespace}`].includes(str(subject.name) ?? '')) ||
   (subject.kind === 'User' && subject.name === userName(sa));
 
 /** Whether the caller may do `verb` on group/resource (name) in the namespace. */
-export function allowed(cluster, sa, { verb, group, resource, namespace, name }) {
+export function allowed(
+  cluster: FakeCluster,
+  sa: Caller | undefined,
+  { verb, group, resource, namespace, name }: AccessRequest,
+): boolean {
   if (!sa) return true;
   const bindings = Object.values(cluster.objects).filter(
     (o) =>
-      o.kind === 'RoleBinding' && o.metadata.namespace === namespace && (o.subjects ?? []).some((s) => names(s, sa)),
+      o.kind === 'RoleBinding' && o.metadata.namespace === namespace && recs(o['subjects']).some((s) => names(s, sa)),
   );
   return bindings.some((b) => {
-    if (b.roleRef?.kind !== 'Role') return false;
-    const role = cluster.objects[`Role|${namespace}|${b.roleRef.name}`];
-    return (role?.rules ?? []).some(
+    const roleRef = rec(b['roleRef']);
+    if (roleRef['kind'] !== 'Role') return false;
+    const role = cluster.objects[`Role|${namespace}|${str(roleRef['name'])}`];
+    return recs(role?.['rules']).some(
       (r) =>
-        (r.apiGroups ?? []).some((g) => g === '*' || g === group) &&
-        (r.resources ?? []).some((x) => x === '*' || x === resource) &&
-        (r.verbs ?? []).some((v) => v === '*' || v === verb) &&
-        (!r.resourceNames?.length ||
+        strs(r['apiGroups']).some((g) => g === '*' || g === group) &&
+        strs(r['resources']).some((x) => x === '*' || x === resource) &&
+        strs(r['verbs']).some((v) => v === '*' || v === verb) &&
+        (!strs(r['resourceNames']).length ||
           ['list', 'watch', 'create', 'deletecollection'].includes(verb) ||
-          (name !== undefined && r.resourceNames.includes(name))),
+          (name !== undefined && strs(r['resourceNames']).includes(name))),
     );
   });
 }
 
 /** The API server's refusal, as kubectl prints it. */
-export function forbidden(sa, { verb, group, resource, namespace, name }) {
+export function forbidden(sa: Caller, { verb, group, resource, namespace, name }: AccessRequest): string {
   const what = name ? `${resource.split('/')[0]} "${name}"` : resource;
   return `Error from server (Forbidden): ${what} is forbidden: User "${userName(sa)}" cannot ${verb} resource "${resource}" in API group "${group}" in the namespace "${namespace}"`;
 }
 
-const RESOURCES = {
+const RESOURCES: Record<string, [string, string]> = {
   deploy: ['apps', 'deployments'],
   deployment: ['apps', 'deployments'],
   deployments: ['apps', 'deployments'],
@@ -103,9 +131,9 @@ const RESOURCES = {
 };
 
 /** The API group and plural resource of what kubectl was given: a name as typed (deploy, pods …) or a kind. */
-export function resourceOf(typed, apiVersion) {
+export function resourceOf(typed: string, apiVersion?: string): { group: string; resource: string } {
   const known = RESOURCES[typed.toLowerCase()];
   if (known) return { group: known[0], resource: known[1] };
   const plural = typed.toLowerCase().replace(/y$/, 'ie').replace(/s?$/, 's');
-  return { group: apiVersion?.includes('/') ? apiVersion.split('/')[0] : '', resource: plural };
+  return { group: apiVersion?.includes('/') ? groupOf(apiVersion) : '', resource: plural };
 }
