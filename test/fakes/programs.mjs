@@ -21,7 +21,7 @@ import {
   tunnelOf,
   waypointTerminatesHbone,
 } from './dataplane.mjs';
-import { reconcileIstio, serviceWaypoint } from './istio.mjs';
+import { reconcileIstio, serviceWaypoint } from './istio.ts';
 import { extAuthzLogLine, gatewayLogLine, otherClientLines, squidLogLine, stripsQuery } from './logs.ts';
 import { accessLogAttributes, celContext, rateLimitApplied, routePolicyAnswer } from './policies.mjs';
 import { allowed, callerOf, forbidden, mintToken, resourceOf } from './rbac.ts';
