@@ -14,7 +14,7 @@
 //   route_collections.go): one status.parents entry per Gateway its parentRefs name, without sectionName, with
 //   Accepted (./dataplane.mjs routeParentVerdict) and ResolvedRefs (routeBackendProblem).
 
-import { backendAccepted } from './backend-auth.mjs';
+import { backendAccepted } from './backend-auth.ts';
 import { routeBackendProblem, routeParentVerdict } from './dataplane.mjs';
 
 const key = (kind, ns, name) => `${kind}|${ns ?? ''}|${name}`;

@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
-import { backendTranslationError, destinationHeaders, podEnv, squidLogin, tunnelToken } from './backend-auth.mjs';
+import { backendTranslationError, destinationHeaders, podEnv, squidLogin, tunnelToken } from './backend-auth.ts';
 import { withLiveStatus } from './controllers.mjs';
 import {
   ambientEnrolled,

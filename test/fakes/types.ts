@@ -213,3 +213,22 @@ export interface CallAnswer {
 
 /** The API group of an apiVersion (`apps/v1` → apps; `v1` → v1, as its first part). */
 export const groupOf = (apiVersion: string): string => apiVersion.split('/')[0] ?? '';
+
+/** The value at a path of keys (and list indexes) into unknown JSON, as optional chaining reads it; undefined where the path leads nowhere. */
+export function at(x: unknown, ...path: (string | number)[]): unknown {
+  let v = x;
+  for (const k of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = Array.isArray(v) ? v[Number(k)] : rec(v)[String(k)];
+  }
+  return v;
+}
+
+/** A status condition as the fakes' controllers write it. */
+export interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+  observedGeneration?: number;
+}
