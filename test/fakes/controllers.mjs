@@ -15,7 +15,7 @@
 //   Accepted (./dataplane.mjs routeParentVerdict) and ResolvedRefs (routeBackendProblem).
 
 import { backendAccepted } from './backend-auth.ts';
-import { routeBackendProblem, routeParentVerdict } from './dataplane.mjs';
+import { routeBackendProblem, routeParentVerdict } from './dataplane.ts';
 
 const key = (kind, ns, name) => `${kind}|${ns ?? ''}|${name}`;
 const CONTROLLER = {

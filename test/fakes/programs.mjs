@@ -20,7 +20,7 @@ import {
   tunnelFor,
   tunnelOf,
   waypointTerminatesHbone,
-} from './dataplane.mjs';
+} from './dataplane.ts';
 import { reconcileIstio, serviceWaypoint } from './istio.ts';
 import { extAuthzLogLine, gatewayLogLine, otherClientLines, squidLogLine, stripsQuery } from './logs.ts';
 import { accessLogAttributes, celContext, rateLimitApplied, routePolicyAnswer } from './policies.mjs';
