@@ -6,7 +6,7 @@
 // lists them (A13–A16).
 
 import { evaluate } from '@marcbachmann/cel-js';
-import { withLiveStatus } from './controllers.mjs';
+import { withLiveStatus } from './controllers.ts';
 import { SRC } from './logs.ts';
 
 /**

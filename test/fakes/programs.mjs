@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join, resolve } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { backendTranslationError, destinationHeaders, podEnv, squidLogin, tunnelToken } from './backend-auth.ts';
-import { withLiveStatus } from './controllers.mjs';
+import { withLiveStatus } from './controllers.ts';
 import {
   ambientEnrolled,
   extAuthAttached,

@@ -15,32 +15,46 @@
 //   Accepted (./dataplane.mjs routeParentVerdict) and ResolvedRefs (routeBackendProblem).
 
 import { backendAccepted } from './backend-auth.ts';
-import { routeBackendProblem, routeParentVerdict } from './dataplane.ts';
+import { type ParentVerdict, routeBackendProblem, routeParentVerdict } from './dataplane.ts';
+import { type Condition, type FakeCluster, groupOf, type Json, type K8sObject, recs } from './types.ts';
 
-const key = (kind, ns, name) => `${kind}|${ns ?? ''}|${name}`;
-const CONTROLLER = {
+const key = (kind: string, ns: string | undefined, name: unknown) => `${kind}|${ns ?? ''}|${name}`;
+const CONTROLLER: Record<string, string> = {
   'agentgateway.dev': 'agentgateway.dev/agentgateway',
   'enterpriseagentgateway.solo.io': 'solo.io/enterprise-agentgateway',
   'gateway.kgateway.dev': 'solo.io/agentgateway',
 };
 
-function policyAncestors(cluster, o) {
-  const controllerName = CONTROLLER[o.apiVersion.split('/')[0]] ?? 'agentgateway.dev/agentgateway';
+/** One ancestor of a policy's status: the object it attached through, the controller, the conditions. */
+interface PolicyAncestor {
+  ancestorRef: Json;
+  controllerName: string;
+  conditions: Condition[];
+}
+
+function policyAncestors(cluster: FakeCluster, o: K8sObject): PolicyAncestor[] {
+  const controllerName = CONTROLLER[groupOf(o.apiVersion)] ?? 'agentgateway.dev/agentgateway';
   const gen = o.metadata.generation ?? 1;
-  const cond = (type, status, reason, message) => ({ type, status, reason, message, observedGeneration: gen });
+  const cond = (type: string, status: string, reason: string, message: string): Condition => ({
+    type,
+    status,
+    reason,
+    message,
+    observedGeneration: gen,
+  });
   const accepted = cond('Accepted', 'True', 'Valid', 'Policy accepted');
-  const ancestors = [];
-  const missing = [];
-  for (const t of o.spec?.targetRefs ?? []) {
+  const ancestors: PolicyAncestor[] = [];
+  const missing: string[] = [];
+  for (const t of recs(o.spec?.['targetRefs'])) {
     const ns = o.metadata.namespace;
-    const target = cluster.objects[key(t.kind, ns, t.name)];
+    const target = cluster.objects[key(String(t['kind']), ns, t['name'])];
     if (!target) {
-      missing.push(`Policy is not attached: ${t.kind} ${ns}/${t.name} not found`);
+      missing.push(`Policy is not attached: ${String(t['kind'])} ${ns}/${String(t['name'])} not found`);
       continue;
     }
     // The Gateway a target resolves to: itself, or the Gateway a route or backend is used from (the lab's).
     const gw =
-      t.kind === 'Gateway' ? target : cluster.objects[key('Gateway', 'common-infrastructure', 'egress-gateway')];
+      t['kind'] === 'Gateway' ? target : cluster.objects[key('Gateway', 'common-infrastructure', 'egress-gateway')];
     if (!gw) continue;
     ancestors.push({
       ancestorRef: {
@@ -55,18 +69,19 @@ function policyAncestors(cluster, o) {
   }
   if (missing.length)
     ancestors.push({
-      ancestorRef: { group: o.apiVersion.split('/')[0], name: 'StatusSummary' },
+      ancestorRef: { group: groupOf(o.apiVersion), name: 'StatusSummary' },
       controllerName,
       conditions: [accepted, cond('Attached', 'False', 'Pending', missing.join('\n'))],
     });
   return ancestors;
 }
 
-function waypointBound(cluster, o) {
-  const wpNs = o.metadata.labels['istio.io/use-waypoint-namespace'] ?? o.metadata.namespace;
-  const name = `${wpNs}/${o.metadata.labels['istio.io/use-waypoint']}`;
-  const gw = cluster.objects[key('Gateway', wpNs, o.metadata.labels['istio.io/use-waypoint'])];
-  const programmed = gw?.status?.conditions?.some((c) => c.type === 'Programmed' && c.status === 'True');
+function waypointBound(cluster: FakeCluster, o: K8sObject): Condition {
+  const labels = o.metadata.labels ?? {};
+  const wpNs = labels['istio.io/use-waypoint-namespace'] ?? o.metadata.namespace;
+  const name = `${wpNs}/${labels['istio.io/use-waypoint']}`;
+  const gw = cluster.objects[key('Gateway', wpNs, labels['istio.io/use-waypoint'])];
+  const programmed = recs(gw?.status?.['conditions']).some((c) => c['type'] === 'Programmed' && c['status'] === 'True');
   return programmed
     ? {
         type: 'istio.io/WaypointBound',
@@ -82,16 +97,22 @@ function waypointBound(cluster, o) {
       };
 }
 
-function routeParents(cluster, o) {
+function routeParents(cluster: FakeCluster, o: K8sObject): Json[] {
   const gen = o.metadata.generation ?? 1;
-  const cond = (type, status, reason, message) => ({ type, status, reason, message, observedGeneration: gen });
+  const cond = (type: string, status: string, reason: string, message: string): Condition => ({
+    type,
+    status,
+    reason,
+    message,
+    observedGeneration: gen,
+  });
   const problem = routeBackendProblem(cluster, o);
   const resolved = problem
     ? cond('ResolvedRefs', 'False', problem.reason, problem.message)
     : cond('ResolvedRefs', 'True', 'ResolvedRefs', '');
   // One entry per Gateway: accepted when any of the parentRefs naming it attached.
-  const byGateway = new Map();
-  for (const p of o.spec?.parentRefs ?? []) {
+  const byGateway = new Map<string, ParentVerdict>();
+  for (const p of recs(o.spec?.['parentRefs'])) {
     const v = routeParentVerdict(cluster, o, p);
     if (!v) continue;
     const id = `${v.gateway.metadata.namespace}/${v.gateway.metadata.name}`;
@@ -111,14 +132,14 @@ function routeParents(cluster, o) {
 }
 
 /** The object as kubectl get shows it, with the status its controller keeps. */
-export function withLiveStatus(cluster, o) {
-  if (o.kind.endsWith('AgentgatewayPolicy') && !o.status?.ancestors)
+export function withLiveStatus(cluster: FakeCluster, o: K8sObject): K8sObject {
+  if (o.kind.endsWith('AgentgatewayPolicy') && !o.status?.['ancestors'])
     return { ...o, status: { ...o.status, ancestors: policyAncestors(cluster, o) } };
-  if (o.kind === 'AgentgatewayBackend' && !o.status?.conditions)
+  if (o.kind === 'AgentgatewayBackend' && !o.status?.['conditions'])
     return { ...o, status: { conditions: [backendAccepted(cluster, o)] } };
-  if (o.kind === 'HTTPRoute' && !o.status?.parents)
+  if (o.kind === 'HTTPRoute' && !o.status?.['parents'])
     return { ...o, status: { ...o.status, parents: routeParents(cluster, o) } };
-  if (o.kind === 'ServiceEntry' && o.metadata.labels?.['istio.io/use-waypoint'] && !o.status?.conditions)
+  if (o.kind === 'ServiceEntry' && o.metadata.labels?.['istio.io/use-waypoint'] && !o.status?.['conditions'])
     return { ...o, status: { ...o.status, conditions: [waypointBound(cluster, o)] } };
   return o;
 }
