@@ -23,7 +23,7 @@ import {
 } from './dataplane.ts';
 import { reconcileIstio, serviceWaypoint } from './istio.ts';
 import { extAuthzLogLine, gatewayLogLine, otherClientLines, squidLogLine, stripsQuery } from './logs.ts';
-import { accessLogAttributes, celContext, rateLimitApplied, routePolicyAnswer } from './policies.mjs';
+import { accessLogAttributes, celContext, rateLimitApplied, routePolicyAnswer } from './policies.ts';
 import { allowed, callerOf, forbidden, mintToken, resourceOf } from './rbac.ts';
 
 class Fail extends Error {
