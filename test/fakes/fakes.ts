@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { handle } from './programs.mjs';
+import { handle } from './programs.ts';
 import type { FakeCluster, FakeState, Store } from './types.ts';
 
 export type { FakeCluster, FakeState } from './types.ts';

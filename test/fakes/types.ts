@@ -158,6 +158,14 @@ export interface Scenario {
   warmupFailures?: number;
 }
 
+export interface GcloudConfig {
+  account?: string | undefined;
+  project?: string | undefined;
+  projects?: string[];
+  disabledApis?: string[];
+  plugin?: boolean;
+}
+
 export interface FakeState {
   docker: boolean;
   /** The images in the host's Docker (pulled or loaded). */
@@ -167,7 +175,7 @@ export interface FakeState {
   /** Images whose pull fails (manifest unknown). */
   unpullable?: string[];
   /** The fake gcloud's login, default project, disabled APIs and whether gke-gcloud-auth-plugin is installed. */
-  gcloud?: { account?: string; project?: string; projects?: string[]; disabledApis?: string[]; plugin?: boolean };
+  gcloud?: GcloudConfig;
   clusters: Record<string, FakeCluster>;
   /** The port of the last cluster made (each new one serves on the next). */
   nextPort?: number;
