@@ -1,6 +1,6 @@
 // Upstream rules the lab depends on (docs/upstream-rules.md), shown the way a user would meet them: the lab
 // is up, one thing the rule needs is taken away on the cluster, and verify proves the path broken at the hop
-// a real cluster would break. The fakes decide like the products (test/fakes/dataplane.mjs).
+// a real cluster would break. The fakes decide like the products (test/fakes/dataplane.ts).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { kubeAccess } from '../../scripts/kube/access.ts';
 import { down } from '../../scripts/lab/down.ts';

@@ -5,14 +5,14 @@
 //   and Attached True Attached "Attached to all targets"; a target that does not exist gives the ancestor
 //   "StatusSummary" with Attached False Pending "Policy is not attached: KIND NS/NAME not found";
 //   pluginsdk/reporter/types.go for the messages); on a backend, condition Accepted (False TranslationError when
-//   its auth policy reads a missing Secret or key, ./backend-auth.mjs).
+//   its auth policy reads a missing Secret or key, ./backend-auth.ts).
 // - istiod on a ServiceEntry labelled istio.io/use-waypoint, when nothing else set it (istio/istio 1.30.3
 //   pilot/pkg/model/service.go GetConditions, pilot/pkg/serviceregistry/ambient/status.go): istio.io/WaypointBound
 //   True WaypointAccepted "Successfully attached to waypoint NS/NAME" once the waypoint Gateway has an address,
 //   else False WaypointIsNotReady "waypoint \"NS/NAME\" is not ready".
 // - agentgateway's controller on an HTTPRoute (agentgateway v1.4.1 controller/pkg/agentgateway/translator/
 //   route_collections.go): one status.parents entry per Gateway its parentRefs name, without sectionName, with
-//   Accepted (./dataplane.mjs routeParentVerdict) and ResolvedRefs (routeBackendProblem).
+//   Accepted (./dataplane.ts routeParentVerdict) and ResolvedRefs (routeBackendProblem).
 
 import { backendAccepted } from './backend-auth.ts';
 import { type ParentVerdict, routeBackendProblem, routeParentVerdict } from './dataplane.ts';

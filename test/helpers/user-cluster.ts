@@ -1,5 +1,5 @@
 import type { FakeCluster, Fakes } from '../fakes/fakes.ts';
-import { gatewayApiCrds } from '../fakes/programs.ts';
+import { gatewayApiCrds } from '../fakes/programs/charts.ts';
 
 /** What a user's own tools record as the field manager of what they made. */
 const owned = (manager: string, ...paths: string[][]) => [

@@ -1,0 +1,176 @@
+// The fake gcloud (its account, projects, APIs and GKE clusters) and gke-gcloud-auth-plugin.
+
+import { join, resolve } from 'node:path';
+import type { FakeState, GcloudConfig } from '../types.ts';
+import { type Ctx, Fail, flag, newCluster, removeContext, take, writeKubeconfig } from './common.ts';
+
+/** The kubeconfig gcloud writes: the first path of KUBECONFIG, else HOME/.kube/config (gcloud reference, get-credentials). */
+function gcloudKubeconfig(ctx: Ctx): string {
+  const first = (ctx.kubeconfigEnv ?? '').split(':').find(Boolean);
+  if (first) return resolve(ctx.cwd ?? '.', first);
+  if (!ctx.home) throw new Fail('ERROR: (gcloud) could not find a home directory for the kubeconfig');
+  return join(ctx.home, '.kube', 'config');
+}
+
+// What gcloud 528 prints with no active account (google-cloud-sdk, run here with an empty CLOUDSDK_CONFIG).
+const noAccount = (command: string) =>
+  new Fail(`ERROR: (gcloud.${command}) You do not currently have an active account selected.
+Please run:
+
+  $ gcloud auth login
+
+to obtain new credentials.
+
+If you have already logged in with a different account, run:
+
+  $ gcloud config set account ACCOUNT
+
+to select an already authenticated account to use.`);
+
+/** The account, project and enabled APIs of the fake gcloud (state.gcloud; a logged-in user by default). */
+const gcloudConfig = (state: FakeState): GcloudConfig & { disabledApis: string[]; projects: string[] } => ({
+  account: 'dev@example.com',
+  project: undefined,
+  disabledApis: [],
+  projects: ['my-proj', 'demo-project-7'],
+  ...(state.gcloud ?? {}),
+});
+
+function gcloudAccountCommands(state: FakeState, args: string[]): string | undefined {
+  const cfg = gcloudConfig(state);
+  if (args[0] === 'auth' && args[1] === 'list') {
+    const filter = take(args, '--filter');
+    const format = take(args, '--format');
+    if (filter !== 'status:ACTIVE' || format !== 'value(account)')
+      throw new Fail(`fake gcloud: unsupported auth list ${filter} ${format}`);
+    return cfg.account ? `${cfg.account}\n` : '';
+  }
+  if (args[0] === 'config' && args[1] === 'get-value' && args[2] === 'project')
+    return cfg.project ? `${cfg.project}\n` : '';
+  if (!cfg.account) throw noAccount(`${args[0]}.${args[1]}.${args[2] ?? ''}`.replace(/\.$/, ''));
+  if (args[0] === 'projects' && args[1] === 'describe') {
+    take(args, '--format');
+    // googlecloudsdk/api_lib/util/exceptions.py: a 403 reads "[ACCOUNT] does not have permission to access … (or it may not exist)".
+    if (!cfg.projects.includes(args[2] ?? ''))
+      throw new Fail(
+        `ERROR: (gcloud.projects.describe) [${cfg.account}] does not have permission to access projects instance [${args[2]}] (or it may not exist): The caller does not have permission. This command is authenticated as ${cfg.account} which is the active account specified by the [core/account] property`,
+      );
+    return `${args[2]}\n`;
+  }
+  if (args[0] === 'services' && args[1] === 'list') {
+    const project = take(args, '--project');
+    const filter = take(args, '--filter')?.replace(/^config\.name=/, '');
+    flag(args, '--enabled');
+    take(args, '--format');
+    const enabled = ['compute.googleapis.com', 'container.googleapis.com'].filter((a) => !cfg.disabledApis.includes(a));
+    if (!project) throw new Fail('fake gcloud: services list without --project reads the default project');
+    return enabled
+      .filter((a) => !filter || a === filter)
+      .map((a) => `${a}\n`)
+      .join('');
+  }
+  return undefined;
+}
+
+export function gkeAuthPlugin(_state: FakeState, args: string[]): string {
+  // Not installed is no answer at all: a test removes bin/gke-gcloud-auth-plugin, as for helm or kind.
+  if (args[0] === '--version') return 'Kubernetes v1.30.0+03fcd0f8cb9eac57e97a3ed59c702bad8c73be81\n';
+  throw new Fail(`fake gke-gcloud-auth-plugin: unsupported ${args.join(' ')}`);
+}
+
+export function gcloud(state: FakeState, args: string[], ctx: Ctx): string {
+  if (args[0] === '--version') return 'Google Cloud SDK 530.0.0\n';
+  if (!flag(args, '--quiet')) throw new Fail('fake gcloud: called without --quiet (a prompt would hang)');
+  const answered = gcloudAccountCommands(state, args);
+  if (answered !== undefined) return answered;
+  const project = take(args, '--project');
+  const location = take(args, '--location');
+  if (args[0] !== 'container' || args[1] !== 'clusters') throw new Fail(`fake gcloud: unsupported ${args.join(' ')}`);
+  const verb = args[2];
+  const name = args[3];
+  const key = `gke/${project}/${location}/${name}`;
+  if (gcloudConfig(state).disabledApis.includes('container.googleapis.com'))
+    throw new Fail(
+      `ERROR: (gcloud.container.clusters.${verb}) ResponseError: code=403, message=Kubernetes Engine API has not been used in project ${project} before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/container.googleapis.com/overview?project=${project} then retry.`,
+    );
+  if (verb === 'list') {
+    const filter = take(args, '--filter')?.replace(/^name=/, '');
+    const format = take(args, '--format');
+    const listed = Object.values(state.clusters).filter(
+      (c) => c.platform === 'gke' && c.project === project && (!filter || c.name === filter),
+    );
+    // `--format json`: the clusters as the GKE API's Cluster resources (name, location, resourceLabels …).
+    if (format === 'json')
+      return `${JSON.stringify(
+        listed.map((c) => ({
+          name: c.name,
+          location: c.location,
+          status: 'RUNNING',
+          ...(c.resourceLabels ? { resourceLabels: c.resourceLabels } : {}),
+        })),
+        null,
+        2,
+      )}\n`;
+    return listed
+      .map((c) => (format === 'value(name,location)' ? `${c.name}\t${c.location}\n` : `${c.name}\n`))
+      .join('');
+  }
+  if (verb === 'create') {
+    if (state.clusters[key])
+      throw new Fail(
+        `ERROR: (gcloud.container.clusters.create) ResponseError: code=409, message=Already exists: projects/${project}/locations/${location}/clusters/${name}.`,
+      );
+    const dataplaneV2 = flag(args, '--enable-dataplane-v2');
+    // --labels KEY=VALUE,…: the cluster's resource labels (GKE API Cluster.resourceLabels).
+    const labels = take(args, '--labels');
+    const resourceLabels = labels
+      ? Object.fromEntries(labels.split(',').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
+      : undefined;
+    const networkPolicy = flag(args, '--enable-network-policy');
+    const cluster = newCluster(state, 'gke', {
+      name,
+      project,
+      location,
+      createdBy: 'gcloud create',
+      ...(resourceLabels ? { resourceLabels } : {}),
+      networkConfig: { datapathProvider: dataplaneV2 ? 'ADVANCED_DATAPATH' : 'LEGACY_DATAPATH' },
+      ...(networkPolicy
+        ? { networkPolicy: { enabled: true, provider: 'CALICO' }, addonsConfig: { networkPolicyConfig: {} } }
+        : { addonsConfig: { networkPolicyConfig: { disabled: true } } }),
+    });
+    state.clusters[key] = cluster;
+    // Like gcloud: the new cluster's entry goes into the kubeconfig and becomes its current-context.
+    writeKubeconfig(gcloudKubeconfig(ctx), `gke_${project}_${location}_${name}`, cluster.server);
+    return `Creating cluster ${name} in ${location}...done.\nkubeconfig entry generated for ${name}.\n`;
+  }
+  if (verb === 'get-credentials') {
+    const cluster = state.clusters[key];
+    if (!cluster)
+      throw new Fail(
+        `ERROR: (gcloud.container.clusters.get-credentials) ResponseError: code=404, message=Not found: projects/${project}/locations/${location}/clusters/${name}.`,
+      );
+    writeKubeconfig(gcloudKubeconfig(ctx), `gke_${project}_${location}_${name}`, cluster.server);
+    return 'Fetching cluster endpoint and auth data.\nkubeconfig entry generated.\n';
+  }
+  if (verb === 'delete') {
+    if (!state.clusters[key])
+      throw new Fail(`ERROR: (gcloud.container.clusters.delete) ResponseError: code=404, message=Not found`);
+    delete state.clusters[key];
+    removeContext(gcloudKubeconfig(ctx), `gke_${project}_${location}_${name}`);
+    return `Deleting cluster ${name}...done.\n`;
+  }
+  if (verb === 'describe') {
+    const c = state.clusters[key];
+    if (!c)
+      throw new Fail(
+        `ERROR: (gcloud.container.clusters.describe) ResponseError: code=404, message=Not found: projects/${project}/locations/${location}/clusters/${name}.`,
+      );
+    // gcloud's --format projections: `value(name)` prints the bare field, `json` the whole resource.
+    const format = take(args, '--format');
+    if (format === 'value(name)') return `${name}\n`;
+    if (format !== 'json') throw new Fail('fake gcloud: describe is emulated with --format json or value(name) only');
+    const { networkConfig = {}, networkPolicy, addonsConfig = {} } = c;
+    return `${JSON.stringify({ name, location, status: 'RUNNING', networkConfig, ...(networkPolicy ? { networkPolicy } : {}), addonsConfig }, null, 2)}\n`;
+  }
+  throw new Fail(`fake gcloud: unsupported ${args.join(' ')}`);
+}

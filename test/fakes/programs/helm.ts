@@ -1,0 +1,228 @@
+// The fake helm: releases, what their charts install, and pull.
+
+import { existsSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse } from 'yaml';
+import type { FakeCluster, FakeState, K8sObject } from '../types.ts';
+import { CHARTS, type ChartEffects } from './charts.ts';
+import { type Ctx, Fail, flag, objKey, offlineCheck, take, targetCluster } from './common.ts';
+
+/** helm uninstall: what the release made goes, except resources annotated helm.sh/resource-policy: keep (helm v3.17.3 pkg/action/resource_policy.go). */
+function removeRelease(cluster: FakeCluster, id: string): string[] {
+  const rel = cluster.releases[id];
+  if (!rel) return [];
+  const effects = CHARTS[rel.chartName ?? ''] ?? {};
+  const kept: string[] = [];
+  for (const [n, c] of Object.entries(cluster.crds)) {
+    if (c.release !== id) continue;
+    if (c.object?.metadata?.annotations?.['helm.sh/resource-policy'] === 'keep') kept.push(n);
+    else delete cluster.crds[n];
+  }
+  for (const [kind, name] of effects.workloads ?? []) delete cluster.objects[objKey(kind, rel.namespace, name)];
+  for (const cls of effects.classes ?? []) delete cluster.objects[objKey('GatewayClass', '', cls)];
+  delete cluster.releases[id];
+  return kept;
+}
+
+/** A CRD as helm installs it from a chart's templates: helm's ownership label and annotations. */
+function helmCrd(
+  plural: string,
+  group: string,
+  kind: string,
+  name: string,
+  namespace: string,
+  keep: boolean | undefined,
+): K8sObject {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: {
+      name: `${plural}.${group}`,
+      labels: { 'app.kubernetes.io/managed-by': 'Helm' },
+      annotations: {
+        'meta.helm.sh/release-name': name,
+        'meta.helm.sh/release-namespace': namespace,
+        ...(keep ? { 'helm.sh/resource-policy': 'keep' } : {}),
+      },
+      managedFields: [{ manager: 'helm', operation: 'Update', fields: [] }],
+    },
+    spec: { group, names: { kind, plural }, scope: 'Namespaced' },
+  };
+}
+
+/** helm install refuses a resource that exists without its ownership metadata (helm v3.17.3 pkg/action/validate.go). */
+function checkOwnership(cluster: FakeCluster, effects: ChartEffects, name: string, namespace: string): void {
+  for (const [plural, group] of effects.crds ?? []) {
+    const crd = cluster.crds[`${plural}.${group}`];
+    if (!crd) continue;
+    const labels = crd.object?.metadata?.labels ?? {};
+    const annos = crd.object?.metadata?.annotations ?? {};
+    const need = (map: Record<string, string>, k: string, v: string) =>
+      map[k] === undefined
+        ? `missing key "${k}": must be set to "${v}"`
+        : map[k] !== v
+          ? `key "${k}" must equal "${v}": current value is "${map[k]}"`
+          : undefined;
+    const errs = [
+      ['label', need(labels, 'app.kubernetes.io/managed-by', 'Helm')],
+      ['annotation', need(annos, 'meta.helm.sh/release-name', name)],
+      ['annotation', need(annos, 'meta.helm.sh/release-namespace', namespace)],
+    ].filter(([, e]) => e);
+    if (errs.length)
+      throw new Fail(
+        `Error: Unable to continue with install: CustomResourceDefinition "${plural}.${group}" in namespace "" exists and cannot be imported into the current release: invalid ownership metadata${errs.map(([w, e]) => `; ${w} validation error: ${e}`).join('')}`,
+      );
+  }
+}
+
+/**
+ * `helm pull CHART [--repo URL] --version V --destination DIR` (helm v3 pkg/action/pull.go): writes the chart
+ * archive DIR/NAME-VERSION.tgz, NAME being the chart's own name.
+ */
+function helmPull(state: FakeState, args: string[], ctx: Ctx): string {
+  const chart = args[1]!;
+  const repo = take(args, '--repo');
+  const version = take(args, '--version');
+  const dest = take(args, '--destination', '-d') ?? '.';
+  offlineCheck(state, `Error: looks like "${repo ?? chart}" is not a valid chart repository or cannot be reached`);
+  const name = chart.split('/').at(-1) ?? '';
+  if (!CHARTS[name])
+    throw new Fail(`Error: chart "${chart}" version "${version}" not found${repo ? ` in ${repo}` : ''}`);
+  writeFileSync(resolve(ctx.cwd ?? '.', dest, `${name}-${version}.tgz`), JSON.stringify({ chart: name, version }));
+  return '';
+}
+
+export function helm(state: FakeState, args: string[], ctx: Ctx): string {
+  // A helm built against Kubernetes 1.35 (k8s.io/client-go v0.35.0 in helm/helm go.mod@v3.20.0).
+  if (args[0] === 'version') return `${state.versions?.helm ?? 'v3.20.0'}\n`;
+  if (args[0] === 'pull') return helmPull(state, args, ctx);
+  const kubeconfig = take(args, '--kubeconfig');
+  const context = take(args, '--kube-context');
+  const cluster = targetCluster(state, kubeconfig, context, 'helm');
+  const namespace = take(args, '--namespace', '-n') ?? 'default';
+  if (args[0] === 'upgrade' && args[1] === '--install') {
+    const name = args[2]!;
+    const chart = args[3]!;
+    const version = take(args, '--version');
+    const repo = take(args, '--repo');
+    const values = take(args, '--values', '-f');
+    if (values !== '-') throw new Fail('fake helm: values must come on stdin (--values -)');
+    if (!version) throw new Fail('fake helm: no --version (charts must be pinned)');
+    const parsedValues: unknown = parse(ctx.stdin ?? '') ?? {};
+    const local = !repo && !chart.startsWith('oci://');
+    if (!local)
+      offlineCheck(state, `Error: looks like "${repo ?? chart}" is not a valid chart repository or cannot be reached`);
+    // A local chart archive (helm pull's NAME-VERSION.tgz): helm reads it from disk and needs no repository.
+    if (local && !existsSync(resolve(ctx.cwd ?? '.', chart))) throw new Fail(`Error: path "${chart}" not found`);
+    const chartName = local
+      ? (chart.split('/').at(-1) ?? '').replace(/-[^-]+\.tgz$/, '')
+      : (chart.split('/').at(-1) ?? '');
+    const effects = CHARTS[chartName];
+    if (!effects) throw new Fail(`Error: chart "${chart}" not found${repo ? ` in ${repo}` : ''}`);
+    if (!cluster.namespaces.includes(namespace)) {
+      if (!args.includes('--create-namespace'))
+        throw new Fail(`Error: create: failed to create: namespaces "${namespace}" not found`);
+      cluster.namespaces.push(namespace);
+    }
+    const id = `${namespace}/${name}`;
+    const previous = cluster.releases[id];
+    // upgrade --install on a release with history is an upgrade; a pending one is locked (helm v3.17.3
+    // cmd/helm/upgrade.go, pkg/action/upgrade.go errPending).
+    if (previous && ['pending-install', 'pending-upgrade', 'pending-rollback'].includes(previous.status ?? ''))
+      throw new Fail('Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress');
+    if (!previous) checkOwnership(cluster, effects, name, namespace);
+    for (const [plural, group, kind] of effects.crds ?? [])
+      cluster.crds[`${plural}.${group}`] = {
+        group,
+        kind,
+        release: id,
+        object: helmCrd(plural, group, kind, name, namespace, effects.keepCrds),
+      };
+    for (const [kind, wname, priorityClassName] of effects.workloads ?? [])
+      cluster.objects[objKey(kind, namespace, wname)] = {
+        apiVersion: 'apps/v1',
+        kind,
+        metadata: { name: wname, namespace },
+        spec: { replicas: 1, ...(priorityClassName ? { template: { spec: { priorityClassName } } } : {}) },
+        status: { readyReplicas: 1 },
+      };
+    for (const cls of effects.classes ?? [])
+      cluster.objects[objKey('GatewayClass', '', cls)] = {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'GatewayClass',
+        metadata: { name: cls },
+      };
+    const revision = (previous?.revision ?? 0) + 1;
+    const history = [...(previous?.history ?? []), ...(previous ? [{ ...previous, history: undefined }] : [])];
+    cluster.releases[id] = {
+      name,
+      namespace,
+      chart,
+      chartName,
+      repo,
+      version: version,
+      values: parsedValues,
+      revision,
+      status: 'deployed',
+      history,
+    };
+    return `Release "${name}" has been ${revision > 1 ? 'upgraded' : 'installed'}. Happy Helming!\n`;
+  }
+  if (args[0] === 'uninstall') {
+    const id = `${namespace}/${args[1]}`;
+    if (!cluster.releases[id]) throw new Fail(`Error: uninstall: Release not loaded: ${args[1]}: release: not found`);
+    const kept = removeRelease(cluster, id);
+    const note = kept.length
+      ? `These resources were kept due to the resource policy:\n${kept.map((n) => `[CustomResourceDefinition] ${n}\n`).join('')}\n`
+      : '';
+    return `${note}release "${args[1]}" uninstalled\n`;
+  }
+  if (args[0] === 'list' || args[0] === 'ls') {
+    // helm v3.20.0 (as v3.17.3) cmd/helm/list.go and pkg/action/list.go: the latest revision of each release in
+    // the namespace (every namespace with -A), only deployed and failed ones unless --all, sorted by name, at most
+    // --max (256; 0 is no limit); -o json is [{name, namespace, revision, updated, status, chart, app_version}].
+    const all = flag(args, '--all') || flag(args, '-a');
+    const everywhere = flag(args, '--all-namespaces') || flag(args, '-A');
+    const max = Number(take(args, '--max', '-m') ?? 256);
+    if (take(args, '--output', '-o') !== 'json') throw new Fail('fake helm: list only with -o json');
+    const found = Object.values(cluster.releases)
+      .filter((r) => everywhere || r.namespace === namespace)
+      .filter((r) => all || ['deployed', 'failed'].includes(r.status ?? 'deployed'))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const shown = max > 0 ? found.slice(0, max) : found;
+    return `${JSON.stringify(
+      shown.map((r) => ({
+        name: r.name,
+        namespace: r.namespace,
+        revision: String(r.revision),
+        updated: '-',
+        status: r.status ?? 'deployed',
+        chart: `${r.chartName}-${r.version}`,
+        app_version: '',
+      })),
+    )}\n`;
+  }
+  if (args[0] === 'status') {
+    const rel = cluster.releases[`${namespace}/${args[1]}`];
+    if (!rel) throw new Fail('Error: release: not found');
+    return `${JSON.stringify({ name: rel.name, namespace: rel.namespace, info: { status: rel.status ?? 'deployed' }, chart: { metadata: { name: rel.chartName, version: rel.version } }, version: rel.revision })}\n`;
+  }
+  if (args[0] === 'rollback') {
+    // helm v3.17.3 pkg/action/rollback.go: without a revision, the one before the current; it must exist.
+    flag(args, '--wait');
+    const id = `${namespace}/${args[1]}`;
+    const rel = cluster.releases[id];
+    if (!rel) throw new Fail('Error: release: not found');
+    const target = Number(args[2] ?? Number(rel.revision) - 1);
+    const previous = (rel.history ?? []).find((h) => h.revision === target);
+    if (!previous) throw new Fail(`Error: release has no ${target} version`);
+    cluster.releases[id] = {
+      ...previous,
+      revision: Number(rel.revision) + 1,
+      status: 'deployed',
+      history: [...(rel.history ?? []), { ...rel, history: undefined }],
+    };
+    return 'Rollback was a success! Happy Helming!\n';
+  }
+  throw new Fail(`fake helm: unsupported ${args.join(' ')}`);
+}
