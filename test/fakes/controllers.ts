@@ -32,16 +32,21 @@ interface PolicyAncestor {
   conditions: Condition[];
 }
 
-function policyAncestors(cluster: FakeCluster, o: K8sObject): PolicyAncestor[] {
-  const controllerName = CONTROLLER[groupOf(o.apiVersion)] ?? 'agentgateway.dev/agentgateway';
-  const gen = o.metadata.generation ?? 1;
-  const cond = (type: string, status: string, reason: string, message: string): Condition => ({
+/** A status condition maker for an object at generation `gen` (observedGeneration set, as controllers write it). */
+const conditionAt =
+  (gen: number) =>
+  (type: string, status: string, reason: string, message: string): Condition => ({
     type,
     status,
     reason,
     message,
     observedGeneration: gen,
   });
+
+function policyAncestors(cluster: FakeCluster, o: K8sObject): PolicyAncestor[] {
+  const controllerName = CONTROLLER[groupOf(o.apiVersion)] ?? 'agentgateway.dev/agentgateway';
+  const gen = o.metadata.generation ?? 1;
+  const cond = conditionAt(gen);
   const accepted = cond('Accepted', 'True', 'Valid', 'Policy accepted');
   const ancestors: PolicyAncestor[] = [];
   const missing: string[] = [];
@@ -99,13 +104,7 @@ function waypointBound(cluster: FakeCluster, o: K8sObject): Condition {
 
 function routeParents(cluster: FakeCluster, o: K8sObject): Json[] {
   const gen = o.metadata.generation ?? 1;
-  const cond = (type: string, status: string, reason: string, message: string): Condition => ({
-    type,
-    status,
-    reason,
-    message,
-    observedGeneration: gen,
-  });
+  const cond = conditionAt(gen);
   const problem = routeBackendProblem(cluster, o);
   const resolved = problem
     ? cond('ResolvedRefs', 'False', problem.reason, problem.message)
