@@ -67,13 +67,12 @@ export function findByResource(
   const kind = kinds[String(resource)];
   if (kind) return cluster.objects[objKey(kind, ns, name)];
   // `crd` is kubectl's short name for customresourcedefinitions: the same object.
-  if (resource === 'crd') return crdObject(cluster, String(name));
+  if (['crd', 'customresourcedefinition', 'customresourcedefinition.apiextensions.k8s.io'].includes(String(resource)))
+    return crdObject(cluster, String(name));
   if (resource === 'namespace' || resource === 'ns')
     return name !== undefined && cluster.namespaces.includes(name)
       ? (cluster.objects[objKey('Namespace', '', name)] ?? { apiVersion: 'v1', kind: 'Namespace', metadata: { name } })
       : undefined;
-  if (resource === 'customresourcedefinition' || resource === 'customresourcedefinition.apiextensions.k8s.io')
-    return crdObject(cluster, String(name));
   return Object.values(cluster.objects).find((o) => {
     const names = [o.kind.toLowerCase(), `${o.kind.toLowerCase()}.${groupOf(o.apiVersion)}`];
     if (!names.includes(String(resource)) || o.metadata.name !== name) return false;
