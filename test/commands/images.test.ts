@@ -55,9 +55,7 @@ describe('warm images for kind', () => {
     const save = calls.find((c) => c.bin === 'docker' && c.argv[0] === 'save')!;
     expect(save.argv.slice(0, 3)).toEqual(['save', '--platform', expect.stringMatching(/^linux\//)]);
     const load = calls.find((c) => cmdline(c).startsWith('kind load image-archive'))!;
-    expect((fakes.state().clusters['egress-lab'] as unknown as { images: string[] }).images.sort()).toEqual(
-      images('kind-full'),
-    );
+    expect(fakes.state().clusters['egress-lab']!.images!.sort()).toEqual(images('kind-full'));
     const istiod = calls.find((c) => cmdline(c).startsWith('helm upgrade --install istiod '))!;
     const sample = calls.find((c) => c.argv.includes('apply') && c.stdin?.includes('name: sleep'))!;
     expect(istiod.start).toBeGreaterThanOrEqual(load.end);
@@ -75,16 +73,14 @@ describe('warm images for kind', () => {
   });
 
   it('down --purge-cache removes the images egress-lab pulled, not those that were there before', async () => {
-    fakes.update((s) => ((s as unknown as { images: string[] }).images = ['curlimages/curl:8.16.0']));
+    fakes.update((s) => (s.images = ['curlimages/curl:8.16.0']));
     await upKind();
     await down({ yes: true, purgeCache: true }, fakeDeps(fakes));
     expect(hostImages()).toEqual(['curlimages/curl:8.16.0']);
   });
 
   it('an image that cannot be pulled does not fail up: the nodes pull for themselves', async () => {
-    fakes.update(
-      (s) => ((s as unknown as { unpullable: string[] }).unpullable = ['gcr.io/istio-testing/ext-authz:1.25-dev']),
-    );
+    fakes.update((s) => (s.unpullable = ['gcr.io/istio-testing/ext-authz:1.25-dev']));
     const deps = fakeDeps(fakes);
     await up({ profile: 'kind-full', yes: true, verify: false }, deps);
     expect(fakes.calls().some((c) => cmdline(c).startsWith('kind load'))).toBe(false);

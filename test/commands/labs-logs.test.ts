@@ -40,7 +40,7 @@ describe('labs by name', () => {
 describe('logs', () => {
   it("a DaemonSet shows every node's pod, each line prefixed with its pod", async () => {
     fakes.update((s) => {
-      const c = s.clusters['demo'] as unknown as { logs: Record<string, { at: string; line: string }[]> };
+      const c = s.clusters['demo']!;
       c.logs ??= {};
       c.logs['istio-system/ztunnel'] = ['one', 'two', 'three'].map((w) => ({
         at: new Date().toISOString(),

@@ -17,13 +17,12 @@ beforeAll(async () => {
 afterAll(() => fakes.cleanup());
 
 const record = () => join(labDir('egress-lab', fakes.env), 'last-verify.json');
-type Logs = Record<string, { at: string; line: string }[]>;
 /** Replaces the fake cluster's log of `ns/workload` with these lines, written `ago` ms before now. */
 const setLogs = (lines: Record<string, [ago: number, line: string][]>) =>
   fakes.update((s) => {
-    const c = s.clusters['egress-lab'] as unknown as { logs: Logs };
+    const logs = s.clusters['egress-lab']!.logs!;
     for (const [key, entries] of Object.entries(lines))
-      c.logs[key] = entries.map(([ago, line]) => ({ at: new Date(Date.now() - ago).toISOString(), line }));
+      logs[key] = entries.map(([ago, line]) => ({ at: new Date(Date.now() - ago).toISOString(), line }));
   });
 
 describe('egress-lab path', { timeout: 300_000 }, () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verify } from '../../scripts/commands/verify.ts';
 import { up } from '../../scripts/lab/up.ts';
 import { createFakes, type Fakes } from '../fakes/fakes.ts';
+import { at } from '../fakes/types.ts';
 import { cli } from '../helpers/cli.ts';
 import { fakeDeps } from '../helpers/lab.ts';
 
@@ -61,11 +62,14 @@ describe('egress-lab reset', { timeout: SLOW }, () => {
     expect(objects()['AuthorizationPolicy|seat-02|deny-all']).toBeUndefined();
     expect(objects()['ServiceEntry|seat-02|httpbingo-org']).toBeDefined();
     expect(
-      (
-        objects()['Deployment|seat-02|sleep'] as unknown as {
-          spec: { template: { metadata: { annotations: Record<string, string> } } };
-        }
-      ).spec.template.metadata.annotations['kubectl.kubernetes.io/restartedAt'],
+      at(
+        objects()['Deployment|seat-02|sleep'],
+        'spec',
+        'template',
+        'metadata',
+        'annotations',
+        'kubectl.kubernetes.io/restartedAt',
+      ),
     ).toBeDefined();
     expect((await verifySeat(2)).ok).toBe(true);
   });

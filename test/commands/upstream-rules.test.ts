@@ -7,6 +7,7 @@ import { up } from '../../scripts/lab/up.ts';
 import { readLedger } from '../../scripts/state/ledger.ts';
 import { verifyLab } from '../../scripts/verify/verify.ts';
 import { existingGkeCluster, type FakeCluster, type Fakes, GKE_PROJECT_LOCATION as GKE_KEY } from '../fakes/fakes.ts';
+import { at, recs } from '../fakes/types.ts';
 import { cli } from '../helpers/cli.ts';
 import { cmdline, fakeDeps } from '../helpers/lab.ts';
 import { createSharedFakes, sharedLab } from '../helpers/shared-lab.ts';
@@ -60,10 +61,8 @@ describe('Istio waypoint admission (allowedRoutes of the HBONE listener)', () =>
   it('a waypoint without allowedRoutes refuses a ServiceEntry of another namespace: not captured, verify fails', async () => {
     await upKindFull();
     fakes.update((s) => {
-      const gw = s.clusters['egress-lab']!.objects['Gateway|common-infrastructure|egress-gateway'] as unknown as {
-        spec: { listeners: { allowedRoutes?: unknown }[] };
-      };
-      for (const l of gw.spec.listeners) delete l.allowedRoutes;
+      const gw = s.clusters['egress-lab']!.objects['Gateway|common-infrastructure|egress-gateway'];
+      for (const l of recs(at(gw, 'spec', 'listeners'))) delete l.allowedRoutes;
     });
     // istiod reconciles on the next change it sees; any call of the fakes triggers it.
     const report = await verifyLab(readLedger('egress-lab', fakes.env)!, { exec: fakeDeps(fakes).exec, sleep });

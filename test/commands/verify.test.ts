@@ -10,6 +10,7 @@ import { readLedger } from '../../scripts/state/ledger.ts';
 import type { VerifyReport } from '../../scripts/verify/report-schema.ts';
 import { verifyLab, WARMUP_DELAYS_MS } from '../../scripts/verify/verify.ts';
 import { createFakes, type Fakes } from '../fakes/fakes.ts';
+import { at, type FakeState, rec, type Scenario } from '../fakes/types.ts';
 import { repoRoot } from '../helpers/cli.ts';
 import { fakeDeps } from '../helpers/lab.ts';
 
@@ -27,12 +28,11 @@ afterAll(() => fakes.cleanup());
 beforeEach(() => {
   slept.length = 0;
   fakes.update((s) => {
-    (s as unknown as { scenario: object }).scenario = {};
+    s.scenario = {};
   });
 });
 
-const scenario = (knobs: Record<string, unknown>) =>
-  fakes.update((s) => ((s as unknown as { scenario: object }).scenario = knobs));
+const scenario = (knobs: Scenario) => fakes.update((s) => (s.scenario = knobs));
 const run = () => verifyLab(readLedger('egress-lab', fakes.env)!, { exec: fakeDeps(fakes).exec, sleep });
 const hop = (r: VerifyReport, name: string) => r.hops.find((h) => h.hop === name)!;
 
@@ -116,11 +116,9 @@ describe('verify against the fakes', () => {
   });
 
   it('a squid.conf that strips query strings: the squid hop ✗ saying why its line cannot be told apart', async () => {
-    type Conf = { data: Record<string, string> };
-    const conf = (s: ReturnType<Fakes['state']>) =>
-      s.clusters['egress-lab']!.objects['ConfigMap|squid|squid-config'] as unknown as Conf;
-    const rendered = conf(fakes.state()).data['squid.conf']!;
-    fakes.update((s) => (conf(s).data['squid.conf'] = rendered.replace(/^strip_query_terms off$/m, '')));
+    const conf = (s: FakeState) => s.clusters['egress-lab']!.objects['ConfigMap|squid|squid-config']!.data!;
+    const rendered = conf(fakes.state())['squid.conf']!;
+    fakes.update((s) => (conf(s)['squid.conf'] = rendered.replace(/^strip_query_terms off$/m, '')));
     try {
       const r = await run();
       expect(r.firstBroken).toBe('squid');
@@ -130,7 +128,7 @@ describe('verify against the fakes', () => {
         hint: expect.stringMatching(/strip_query_terms off/),
       });
     } finally {
-      fakes.update((s) => (conf(s).data['squid.conf'] = rendered));
+      fakes.update((s) => (conf(s)['squid.conf'] = rendered));
     }
   });
 
@@ -314,13 +312,11 @@ describe('verify hints', () => {
     // Take away what the waypoint admits (the client namespace's egress-client label): istiod then refuses
     // the ServiceEntry with AttachmentDenied (istio 1.30.3 pilot/pkg/serviceregistry/ambient/waypoints.go,
     // status.go; the fakes' istio.mjs decides it the same way).
-    type Labelled = { metadata: { labels: Record<string, string> } };
-    const ns1 = (s: ReturnType<Fakes['state']>) =>
-      s.clusters['egress-lab']!.objects['Namespace||ns1'] as unknown as Labelled;
+    const ns1Labels = (s: FakeState) => s.clusters['egress-lab']!.objects['Namespace||ns1']!.metadata.labels!;
     let admitted = '';
     fakes.update((s) => {
-      admitted = ns1(s).metadata.labels['egress-lab.dev/egress-client']!;
-      delete ns1(s).metadata.labels['egress-lab.dev/egress-client'];
+      admitted = ns1Labels(s)['egress-lab.dev/egress-client']!;
+      delete ns1Labels(s)['egress-lab.dev/egress-client'];
     });
     try {
       const r = await run();
@@ -341,17 +337,14 @@ describe('verify hints', () => {
       });
       expect(st.healthy).toBe(false);
     } finally {
-      fakes.update((s) => (ns1(s).metadata.labels['egress-lab.dev/egress-client'] = admitted));
+      fakes.update((s) => (ns1Labels(s)['egress-lab.dev/egress-client'] = admitted));
     }
   });
 
   it("a policy its controller did not attach: the ext-authz hint shows the policy's Accepted/Attached ancestors", async () => {
-    type Policy = { spec: { targetRefs: { name: string }[] } };
-    const policy = (s: ReturnType<Fakes['state']>) =>
-      s.clusters['egress-lab']!.objects[
-        'AgentgatewayPolicy|common-infrastructure|gateway-ext-auth-policy'
-      ] as unknown as Policy;
-    fakes.update((s) => (policy(s).spec.targetRefs[0]!.name = 'egress-gatway'));
+    const policy = 'AgentgatewayPolicy|common-infrastructure|gateway-ext-auth-policy';
+    const targetRef = (s: FakeState) => rec(at(s.clusters['egress-lab']!.objects[policy], 'spec', 'targetRefs', 0));
+    fakes.update((s) => (targetRef(s).name = 'egress-gatway'));
     try {
       const r = await run();
       expect(r.firstBroken).toBe('ext-authz');
@@ -361,7 +354,7 @@ describe('verify hints', () => {
       const st = await labStatus(fakeDeps(fakes).exec, readLedger('egress-lab', fakes.env)!);
       expect(st.components.find((c) => c.name === 'ext-authz')).toMatchObject({ healthy: false });
     } finally {
-      fakes.update((s) => (policy(s).spec.targetRefs[0]!.name = 'egress-gateway'));
+      fakes.update((s) => (targetRef(s).name = 'egress-gateway'));
     }
   });
 

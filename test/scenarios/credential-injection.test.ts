@@ -10,6 +10,7 @@ import { labSecrets } from '../../scripts/state/lab-secrets.ts';
 import { readLedger } from '../../scripts/state/ledger.ts';
 import { labDir } from '../../scripts/state/paths.ts';
 import { createFakes, type Fakes } from '../fakes/fakes.ts';
+import { at, rec } from '../fakes/types.ts';
 import { fakeDeps } from '../helpers/lab.ts';
 import { labCluster, packOf, verifyOn } from '../helpers/packs.ts';
 
@@ -92,7 +93,7 @@ describe('credential-injection on the fakes', () => {
   it('the key shows nowhere even when its Secret cannot be read this time: the lab folder keeps the value', async () => {
     const saved = fakes.raw();
     fakes.update((s) => {
-      (s as unknown as { faults: object[] }).faults = [
+      s.faults = [
         {
           match: ' get secret egress-lab-api-key ',
           stderr: 'Error from server (Timeout): the server was unable to return a response in the time allotted',
@@ -152,10 +153,8 @@ describe('credential-injection on the fakes', () => {
   it("the proof fails when the app holds the key: it shows in the pod's spec and environment", async () => {
     const saved = fakes.raw();
     fakes.update((s) => {
-      const d = cluster(s).objects['Deployment|ns1|sleep']! as unknown as {
-        spec: { template: { spec: { containers: { env?: unknown[] }[] } } };
-      };
-      d.spec.template.spec.containers[0]!.env = [{ name: 'API_KEY', value: key }];
+      const d = cluster(s).objects['Deployment|ns1|sleep'];
+      rec(at(d, 'spec', 'template', 'spec', 'containers', 0)).env = [{ name: 'API_KEY', value: key }];
     });
     const r = await run();
     fakes.setRaw(saved);

@@ -9,15 +9,7 @@ import { fakeDeps } from '../helpers/lab.ts';
 
 /** A pack is a component like any other: up adds it, an up without it takes it away again. */
 let fakes: Fakes;
-type Obj = {
-  kind: string;
-  spec?: Record<string, unknown>;
-  data?: Record<string, string>;
-  stringData?: Record<string, string>;
-};
-const objects = () =>
-  (fakes.state() as unknown as { clusters: Record<string, { objects: Record<string, Obj> }> }).clusters['egress-lab']!
-    .objects;
+const objects = () => fakes.state().clusters['egress-lab']!.objects;
 const backend = () =>
   objects()['AgentgatewayBackend|common-infrastructure|httpbingo-org']!.spec as {
     static: { port: number };

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { render } from '../../scripts/commands/render.ts';
@@ -26,12 +27,12 @@ const values = (r: RenderedLab, release: string) =>
 const sink = () => {
   let text = '';
   return {
-    stream: {
-      write: (s: string) => {
-        text += s;
-        return true;
+    stream: new Writable({
+      write(chunk, _enc, done) {
+        text += String(chunk);
+        done();
       },
-    } as unknown as NodeJS.WritableStream,
+    }),
     text: () => text,
   };
 };
