@@ -92,7 +92,10 @@ export function readHistory({
   return { previous, rebuild, kept: previous && !rebuild ? previous : undefined };
 }
 
-/** The licence keys, doctor's checks of the host (blockers stop up) and, on GKE, the cluster's policy enforcement. */
+/**
+ * The licence keys, doctor's checks of the host (blockers stop up) and, on a GKE cluster the lab did not create,
+ * its mode (not Autopilot) and policy enforcement.
+ */
 export async function checkLabHost({
   opts,
   deps,
@@ -114,7 +117,7 @@ export async function checkLabHost({
     Boolean(opts.json),
   );
   if (!opts.dryRun)
-    await platformCli(loaded.profile.platform).checkNetworkPolicy(
+    await platformCli(loaded.profile.platform).checkCluster(
       deps.exec,
       loaded.profile,
       target,

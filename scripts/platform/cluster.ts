@@ -1,7 +1,7 @@
 import { parse } from 'yaml';
 import type { Command } from '../command.ts';
 import type { Exec } from '../exec/exec.ts';
-import { checkPolicyEnforcement } from './gke-network.ts';
+import { checkExistingCluster } from './gke-network.ts';
 import { exportKubeconfig } from './kind.ts';
 import type { ClusterRecord, ClusterTarget, PlatformName, PlatformSettings } from './types.ts';
 
@@ -22,16 +22,11 @@ export interface PlatformCli {
   /** kind and gcloud, asked about a lab's cluster by name (they need no kubeconfig). */
   view(exec: Exec, cluster: ClusterRecord, kubeconfig: string): PlatformView;
   /**
-   * Refuses, before anything changes, a cluster whose network would not enforce the lab's egress guard (a
+   * Refuses, before anything changes, a cluster the lab did not create that cannot hold it: one where Istio
+   * ambient cannot run (GKE Autopilot), or one whose network would not enforce the lab's egress guard (a
    * NetworkPolicy); `guarded`: the stack has one.
    */
-  checkNetworkPolicy(
-    exec: Exec,
-    s: PlatformSettings,
-    target: ClusterTarget,
-    guarded: boolean,
-    adopt: boolean,
-  ): Promise<void>;
+  checkCluster(exec: Exec, s: PlatformSettings, target: ClusterTarget, guarded: boolean, adopt: boolean): Promise<void>;
 }
 
 const PLATFORM_TIMEOUT_MS = 60_000;
@@ -59,8 +54,8 @@ const kindCli: PlatformCli = {
       await exec(bin, [...args], { timeoutMs: PLATFORM_TIMEOUT_MS });
     },
   }),
-  // kindnetd enforces NetworkPolicy (docs/upstream-rules.md K4): nothing to read.
-  checkNetworkPolicy: async () => undefined,
+  // kindnetd enforces NetworkPolicy (docs/upstream-rules.md K4), and every kind node runs istio-cni: nothing to read.
+  checkCluster: async () => undefined,
 };
 
 const gkeCli: PlatformCli = {
@@ -104,7 +99,7 @@ const gkeCli: PlatformCli = {
       },
     };
   },
-  checkNetworkPolicy: checkPolicyEnforcement,
+  checkCluster: checkExistingCluster,
 };
 
 /** The parts of a platform that run kind or gcloud. */

@@ -9,6 +9,11 @@ export interface GkeNetworking {
   addonsConfig?: { networkPolicyConfig?: { disabled?: boolean } };
 }
 
+/** The GKE API's Cluster resource as far as egress-lab reads it: its mode (Cluster.autopilot.enabled) and network. */
+interface GkeCluster extends GkeNetworking {
+  autopilot?: { enabled?: boolean };
+}
+
 /**
  * GKE Standard enforces NetworkPolicy only with Dataplane V2 (datapathProvider ADVANCED_DATAPATH) or with the
  * network policy add-on (networkPolicy.enabled, addonsConfig.networkPolicyConfig not disabled). Sources:
@@ -35,28 +40,34 @@ const describeArgs = (s: PlatformSettings, target: ClusterTarget) => [
 ];
 
 /**
- * The oss stack's "never direct" guarantee is a NetworkPolicy: on a GKE cluster egress-lab does not create
- * (--gke-cluster, or --adopt), read how the cluster enforces policies and refuse before anything changes.
- * `guarded`: the stack has an egress guard.
+ * On a GKE cluster egress-lab does not create (--gke-cluster, or --adopt of one that exists), read the cluster
+ * once and refuse, before anything changes:
+ * - an Autopilot cluster: ambient needs the istio-cni node agent, which needs SYS_ADMIN, which Autopilot does not
+ *   grant (docs/upstream-rules.md G4);
+ * - with an egress guard (`guarded`: the oss stack's "never direct" NetworkPolicy), a cluster that does not
+ *   enforce NetworkPolicy.
  */
-export async function checkPolicyEnforcement(
+export async function checkExistingCluster(
   exec: Exec,
   s: PlatformSettings,
   target: ClusterTarget,
   guarded: boolean,
   adopt: boolean,
 ): Promise<void> {
-  if (!guarded) return;
   if (target.create && !adopt) return;
-  let cluster: GkeNetworking;
+  let cluster: GkeCluster;
   try {
-    cluster = JSON.parse((await exec('gcloud', describeArgs(s, target))).stdout) as GkeNetworking;
+    cluster = JSON.parse((await exec('gcloud', describeArgs(s, target))).stdout) as GkeCluster;
   } catch (err) {
-    // --adopt of a cluster that does not exist yet: egress-lab creates it, with Dataplane V2.
+    // --adopt of a cluster that does not exist yet: egress-lab creates it (Standard, with Dataplane V2).
     if (target.create && err instanceof CommandError && /code=404/.test(err.stderr)) return;
     throw err;
   }
-  if (enforcesNetworkPolicy(cluster)) return;
+  if (cluster.autopilot?.enabled === true)
+    throw new ActionableError(
+      `the GKE cluster "${target.cluster}" is an Autopilot cluster, and Istio ambient cannot run there: its istio-cni node agent needs the SYS_ADMIN capability, which Autopilot does not grant; nothing was changed. Fix: give --gke-cluster a GKE Standard cluster, or leave out --gke-cluster and egress-lab creates one`,
+    );
+  if (!guarded || enforcesNetworkPolicy(cluster)) return;
   const where = `--project ${s.gke.project} --location ${s.gke.location}`;
   throw new ActionableError(
     `the GKE cluster "${target.cluster}" does not enforce NetworkPolicy (datapath ${cluster.networkConfig?.datapathProvider ?? 'LEGACY_DATAPATH'}, network policy ${cluster.networkPolicy?.enabled ? 'enabled' : 'off'}), so the lab's egress guard would let traffic leave directly; nothing was changed. Fix: enable the network policy add-on (gcloud container clusters update ${target.cluster} ${where} --update-addons=NetworkPolicy=ENABLED, then again with --enable-network-policy), or let egress-lab create a cluster with Dataplane V2 (leave out --gke-cluster)`,

@@ -9,6 +9,7 @@ import { verifyLab } from '../../scripts/verify/verify.ts';
 import { existingGkeCluster, type FakeCluster, type Fakes, GKE_PROJECT_LOCATION as GKE_KEY } from '../fakes/fakes.ts';
 import { at, recs } from '../fakes/types.ts';
 import { cli } from '../helpers/cli.ts';
+import { changing } from '../helpers/fault-loops.ts';
 import { cmdline, fakeDeps } from '../helpers/lab.ts';
 import { createSharedFakes, sharedLab } from '../helpers/shared-lab.ts';
 import { scratch } from '../helpers/temp.ts';
@@ -147,6 +148,21 @@ describe('GKE NetworkPolicy enforcement', () => {
     expect(fakes.calls().some((c) => (c.bin === 'kubectl' || c.bin === 'helm') && c.argv[0] !== 'version')).toBe(false);
     expect(readLedger('egress-lab', fakes.env)).toBeUndefined();
   });
+
+  for (const stack of ['oss', 'enterprise'] as const)
+    it(`refuses an existing Autopilot cluster before anything changes, naming the fix (${stack} stack, exit 1)`, async () => {
+      // Dataplane V2 enforces NetworkPolicy: only the cluster's mode stands in the way.
+      seedGke('auto', { autopilot: { enabled: true }, networkConfig: { datapathProvider: 'ADVANCED_DATAPATH' } });
+      Object.assign(fakes.env, { GLOO_MESH_LICENSE_KEY: 'k', AGENTGATEWAY_LICENSE_KEY: 'k' });
+      const err = await up({ ...gkeOpts, gkeCluster: 'auto', stack }, fakeDeps(fakes)).catch((e: Error) => e);
+      expect((err as Error & { exitCode: number }).exitCode).toBe(1);
+      expect((err as Error).message).toMatch(
+        /"auto" is an Autopilot cluster, and Istio ambient cannot run there: .*SYS_ADMIN.*nothing was changed\. Fix: give --gke-cluster a GKE Standard cluster/,
+      );
+      expect(changing(fakes.calls())).toEqual([]);
+      expect(fakes.calls().some((c) => c.bin === 'helm' && c.argv[0] !== 'version')).toBe(false);
+      expect(readLedger('egress-lab', fakes.env)).toBeUndefined();
+    });
 
   it('accepts an existing cluster with the network policy add-on', async () => {
     seedGke('calico', {

@@ -369,7 +369,15 @@ export function waypointTerminatesHbone(cluster: FakeCluster, gateway: K8sObject
  */
 export function podsAdmitted(cluster: FakeCluster, workload: K8sObject): boolean {
   const ns = workload.metadata.namespace;
-  if (cluster.platform !== 'gke' || ns === 'kube-system') return true;
+  if (cluster.platform !== 'gke') return true;
+  // GKE Autopilot rejects a pod that adds a capability beyond its defaults (NET_RAW is GKE's own example), unless an
+  // allowlist admits the workload; none exists for Istio (docs/upstream-rules.md G4).
+  const added = recs(at(workload.spec, 'template', 'spec', 'containers')).flatMap((c) =>
+    arr(at(c['securityContext'], 'capabilities', 'add')),
+  );
+  if (cluster.autopilot?.enabled && added.some((cap) => ['NET_ADMIN', 'NET_RAW', 'SYS_ADMIN'].includes(String(cap))))
+    return false;
+  if (ns === 'kube-system') return true;
   if (at(workload.spec, 'template', 'spec', 'priorityClassName') !== 'system-node-critical') return true;
   const quota = objectsOf(cluster, 'ResourceQuota').some(
     (q) =>

@@ -117,6 +117,8 @@ export interface FakeCluster {
   networkConfig?: { datapathProvider?: string };
   networkPolicy?: { enabled?: boolean; provider?: string };
   addonsConfig?: { networkPolicyConfig?: { disabled?: boolean } };
+  /** GKE: the cluster's mode, as the GKE API's Cluster.autopilot (absent: a Standard cluster, as gcloud creates). */
+  autopilot?: { enabled: boolean };
   /** GKE: the cluster's resource labels (`gcloud container clusters create --labels`). */
   resourceLabels?: Record<string, string>;
   crds: Record<string, FakeCrd>;

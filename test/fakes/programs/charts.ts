@@ -19,12 +19,13 @@ const GATEWAY_API_CRDS: [string, string, string][] = [
 ];
 /**
  * What a chart installs: CRDs as [plural, group, kind] (kept on uninstall with keepCrds), workloads as [kind, name,
- * priority class], GatewayClasses by name.
+ * priority class], the Linux capabilities a workload's container adds (by workload name), GatewayClasses by name.
  */
 export interface ChartEffects {
   keepCrds?: boolean;
   crds?: [string, string, string][];
   workloads?: ([string, string] | [string, string, string])[];
+  capabilities?: Record<string, string[]>;
   classes?: string[];
 }
 export const CHARTS: Record<string, ChartEffects> = {
@@ -50,8 +51,12 @@ export const CHARTS: Record<string, ChartEffects> = {
     ],
   },
   istiod: { workloads: [['Deployment', 'istiod']] },
-  // Both DaemonSets run at priority class system-node-critical (istio/istio 1.30.3 templates/daemonset.yaml).
-  cni: { workloads: [['DaemonSet', 'istio-cni-node', 'system-node-critical']] },
+  // Both DaemonSets run at priority class system-node-critical (istio/istio 1.30.3 templates/daemonset.yaml). The
+  // install-cni container drops ALL and adds these (../shared/charts/istio-1.30.3/cni/templates/daemonset.yaml).
+  cni: {
+    workloads: [['DaemonSet', 'istio-cni-node', 'system-node-critical']],
+    capabilities: { 'istio-cni-node': ['NET_ADMIN', 'NET_RAW', 'SYS_PTRACE', 'SYS_ADMIN', 'DAC_OVERRIDE'] },
+  },
   ztunnel: { workloads: [['DaemonSet', 'ztunnel', 'system-node-critical']] },
   'agentgateway-crds': {
     crds: [

@@ -169,8 +169,8 @@ export function gcloud(state: FakeState, args: string[], ctx: Ctx): string {
     const format = take(args, '--format');
     if (format === 'value(name)') return `${name}\n`;
     if (format !== 'json') throw new Fail('fake gcloud: describe is emulated with --format json or value(name) only');
-    const { networkConfig = {}, networkPolicy, addonsConfig = {} } = c;
-    return `${JSON.stringify({ name, location, status: 'RUNNING', networkConfig, ...(networkPolicy ? { networkPolicy } : {}), addonsConfig }, null, 2)}\n`;
+    const { networkConfig = {}, networkPolicy, addonsConfig = {}, autopilot } = c;
+    return `${JSON.stringify({ name, location, status: 'RUNNING', ...(autopilot ? { autopilot } : {}), networkConfig, ...(networkPolicy ? { networkPolicy } : {}), addonsConfig }, null, 2)}\n`;
   }
   throw new Fail(`fake gcloud: unsupported ${args.join(' ')}`);
 }

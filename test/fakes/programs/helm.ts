@@ -138,14 +138,20 @@ export function helm(state: FakeState, args: string[], ctx: Ctx): string {
         release: id,
         object: helmCrd(plural, group, kind, name, namespace, effects.keepCrds),
       };
-    for (const [kind, wname, priorityClassName] of effects.workloads ?? [])
+    for (const [kind, wname, priorityClassName] of effects.workloads ?? []) {
+      const add = effects.capabilities?.[wname];
+      const podSpec = {
+        ...(priorityClassName ? { priorityClassName } : {}),
+        ...(add ? { containers: [{ name: wname, securityContext: { capabilities: { drop: ['ALL'], add } } }] } : {}),
+      };
       cluster.objects[objKey(kind, namespace, wname)] = {
         apiVersion: 'apps/v1',
         kind,
         metadata: { name: wname, namespace },
-        spec: { replicas: 1, ...(priorityClassName ? { template: { spec: { priorityClassName } } } : {}) },
+        spec: { replicas: 1, ...(Object.keys(podSpec).length > 0 ? { template: { spec: podSpec } } : {}) },
         status: { readyReplicas: 1 },
       };
+    }
     for (const cls of effects.classes ?? [])
       cluster.objects[objKey('GatewayClass', '', cls)] = {
         apiVersion: 'gateway.networking.k8s.io/v1',
