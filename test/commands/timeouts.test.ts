@@ -6,12 +6,8 @@ import { up } from '../../scripts/lab/up.ts';
 import { createFakes, type Fakes } from '../fakes/fakes.ts';
 import { cmdline, fakeDeps } from '../helpers/lab.ts';
 
-let fakes: Fakes;
-beforeEach(async () => (fakes = await createFakes()));
-afterEach(() => fakes.cleanup());
-
 /** The recorded call matching `pattern`, once the fakes saw its client end (a hung call is recorded when killed). */
-async function endedCall(pattern: RegExp) {
+async function endedCall(fakes: Fakes, pattern: RegExp) {
   for (let i = 0; i < 200; i++) {
     const call = fakes.calls().find((c) => pattern.test(cmdline(c)));
     if (call) return call;
@@ -20,35 +16,54 @@ async function endedCall(pattern: RegExp) {
   return undefined;
 }
 
-describe('a hung program fails its step: --step-timeout', { timeout: 900_000 }, () => {
-  it('up: a hung helm fails its step with "timed out after N s", naming the command, and the child is ended', async () => {
-    // A built lab whose istiod step changed: the limit then bounds only istiod's hung upgrade.
+/** A built kind lab in fakes of its own: the hung-program cases each wait out a real limit, so they run side by side. */
+async function withKindLab(then: (fakes: Fakes) => Promise<void>): Promise<void> {
+  const fakes = await createFakes();
+  try {
     await up({ profile: 'kind', yes: true, verify: false }, fakeDeps(fakes));
-    const file = join(fakes.home, 'egress-lab', 'state.json');
-    const ledger = JSON.parse(readFileSync(file, 'utf8'));
-    ledger.steps['istio-base'].hash = 'an-older-istio-base';
-    writeFileSync(file, JSON.stringify(ledger));
-    fakes.update((s) => s.faults.push({ match: '^helm upgrade --install istio-base', hang: true }));
-    fakes.clearCalls();
-    const err = await up({ profile: 'kind', yes: true, verify: false, stepTimeout: '5' }, fakeDeps(fakes)).then(
-      () => undefined,
-      (e: Error) => e,
-    );
-    expect(err?.message).toMatch(
-      /step istio-base failed: helm upgrade --install istio-base .* timed out after 5 s and was ended/,
-    );
-    const call = await endedCall(/^helm upgrade --install istio-base/);
-    expect(call?.exitCode).toBe(143);
-  });
+    await then(fakes);
+  } finally {
+    fakes.cleanup();
+  }
+}
 
-  it('down: a hung kind delete fails with "timed out after N s" instead of waiting for it', async () => {
-    await up({ profile: 'kind', yes: true, verify: false }, fakeDeps(fakes));
-    fakes.update((s) => s.faults.push({ match: '^kind delete cluster', hang: true }));
-    await expect(down({ stepTimeout: 5 }, fakeDeps(fakes))).rejects.toThrow(
-      /kind delete cluster --name egress-lab .* timed out after 5 s and was ended/,
-    );
-    expect((await endedCall(/^kind delete cluster/))?.exitCode).toBe(143);
-  });
+describe.concurrent('a hung program fails its step: --step-timeout', { timeout: 900_000 }, () => {
+  it('up: a hung helm fails its step with "timed out after N s", naming the command, and the child is ended', ({
+    expect,
+  }) =>
+    withKindLab(async (fakes) => {
+      // A built lab whose istio-base step changed: the limit then bounds only istio-base's hung upgrade.
+      const file = join(fakes.home, 'egress-lab', 'state.json');
+      const ledger = JSON.parse(readFileSync(file, 'utf8'));
+      ledger.steps['istio-base'].hash = 'an-older-istio-base';
+      writeFileSync(file, JSON.stringify(ledger));
+      fakes.update((s) => s.faults.push({ match: '^helm upgrade --install istio-base', hang: true }));
+      fakes.clearCalls();
+      const err = await up({ profile: 'kind', yes: true, verify: false, stepTimeout: '5' }, fakeDeps(fakes)).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(err?.message).toMatch(
+        /step istio-base failed: helm upgrade --install istio-base .* timed out after 5 s and was ended/,
+      );
+      const call = await endedCall(fakes, /^helm upgrade --install istio-base/);
+      expect(call?.exitCode).toBe(143);
+    }));
+
+  it('down: a hung kind delete fails with "timed out after N s" instead of waiting for it', ({ expect }) =>
+    withKindLab(async (fakes) => {
+      fakes.update((s) => s.faults.push({ match: '^kind delete cluster', hang: true }));
+      await expect(down({ stepTimeout: 5 }, fakeDeps(fakes))).rejects.toThrow(
+        /kind delete cluster --name egress-lab .* timed out after 5 s and was ended/,
+      );
+      expect((await endedCall(fakes, /^kind delete cluster/))?.exitCode).toBe(143);
+    }));
+});
+
+describe('--step-timeout', () => {
+  let fakes: Fakes;
+  beforeEach(async () => (fakes = await createFakes()));
+  afterEach(() => fakes.cleanup());
 
   it('--step-timeout that is not a whole number of seconds is bad input (exit 2) and runs nothing', async () => {
     for (const bad of ['0', '-5', '1.5', 'soon', '86401']) {
