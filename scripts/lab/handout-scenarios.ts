@@ -31,7 +31,7 @@ export function scenarioSteps(ledger: Ledger, seatNamespace: string, k: (ns: str
       {
         title: 'tls-origination: the gateway opened TLS to port 443',
         command: gatewayLog(`'endpoint=${host}:443'`),
-        expect: `lines with endpoint=${host}:443${squid.mode === 'in-cluster' ? ' (Squid saw only CONNECT ' + host + ':443)' : ''}`,
+        expect: `lines with endpoint=${host}:443${squid.mode === 'in-cluster' ? ` (Squid saw only CONNECT ${host}:443)` : ''}`,
       },
     ],
     'identity-authz': () => [

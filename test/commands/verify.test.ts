@@ -311,7 +311,7 @@ describe('verify hints', () => {
   it("a ServiceEntry istiod refused: the hint shows istiod's WaypointBound verdict, and status shows it too", async () => {
     // Take away what the waypoint admits (the client namespace's egress-client label): istiod then refuses
     // the ServiceEntry with AttachmentDenied (istio 1.30.3 pilot/pkg/serviceregistry/ambient/waypoints.go,
-    // status.go; the fakes' istio.mjs decides it the same way).
+    // status.go; the fakes' istio.ts decides it the same way).
     const ns1Labels = (s: FakeState) => s.clusters['egress-lab']!.objects['Namespace||ns1']!.metadata.labels!;
     let admitted = '';
     fakes.update((s) => {
