@@ -18,6 +18,18 @@ export function clackPrompter(streams: Streams): Prompter {
         await p.select({ message: q.message, options: options as never, initialValue: q.initial, ...io }),
       ) as never;
     },
+    async multiselect(q) {
+      const options = q.options.map((o) => ({ value: o.value, label: o.label, ...(o.hint ? { hint: o.hint } : {}) }));
+      return answered(
+        await p.multiselect({
+          message: q.message,
+          options: options as never,
+          initialValues: q.initial ?? [],
+          required: false,
+          ...io,
+        }),
+      ) as never;
+    },
     async confirm(q) {
       return answered(await p.confirm({ message: q.message, initialValue: q.initial ?? true, ...io }));
     },

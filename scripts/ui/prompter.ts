@@ -11,6 +11,13 @@ export interface Prompter {
   readonly interactive: boolean;
   select<T extends string>(q: { message: string; flag: string; options: Choice<T>[]; initial?: T }): Promise<T>;
   confirm(q: { message: string; flag: string; initial?: boolean }): Promise<boolean>;
+  /** Any number of the options, none included; `initial`: those picked when the question opens. */
+  multiselect<T extends string>(q: {
+    message: string;
+    flag: string;
+    options: Choice<T>[];
+    initial?: T[];
+  }): Promise<T[]>;
   text(q: {
     message: string;
     flag: string;
@@ -47,6 +54,7 @@ export function nonInteractivePrompter(stdout: NodeJS.WritableStream): Prompter 
     interactive: false,
     select: async (q) => missing(q.message, q.flag),
     confirm: async (q) => missing(q.message, q.flag),
+    multiselect: async (q) => missing(q.message, q.flag),
     text: async (q) => missing(q.message, q.flag),
     password: async (q) => missing(q.message, q.flag),
     note: (title, body) => void stdout.write(`${title}\n${body}\n`),

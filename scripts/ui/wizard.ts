@@ -2,6 +2,7 @@ import { type PlatformName, platformFor, platforms } from '../platform/platform.
 import type { ProfileFlags } from '../profile/flags.ts';
 import { LICENCE_VARIABLES } from '../profile/licence-variables.ts';
 import { checkHostPort } from '../profile/names.ts';
+import { SCENARIO_NAMES, SCENARIOS } from '../profile/scenarios.ts';
 import type { Profile } from '../profile/schema.ts';
 import type { Prompter } from './prompter.ts';
 import { askGke, type GkeLookup } from './wizard-gke.ts';
@@ -27,7 +28,7 @@ export interface WizardContext {
 
 /**
  * The questions of an interactive `up` without --profile: platform (and GKE target), stack, Squid,
- * ext-authz. A flag given on the command line is never asked again. Returns the flags to layer on the
+ * ext-authz, and on the oss stack the scenario packs. A flag given on the command line is never asked again. Returns the flags to layer on the
  * default profile.
  */
 export async function askProfileFlags(
@@ -57,7 +58,26 @@ export async function askProfileFlags(
     flag: '--ext-auth or --no-ext-auth',
     initial: base.defaults.components.extAuth.enabled,
   });
+  if (out.scenario === undefined && out.stack === 'oss')
+    out.scenario = await askScenarios(out, prompter, base.defaults);
   return out;
+}
+
+/**
+ * The scenario packs (oss stack only: profile/rules.ts refuses them on the others), none by default. proxy-auth
+ * is offered only with Squid in the cluster, which it needs. No pack picked is `--scenario none`.
+ */
+async function askScenarios(out: ProfileFlags, prompter: Prompter, defaults: Profile): Promise<string[]> {
+  const squidInCluster =
+    out.squidExternal === undefined && (out.squid ?? defaults.components.squid.mode === 'in-cluster');
+  const names = SCENARIO_NAMES.filter((name) => name !== 'proxy-auth' || squidInCluster);
+  const picked = await prompter.multiselect({
+    message: `Scenario packs to add? Each is proven by verify; none is fine${squidInCluster ? '' : ' (proxy-auth needs Squid in the cluster)'}`,
+    flag: '--scenario PACK[,PACK…] or --scenario none',
+    options: names.map((name) => ({ value: name, label: name, hint: SCENARIOS[name].title })),
+    initial: defaults.scenarios.filter((name) => names.includes(name)),
+  });
+  return picked.length > 0 ? picked : ['none'];
 }
 
 function askStack(prompter: Prompter, env: NodeJS.ProcessEnv, initial: string): Promise<string> {

@@ -33,6 +33,7 @@ const CHANGE: Answer[] = [
   [Q.stack, ENTER],
   [Q.squid, ENTER],
   [Q.extAuth, false],
+  [Q.scenario, ENTER],
   [Q.yes, true],
 ];
 

@@ -38,8 +38,9 @@ const PATHS: Path[] = [
       [Q.stack, ENTER],
       [Q.squid, ENTER],
       [Q.extAuth, ENTER],
+      [Q.scenario, ENTER],
     ],
-    initial: kindDefaults,
+    initial: { ...kindDefaults, [Q.scenario]: [] },
     result: [/^profile: +kind \(kind, stack oss\)$/m, /^components: .*sample$/m],
   },
   {
@@ -49,8 +50,20 @@ const PATHS: Path[] = [
       [Q.stack, 'oss'],
       [Q.squid, 'in-cluster'],
       [Q.extAuth, true],
+      [Q.scenario, ''],
     ],
     result: [/^profile: +kind-full \(kind, stack oss\)$/m, /^components: .*squid, ext-authz/m],
+  },
+  {
+    name: 'kind, oss, Squid in the cluster, ext-authz on, every pack: the built-in kind-showcase',
+    answers: [
+      [Q.platform, 'kind'],
+      [Q.stack, 'oss'],
+      [Q.squid, 'in-cluster'],
+      [Q.extAuth, true],
+      [Q.scenario, 'tls-origination,identity-authz,credential-injection,proxy-auth,rate-limit,no-bypass'],
+    ],
+    result: [/^profile: +kind-showcase \(kind, stack oss\)$/m, /^scenarios: .*tls-origination.*no-bypass/m],
   },
   {
     name: 'kind, oss, a proxy the user runs (its host:port asked next)',
@@ -60,8 +73,12 @@ const PATHS: Path[] = [
       [Q.squid, 'external'],
       [Q.squidExternal, 'proxy.example.com:3128'],
       [Q.extAuth, false],
+      [Q.scenario, 'no-bypass'],
     ],
-    result: [/^profile: +kind --squid-external proxy\.example\.com:3128 \(kind, stack oss\)$/m],
+    result: [
+      /^profile: +kind --squid-external proxy\.example\.com:3128 --scenario no-bypass \(kind, stack oss\)$/m,
+      /^scenarios: +no-bypass/m,
+    ],
   },
   {
     name: 'kind, enterprise, no keys in the environment: both keys asked',
@@ -102,7 +119,7 @@ const PATHS: Path[] = [
   {
     name: 'GKE, a new cluster: Enter now answers as the built-in GKE profile',
     given: { gcloudProject: 'my-proj' },
-    answers: [...gkeWizard('my-proj', ''), [Q.stack, ENTER], [Q.squid, ENTER], [Q.extAuth, ENTER]],
+    answers: [...gkeWizard('my-proj', ''), [Q.stack, ENTER], [Q.squid, ENTER], [Q.extAuth, ENTER], [Q.scenario, ENTER]],
     initial: {
       [Q.platform]: 'kind',
       [Q.project]: 'my-proj',
@@ -123,6 +140,7 @@ const PATHS: Path[] = [
       [Q.stack, 'oss'],
       [Q.squid, 'none'],
       [Q.extAuth, false],
+      [Q.scenario, ENTER],
     ],
     result: [/^cluster: +use the existing GKE cluster "team" in demo-project-1\/europe-west1-b$/m],
   },
@@ -153,9 +171,10 @@ const PATHS: Path[] = [
       [Q.stack, ENTER],
       [Q.squid, ENTER],
       [Q.extAuth, false],
+      [Q.scenario, ENTER],
       [Q.yes, true],
     ],
-    initial: { [Q.platform]: 'kind', [Q.stack]: 'oss', [Q.squid]: 'in-cluster', [Q.extAuth]: true },
+    initial: { [Q.platform]: 'kind', [Q.stack]: 'oss', [Q.squid]: 'in-cluster', [Q.extAuth]: true, [Q.scenario]: [] },
     result: [/^The lab "egress-lab" is up: kind cluster "egress-lab", stack oss\.$/m],
   },
 ];
@@ -189,5 +208,39 @@ describe('every question of an interactive up, path by path', () => {
   // Runs after the table (a file's tests run in order): every question the code can ask is asked by some path.
   it('no question is unreachable: the paths above ask every one', () => {
     expect([...asked].sort()).toEqual(Object.values(Q).sort());
+  });
+});
+
+describe('the scenario packs question', () => {
+  const packsOffered = async (squid: string) => {
+    const answers: Answer[] = [
+      [Q.platform, 'kind'],
+      [Q.stack, 'oss'],
+      [Q.squid, squid],
+      [Q.extAuth, true],
+      [Q.scenario, ''],
+    ];
+    const run = await upWith(fakes, { dryRun: true, verify: false }, answers);
+    expect(run.error).toBeUndefined();
+    return run.asked.find((q) => q.flag === Q.scenario)!;
+  };
+
+  it('offers every pack with its one-line title when Squid runs in the cluster', async () => {
+    const q = await packsOffered('in-cluster');
+    expect(q.options?.map((o) => o.value)).toEqual([
+      'tls-origination',
+      'identity-authz',
+      'credential-injection',
+      'proxy-auth',
+      'rate-limit',
+      'no-bypass',
+    ]);
+    expect(q.options?.find((o) => o.value === 'proxy-auth')?.hint).toMatch(/Squid requires basic authentication/);
+  });
+
+  it('without Squid in the cluster leaves out proxy-auth, which needs it, and says so', async () => {
+    const q = await packsOffered('none');
+    expect(q.options?.map((o) => o.value)).not.toContain('proxy-auth');
+    expect(q.message).toMatch(/proxy-auth needs Squid in the cluster/);
   });
 });

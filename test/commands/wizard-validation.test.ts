@@ -16,12 +16,14 @@ const kindUntil = (stack: string): Answer[] => [
   [Q.stack, stack],
   [Q.squid, 'in-cluster'],
   [Q.extAuth, ENTER],
+  ...(stack === 'oss' ? [[Q.scenario, ENTER] as Answer] : []),
 ];
 const gkeAfterLocation: Answer[] = [
   [Q.cluster, ''],
   [Q.stack, ENTER],
   [Q.squid, ENTER],
   [Q.extAuth, ENTER],
+  [Q.scenario, ENTER],
 ];
 
 describe('a refused answer is asked again, and the good one is used', () => {
@@ -94,6 +96,7 @@ describe('a refused answer is asked again, and the good one is used', () => {
       ...bad.map((v): Answer => [Q.squidExternal, v]),
       [Q.squidExternal, '10.0.0.5:3128'],
       [Q.extAuth, ENTER],
+      [Q.scenario, ENTER],
     ]);
     expect(run.error).toBeUndefined();
     expect(run.refused).toEqual(bad.map((v) => `"${v}" is not host:port (such as proxy.example.com:3128)`));

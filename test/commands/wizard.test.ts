@@ -39,6 +39,7 @@ describe('the wizard', () => {
       ['--stack', ENTER],
       ['--squid', ENTER],
       ['--ext-auth', ENTER],
+      ['--scenario', ENTER],
     ]);
     const chosen = await w.run();
     expect(chosen.profile).toEqual(loadProfile({}).profile);
@@ -73,6 +74,7 @@ describe('the wizard', () => {
       ['--stack', ENTER],
       ['--squid', ENTER],
       ['--ext-auth', ENTER],
+      ['--scenario', ENTER],
     ]);
     expect((await change.run()).name).toBe('kind-full');
     const initial = Object.fromEntries(change.asked.map((q) => [q.flag.split(' ')[0], q.initial]));
@@ -108,6 +110,7 @@ describe('the wizard', () => {
       ['--stack', ENTER],
       ['--squid', ENTER],
       ['--ext-auth', ENTER],
+      ['--scenario', ENTER],
     ]);
     const chosen = await w.run();
     expect(w.asked.find((q) => q.flag === '--gke-project ID')).toMatchObject({

@@ -2,7 +2,7 @@ import type { Prompter } from '../../scripts/ui/prompter.ts';
 
 /** One question as the wizard put it. */
 export interface Asked {
-  kind: 'select' | 'confirm' | 'text' | 'password';
+  kind: 'select' | 'confirm' | 'text' | 'password' | 'multiselect';
   message: string;
   flag: string;
   initial?: unknown;
@@ -29,6 +29,12 @@ export function scriptedPrompter(script: [match: string, answer: string | boolea
     async select(q) {
       asked.push({ kind: 'select', message: q.message, flag: q.flag, initial: q.initial, options: q.options });
       return take(q, q.initial) as never;
+    },
+    /** A multiselect's answer is the picked values, comma-separated ('' picks none); ENTER keeps `initial`. */
+    async multiselect(q) {
+      asked.push({ kind: 'multiselect', message: q.message, flag: q.flag, initial: q.initial, options: q.options });
+      const answer = take(q, q.initial ?? []);
+      return (Array.isArray(answer) ? answer : String(answer).split(',').filter(Boolean)) as never;
     },
     async confirm(q) {
       asked.push({ kind: 'confirm', message: q.message, flag: q.flag, initial: q.initial });

@@ -23,6 +23,7 @@ export const Q = {
   squid: '--squid, --no-squid or --squid-external HOST:PORT',
   squidExternal: '--squid-external HOST:PORT',
   extAuth: '--ext-auth or --no-ext-auth',
+  scenario: '--scenario PACK[,PACK…] or --scenario none',
   glooMesh: 'GLOO_MESH_LICENSE_KEY in the environment or --license-file',
   glooGateway: 'GLOO_GATEWAY_LICENSE_KEY in the environment or --license-file',
   agentgateway: 'AGENTGATEWAY_LICENSE_KEY in the environment or --license-file',
@@ -43,6 +44,7 @@ export function wizardPrompter(answers: Answer[], cancelAt?: string) {
     ...s.prompter,
     select: (q) => cancelled(q.flag, s.prompter.select(q)),
     confirm: (q) => cancelled(q.flag, s.prompter.confirm(q)),
+    multiselect: (q) => cancelled(q.flag, s.prompter.multiselect(q)),
     text: (q) => cancelled(q.flag, s.prompter.text(q)),
     password: (q) => cancelled(q.flag, s.prompter.password(q)),
   };
