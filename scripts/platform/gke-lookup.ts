@@ -1,5 +1,15 @@
+import * as z from 'zod';
 import { CommandError, type Exec, whatToDo } from '../exec/exec.ts';
 import type { GkeLookup } from './types.ts';
+
+/** The GKE API's Cluster resources as `gcloud container clusters list --format json` prints them, as far as read. */
+const clusterList = z.array(
+  z.object({
+    name: z.string(),
+    location: z.string(),
+    autopilot: z.object({ enabled: z.boolean().optional() }).nullish(),
+  }),
+);
 
 const lines = (text: string) =>
   text
@@ -24,15 +34,17 @@ export function gkeLookup(exec: Exec): GkeLookup {
       }
     },
     async clusters(project) {
-      const out = await exec(
-        'gcloud',
-        ['container', 'clusters', 'list', '--project', project, '--format=value(name,location)'],
-        { timeoutMs: 30_000 },
-      ).catch(() => ({ stdout: '' }));
-      return lines(out.stdout).map((l) => {
-        const [name = '', location = ''] = l.split(/\s+/);
-        return { name, location };
-      });
+      const out = await exec('gcloud', ['container', 'clusters', 'list', '--project', project, '--format', 'json'], {
+        timeoutMs: 30_000,
+      }).catch(() => ({ stdout: '' }));
+      let listed: z.infer<typeof clusterList>;
+      try {
+        listed = clusterList.parse(JSON.parse(out.stdout || '[]'));
+      } catch {
+        // The list only offers choices: without it the wizard still offers a new cluster.
+        return [];
+      }
+      return listed.map((c) => ({ name: c.name, location: c.location, autopilot: c.autopilot?.enabled === true }));
     },
   };
 }

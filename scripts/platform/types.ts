@@ -152,5 +152,6 @@ export interface GkeLookup {
   defaultProject(): Promise<string | undefined>;
   /** Undefined when the project can be used; else gcloud's reason. */
   projectProblem(project: string): Promise<string | undefined>;
-  clusters(project: string): Promise<{ name: string; location: string }[]>;
+  /** The project's clusters; `autopilot`: an Autopilot cluster, where the lab cannot run (docs/upstream-rules.md G4). */
+  clusters(project: string): Promise<{ name: string; location: string; autopilot: boolean }[]>;
 }

@@ -13,7 +13,12 @@ export function clackPrompter(streams: Streams): Prompter {
   return {
     interactive: true,
     async select(q) {
-      const options = q.options.map((o) => ({ value: o.value, label: o.label, ...(o.hint ? { hint: o.hint } : {}) }));
+      const options = q.options.map((o) => ({
+        value: o.value,
+        label: o.label,
+        ...(o.hint ? { hint: o.hint } : {}),
+        ...(o.disabled ? { disabled: true } : {}),
+      }));
       return answered(
         await p.select({ message: q.message, options: options as never, initialValue: q.initial, ...io }),
       ) as never;

@@ -4,6 +4,8 @@ export interface Choice<T extends string> {
   value: T;
   label: string;
   hint?: string;
+  /** Shown, but cannot be picked (the hint says why). */
+  disabled?: boolean;
 }
 
 /** Every question names the flag that answers it, so a non-interactive run can say which flag is missing. */

@@ -53,7 +53,13 @@ export async function askGke(out: ProfileFlags, prompter: Prompter, gke: GkeLook
     flag: '--gke-cluster NAME (or leave it out to create one)',
     options: [
       { value: '', label: 'create a new Standard cluster' },
-      ...existing.map((c) => ({ value: `${c.name}@${c.location}`, label: c.name, hint: c.location })),
+      ...existing.map((c) => ({
+        value: `${c.name}@${c.location}`,
+        label: c.name,
+        // Istio ambient cannot run on Autopilot (its istio-cni agent needs SYS_ADMIN): shown, not offered.
+        hint: c.autopilot ? `${c.location}, Autopilot: Istio ambient cannot run there` : c.location,
+        ...(c.autopilot ? { disabled: true } : {}),
+      })),
     ],
     initial: defaults.gke.cluster ? `${defaults.gke.cluster}@${defaults.gke.location}` : '',
   });

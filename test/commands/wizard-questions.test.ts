@@ -244,3 +244,26 @@ describe('the scenario packs question', () => {
     expect(q.message).toMatch(/proxy-auth needs Squid in the cluster/);
   });
 });
+
+describe('the GKE cluster question', () => {
+  it('shows an Autopilot cluster of the project but does not offer it: Istio ambient cannot run there', async () => {
+    existingGkeCluster(fakes, 'team');
+    existingGkeCluster(fakes, 'auto', { autopilot: { enabled: true } });
+    fakes.update((s) => (s.gcloud = { project: 'demo-project-1', projects: ['demo-project-1'] }));
+    const run = await upWith(fakes, { dryRun: true, verify: false }, [
+      ...gkeWizard('demo-project-1', 'team@europe-west1-b'),
+      [Q.stack, 'oss'],
+      [Q.squid, 'none'],
+      [Q.extAuth, false],
+      [Q.scenario, ENTER],
+    ]);
+    expect(run.error).toBeUndefined();
+    const options = run.asked.find((q) => q.flag === Q.cluster)!.options!;
+    expect(options.find((o) => o.label === 'team')).toMatchObject({ hint: 'europe-west1-b' });
+    expect(options.find((o) => o.label === 'team')?.disabled).toBeUndefined();
+    expect(options.find((o) => o.label === 'auto')).toMatchObject({
+      disabled: true,
+      hint: 'europe-west1-b, Autopilot: Istio ambient cannot run there',
+    });
+  });
+});

@@ -6,7 +6,7 @@ export interface Asked {
   message: string;
   flag: string;
   initial?: unknown;
-  options?: { value: string; label: string; hint?: string }[];
+  options?: { value: string; label: string; hint?: string; disabled?: boolean }[];
 }
 
 /**
@@ -28,7 +28,10 @@ export function scriptedPrompter(script: [match: string, answer: string | boolea
     interactive: true,
     async select(q) {
       asked.push({ kind: 'select', message: q.message, flag: q.flag, initial: q.initial, options: q.options });
-      return take(q, q.initial) as never;
+      const answer = take(q, q.initial);
+      // The terminal never lands on a disabled option: a script that picks one is a broken test.
+      if (q.options.some((o) => o.value === answer && o.disabled)) throw new Error(`disabled option picked: ${answer}`);
+      return answer as never;
     },
     /** A multiselect's answer is the picked values, comma-separated ('' picks none); ENTER keeps `initial`. */
     async multiselect(q) {

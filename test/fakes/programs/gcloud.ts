@@ -106,6 +106,7 @@ export function gcloud(state: FakeState, args: string[], ctx: Ctx): string {
           name: c.name,
           location: c.location,
           status: 'RUNNING',
+          ...(c.autopilot ? { autopilot: c.autopilot } : {}),
           ...(c.resourceLabels ? { resourceLabels: c.resourceLabels } : {}),
         })),
         null,
