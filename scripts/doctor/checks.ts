@@ -42,7 +42,9 @@ export const realHost: HostReader = {
   env: process.env,
 };
 
-const MIN = { kind: '0.33.0', kubectl: '1.30.0', helm: '3.8.0' };
+// helm: the oss stack's agentgateway 1.4.x charts support helm 3.12 or newer (docs/upstream-rules.md S4), which
+// also covers oci:// charts (3.8, H3); the skew check below asks more when the cluster's Kubernetes is known (kind).
+const MIN = { kind: '0.33.0', kubectl: '1.30.0', helm: '3.12.0' };
 export const INOTIFY = { watches: 524288, instances: 512 };
 const MEMORY_WARN_BYTES = 6 * 1024 ** 3;
 
@@ -240,7 +242,7 @@ export async function runDoctor(exec: Exec, input: DoctorInput, host: HostReader
       ['version', '--template', '{{.Version}}'],
       /v(\d+\.\d+\.\d+)/,
       MIN.helm,
-      'install helm 3.8 or newer (OCI charts): https://helm.sh/docs/intro/install/',
+      'install helm 3.12 or newer (agentgateway 1.4 charts; oci:// charts): https://helm.sh/docs/intro/install/',
       'blocker',
       skewCheck(
         'helm',

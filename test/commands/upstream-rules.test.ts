@@ -281,6 +281,21 @@ describe('doctor enforces the support matrix (profiles/_support-matrix.yaml)', (
     expect(fakes.calls().every((c) => c.argv[0] === 'version' || c.argv[0] === 'info')).toBe(true);
   });
 
+  it('on GKE, where the cluster version is not known before up, a helm older than 3.12 is a blocker', async () => {
+    fakes.update((s) => (s.versions = { helm: 'v3.11.3' }));
+    const r = await cli(['doctor', '--profile', 'gke-full', '--gke-project', 'demo-project-1', '--json'], {
+      env: fakes.env,
+    });
+    expect(r.code).toBe(1);
+    const findings = (JSON.parse(r.stdout) as { findings: { check: string; level: string; message: string }[] })
+      .findings;
+    expect(findings.find((f) => f.check === 'helm')).toMatchObject({
+      level: 'blocker',
+      message: 'helm 3.11.3 is older than 3.12.0',
+      fix: expect.stringMatching(/^install helm 3\.12 or newer \(agentgateway 1\.4 charts/),
+    });
+  });
+
   it('doctor names the range and its source for helm and kubectl', async () => {
     fakes.update((s) => (s.versions = { helm: 'v3.17.3', kubectl: 'v1.33.1' }));
     const r = await cli(['doctor', '--profile', 'kind', '--json'], { env: fakes.env });
