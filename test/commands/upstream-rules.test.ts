@@ -76,6 +76,21 @@ describe('Istio waypoint admission (allowedRoutes of the HBONE listener)', () =>
     expect(report.requests[0]).toMatchObject({ name: 'allowed', status: 0 });
   });
 
+  it('a waypoint for workload traffic only (istio.io/waypoint-for) does not serve the ServiceEntry: verify fails', async () => {
+    await upKindFull();
+    fakes.update((s) => {
+      const gw = s.clusters['egress-lab']!.objects['Gateway|common-infrastructure|egress-gateway']!;
+      gw.metadata.labels = { ...gw.metadata.labels, 'istio.io/waypoint-for': 'workload' };
+    });
+    const report = await verifyLab(readLedger('egress-lab', fakes.env)!, { exec: fakeDeps(fakes).exec, sleep });
+    expect(waypointBound(await serviceEntry('httpbingo-org', 'ns1'))).toMatchObject({
+      status: 'False',
+      reason: 'UnsupportedTrafficType',
+    });
+    expect(report.ok).toBe(false);
+    expect(report.requests[0]).toMatchObject({ name: 'allowed', status: 0 });
+  });
+
   it('a namespace without the client label is not admitted, even with the use-waypoint labels', async () => {
     await upKindFull();
     const ledger = readLedger('egress-lab', fakes.env)!;
