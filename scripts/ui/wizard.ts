@@ -28,8 +28,8 @@ export interface WizardContext {
 
 /**
  * The questions of an interactive `up` without --profile: platform (and GKE target), stack, Squid,
- * ext-authz, and on the oss stack the scenario packs. A flag given on the command line is never asked again. Returns the flags to layer on the
- * default profile.
+ * ext-authz, and on the oss stack the scenario packs. A flag given on the command line is never asked again.
+ * Returns the flags to layer on the default profile.
  */
 export async function askProfileFlags(
   flags: ProfileFlags,
