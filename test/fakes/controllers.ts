@@ -15,7 +15,7 @@
 //   Accepted (./dataplane.ts routeParentVerdict) and ResolvedRefs (routeBackendProblem).
 
 import { backendAccepted } from './backend-auth.ts';
-import { type ParentVerdict, routeBackendProblem, routeParentVerdict } from './dataplane.ts';
+import { type ParentVerdict, routeBackendProblem, routeParentVerdict } from './routes.ts';
 import { type Condition, type FakeCluster, groupOf, type Json, type K8sObject, recs } from './types.ts';
 
 const key = (kind: string, ns: string | undefined, name: unknown) => `${kind}|${ns ?? ''}|${name}`;

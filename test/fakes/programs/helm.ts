@@ -92,6 +92,178 @@ function helmPull(state: FakeState, args: string[], ctx: Ctx): string {
   return '';
 }
 
+/** One helm call against a cluster: --kubeconfig, --kube-context and --namespace already taken from args. */
+interface HelmCall {
+  state: FakeState;
+  cluster: FakeCluster;
+  namespace: string;
+  args: string[];
+  ctx: Ctx;
+}
+
+/** The chart `upgrade --install` names: a local archive (helm pull's NAME-VERSION.tgz) or a repository's chart. */
+function chartOf(state: FakeState, chart: string, repo: string | undefined, ctx: Ctx): string {
+  const local = !repo && !chart.startsWith('oci://');
+  if (!local)
+    offlineCheck(state, `Error: looks like "${repo ?? chart}" is not a valid chart repository or cannot be reached`);
+  // A local chart archive (helm pull's NAME-VERSION.tgz): helm reads it from disk and needs no repository.
+  if (local && !existsSync(resolve(ctx.cwd ?? '.', chart))) throw new Fail(`Error: path "${chart}" not found`);
+  return local ? (chart.split('/').at(-1) ?? '').replace(/-[^-]+\.tgz$/, '') : (chart.split('/').at(-1) ?? '');
+}
+
+/** What a chart's templates make in the cluster: its CRDs, workloads and GatewayClasses. */
+function installEffects(
+  cluster: FakeCluster,
+  effects: ChartEffects,
+  id: string,
+  name: string,
+  namespace: string,
+): void {
+  for (const [plural, group, kind] of effects.crds ?? [])
+    cluster.crds[`${plural}.${group}`] = {
+      group,
+      kind,
+      release: id,
+      object: helmCrd(plural, group, kind, name, namespace, effects.keepCrds),
+    };
+  for (const [kind, wname, priorityClassName] of effects.workloads ?? []) {
+    const add = effects.capabilities?.[wname];
+    const podSpec = {
+      ...(priorityClassName ? { priorityClassName } : {}),
+      ...(add ? { containers: [{ name: wname, securityContext: { capabilities: { drop: ['ALL'], add } } }] } : {}),
+    };
+    cluster.objects[objKey(kind, namespace, wname)] = {
+      apiVersion: 'apps/v1',
+      kind,
+      metadata: { name: wname, namespace },
+      spec: { replicas: 1, ...(Object.keys(podSpec).length > 0 ? { template: { spec: podSpec } } : {}) },
+      status: { readyReplicas: 1 },
+    };
+  }
+  for (const cls of effects.classes ?? [])
+    cluster.objects[objKey('GatewayClass', '', cls)] = {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'GatewayClass',
+      metadata: { name: cls },
+    };
+}
+
+/** `helm upgrade --install NAME CHART --version V [--repo URL] --values - [--create-namespace]`. */
+function upgradeInstall({ state, cluster, namespace, args, ctx }: HelmCall): string | undefined {
+  if (args[1] !== '--install') return undefined;
+  const name = args[2]!;
+  const chart = args[3]!;
+  const version = take(args, '--version');
+  const repo = take(args, '--repo');
+  const values = take(args, '--values', '-f');
+  if (values !== '-') throw new Fail('fake helm: values must come on stdin (--values -)');
+  if (!version) throw new Fail('fake helm: no --version (charts must be pinned)');
+  const parsedValues: unknown = parse(ctx.stdin ?? '') ?? {};
+  const chartName = chartOf(state, chart, repo, ctx);
+  const effects = CHARTS[chartName];
+  if (!effects) throw new Fail(`Error: chart "${chart}" not found${repo ? ` in ${repo}` : ''}`);
+  if (!cluster.namespaces.includes(namespace)) {
+    if (!args.includes('--create-namespace'))
+      throw new Fail(`Error: create: failed to create: namespaces "${namespace}" not found`);
+    cluster.namespaces.push(namespace);
+  }
+  const id = `${namespace}/${name}`;
+  const previous = cluster.releases[id];
+  // upgrade --install on a release with history is an upgrade; a pending one is locked (helm v3.17.3
+  // cmd/helm/upgrade.go, pkg/action/upgrade.go errPending).
+  if (previous && ['pending-install', 'pending-upgrade', 'pending-rollback'].includes(previous.status ?? ''))
+    throw new Fail('Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress');
+  if (!previous) checkOwnership(cluster, effects, name, namespace);
+  installEffects(cluster, effects, id, name, namespace);
+  const revision = (previous?.revision ?? 0) + 1;
+  const history = [...(previous?.history ?? []), ...(previous ? [{ ...previous, history: undefined }] : [])];
+  cluster.releases[id] = {
+    name,
+    namespace,
+    chart,
+    chartName,
+    repo,
+    version: version,
+    values: parsedValues,
+    revision,
+    status: 'deployed',
+    history,
+  };
+  return `Release "${name}" has been ${revision > 1 ? 'upgraded' : 'installed'}. Happy Helming!\n`;
+}
+
+function uninstall({ cluster, namespace, args }: HelmCall): string {
+  const id = `${namespace}/${args[1]}`;
+  if (!cluster.releases[id]) throw new Fail(`Error: uninstall: Release not loaded: ${args[1]}: release: not found`);
+  const kept = removeRelease(cluster, id);
+  const note = kept.length
+    ? `These resources were kept due to the resource policy:\n${kept.map((n) => `[CustomResourceDefinition] ${n}\n`).join('')}\n`
+    : '';
+  return `${note}release "${args[1]}" uninstalled\n`;
+}
+
+/**
+ * helm v3.20.0 (as v3.17.3) cmd/helm/list.go and pkg/action/list.go: the latest revision of each release in the
+ * namespace (every namespace with -A), only deployed and failed ones unless --all, sorted by name, at most --max
+ * (256; 0 is no limit); -o json is [{name, namespace, revision, updated, status, chart, app_version}].
+ */
+function list({ cluster, namespace, args }: HelmCall): string {
+  const all = flag(args, '--all') || flag(args, '-a');
+  const everywhere = flag(args, '--all-namespaces') || flag(args, '-A');
+  const max = Number(take(args, '--max', '-m') ?? 256);
+  if (take(args, '--output', '-o') !== 'json') throw new Fail('fake helm: list only with -o json');
+  const found = Object.values(cluster.releases)
+    .filter((r) => everywhere || r.namespace === namespace)
+    .filter((r) => all || ['deployed', 'failed'].includes(r.status ?? 'deployed'))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const shown = max > 0 ? found.slice(0, max) : found;
+  return `${JSON.stringify(
+    shown.map((r) => ({
+      name: r.name,
+      namespace: r.namespace,
+      revision: String(r.revision),
+      updated: '-',
+      status: r.status ?? 'deployed',
+      chart: `${r.chartName}-${r.version}`,
+      app_version: '',
+    })),
+  )}\n`;
+}
+
+function status({ cluster, namespace, args }: HelmCall): string {
+  const rel = cluster.releases[`${namespace}/${args[1]}`];
+  if (!rel) throw new Fail('Error: release: not found');
+  return `${JSON.stringify({ name: rel.name, namespace: rel.namespace, info: { status: rel.status ?? 'deployed' }, chart: { metadata: { name: rel.chartName, version: rel.version } }, version: rel.revision })}\n`;
+}
+
+function rollback({ cluster, namespace, args }: HelmCall): string {
+  // helm v3.17.3 pkg/action/rollback.go: without a revision, the one before the current; it must exist.
+  flag(args, '--wait');
+  const id = `${namespace}/${args[1]}`;
+  const rel = cluster.releases[id];
+  if (!rel) throw new Fail('Error: release: not found');
+  const target = Number(args[2] ?? Number(rel.revision) - 1);
+  const previous = (rel.history ?? []).find((h) => h.revision === target);
+  if (!previous) throw new Fail(`Error: release has no ${target} version`);
+  cluster.releases[id] = {
+    ...previous,
+    revision: Number(rel.revision) + 1,
+    status: 'deployed',
+    history: [...(rel.history ?? []), { ...rel, history: undefined }],
+  };
+  return 'Rollback was a success! Happy Helming!\n';
+}
+
+/** The helm commands the fakes emulate against a cluster, each with its handler (undefined: not emulated). */
+const COMMANDS: Record<string, (call: HelmCall) => string | undefined> = {
+  upgrade: upgradeInstall,
+  uninstall,
+  list,
+  ls: list,
+  status,
+  rollback,
+};
+
 export function helm(state: FakeState, args: string[], ctx: Ctx): string {
   // A helm built against Kubernetes 1.35 (k8s.io/client-go v0.35.0 in helm/helm go.mod@v3.20.0).
   if (args[0] === 'version') return `${state.versions?.helm ?? 'v3.20.0'}\n`;
@@ -100,135 +272,9 @@ export function helm(state: FakeState, args: string[], ctx: Ctx): string {
   const context = take(args, '--kube-context');
   const cluster = targetCluster(state, kubeconfig, context, 'helm');
   const namespace = take(args, '--namespace', '-n') ?? 'default';
-  if (args[0] === 'upgrade' && args[1] === '--install') {
-    const name = args[2]!;
-    const chart = args[3]!;
-    const version = take(args, '--version');
-    const repo = take(args, '--repo');
-    const values = take(args, '--values', '-f');
-    if (values !== '-') throw new Fail('fake helm: values must come on stdin (--values -)');
-    if (!version) throw new Fail('fake helm: no --version (charts must be pinned)');
-    const parsedValues: unknown = parse(ctx.stdin ?? '') ?? {};
-    const local = !repo && !chart.startsWith('oci://');
-    if (!local)
-      offlineCheck(state, `Error: looks like "${repo ?? chart}" is not a valid chart repository or cannot be reached`);
-    // A local chart archive (helm pull's NAME-VERSION.tgz): helm reads it from disk and needs no repository.
-    if (local && !existsSync(resolve(ctx.cwd ?? '.', chart))) throw new Fail(`Error: path "${chart}" not found`);
-    const chartName = local
-      ? (chart.split('/').at(-1) ?? '').replace(/-[^-]+\.tgz$/, '')
-      : (chart.split('/').at(-1) ?? '');
-    const effects = CHARTS[chartName];
-    if (!effects) throw new Fail(`Error: chart "${chart}" not found${repo ? ` in ${repo}` : ''}`);
-    if (!cluster.namespaces.includes(namespace)) {
-      if (!args.includes('--create-namespace'))
-        throw new Fail(`Error: create: failed to create: namespaces "${namespace}" not found`);
-      cluster.namespaces.push(namespace);
-    }
-    const id = `${namespace}/${name}`;
-    const previous = cluster.releases[id];
-    // upgrade --install on a release with history is an upgrade; a pending one is locked (helm v3.17.3
-    // cmd/helm/upgrade.go, pkg/action/upgrade.go errPending).
-    if (previous && ['pending-install', 'pending-upgrade', 'pending-rollback'].includes(previous.status ?? ''))
-      throw new Fail('Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress');
-    if (!previous) checkOwnership(cluster, effects, name, namespace);
-    for (const [plural, group, kind] of effects.crds ?? [])
-      cluster.crds[`${plural}.${group}`] = {
-        group,
-        kind,
-        release: id,
-        object: helmCrd(plural, group, kind, name, namespace, effects.keepCrds),
-      };
-    for (const [kind, wname, priorityClassName] of effects.workloads ?? []) {
-      const add = effects.capabilities?.[wname];
-      const podSpec = {
-        ...(priorityClassName ? { priorityClassName } : {}),
-        ...(add ? { containers: [{ name: wname, securityContext: { capabilities: { drop: ['ALL'], add } } }] } : {}),
-      };
-      cluster.objects[objKey(kind, namespace, wname)] = {
-        apiVersion: 'apps/v1',
-        kind,
-        metadata: { name: wname, namespace },
-        spec: { replicas: 1, ...(Object.keys(podSpec).length > 0 ? { template: { spec: podSpec } } : {}) },
-        status: { readyReplicas: 1 },
-      };
-    }
-    for (const cls of effects.classes ?? [])
-      cluster.objects[objKey('GatewayClass', '', cls)] = {
-        apiVersion: 'gateway.networking.k8s.io/v1',
-        kind: 'GatewayClass',
-        metadata: { name: cls },
-      };
-    const revision = (previous?.revision ?? 0) + 1;
-    const history = [...(previous?.history ?? []), ...(previous ? [{ ...previous, history: undefined }] : [])];
-    cluster.releases[id] = {
-      name,
-      namespace,
-      chart,
-      chartName,
-      repo,
-      version: version,
-      values: parsedValues,
-      revision,
-      status: 'deployed',
-      history,
-    };
-    return `Release "${name}" has been ${revision > 1 ? 'upgraded' : 'installed'}. Happy Helming!\n`;
-  }
-  if (args[0] === 'uninstall') {
-    const id = `${namespace}/${args[1]}`;
-    if (!cluster.releases[id]) throw new Fail(`Error: uninstall: Release not loaded: ${args[1]}: release: not found`);
-    const kept = removeRelease(cluster, id);
-    const note = kept.length
-      ? `These resources were kept due to the resource policy:\n${kept.map((n) => `[CustomResourceDefinition] ${n}\n`).join('')}\n`
-      : '';
-    return `${note}release "${args[1]}" uninstalled\n`;
-  }
-  if (args[0] === 'list' || args[0] === 'ls') {
-    // helm v3.20.0 (as v3.17.3) cmd/helm/list.go and pkg/action/list.go: the latest revision of each release in
-    // the namespace (every namespace with -A), only deployed and failed ones unless --all, sorted by name, at most
-    // --max (256; 0 is no limit); -o json is [{name, namespace, revision, updated, status, chart, app_version}].
-    const all = flag(args, '--all') || flag(args, '-a');
-    const everywhere = flag(args, '--all-namespaces') || flag(args, '-A');
-    const max = Number(take(args, '--max', '-m') ?? 256);
-    if (take(args, '--output', '-o') !== 'json') throw new Fail('fake helm: list only with -o json');
-    const found = Object.values(cluster.releases)
-      .filter((r) => everywhere || r.namespace === namespace)
-      .filter((r) => all || ['deployed', 'failed'].includes(r.status ?? 'deployed'))
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const shown = max > 0 ? found.slice(0, max) : found;
-    return `${JSON.stringify(
-      shown.map((r) => ({
-        name: r.name,
-        namespace: r.namespace,
-        revision: String(r.revision),
-        updated: '-',
-        status: r.status ?? 'deployed',
-        chart: `${r.chartName}-${r.version}`,
-        app_version: '',
-      })),
-    )}\n`;
-  }
-  if (args[0] === 'status') {
-    const rel = cluster.releases[`${namespace}/${args[1]}`];
-    if (!rel) throw new Fail('Error: release: not found');
-    return `${JSON.stringify({ name: rel.name, namespace: rel.namespace, info: { status: rel.status ?? 'deployed' }, chart: { metadata: { name: rel.chartName, version: rel.version } }, version: rel.revision })}\n`;
-  }
-  if (args[0] === 'rollback') {
-    // helm v3.17.3 pkg/action/rollback.go: without a revision, the one before the current; it must exist.
-    flag(args, '--wait');
-    const id = `${namespace}/${args[1]}`;
-    const rel = cluster.releases[id];
-    if (!rel) throw new Fail('Error: release: not found');
-    const target = Number(args[2] ?? Number(rel.revision) - 1);
-    const previous = (rel.history ?? []).find((h) => h.revision === target);
-    if (!previous) throw new Fail(`Error: release has no ${target} version`);
-    cluster.releases[id] = {
-      ...previous,
-      revision: Number(rel.revision) + 1,
-      status: 'deployed',
-      history: [...(rel.history ?? []), { ...rel, history: undefined }],
-    };
-    return 'Rollback was a success! Happy Helming!\n';
-  }
+  const command = args[0] ?? '';
+  const handler = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  const answer = handler?.({ state, cluster, namespace, args, ctx });
+  if (answer !== undefined) return answer;
   throw new Fail(`fake helm: unsupported ${args.join(' ')}`);
 }
