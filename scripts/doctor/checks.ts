@@ -55,9 +55,8 @@ function versionAtLeast(found: string, min: string): boolean {
   return true;
 }
 
-/** The program's own last words: the last stderr line of a failed command. */
 /** The reason a check failed: what the program's error output says, else the error itself (never empty). */
-const lastLine = (err: unknown) =>
+export const lastLine = (err: unknown) =>
   ((err instanceof CommandError ? whatToDo(err.stderr) : '') || (err as Error).message).trim();
 /** A Docker Desktop waking from sleep takes seconds to answer; only a Docker that stays silent is down. */
 export const DOCKER_INFO_TIMEOUT_MS = 30_000;

@@ -1,4 +1,4 @@
-import { InputError } from '../errors.ts';
+import { ActionableError, InputError } from '../errors.ts';
 import type { BundleSources } from '../plan/bundle.ts';
 import { renderFiles } from '../plan/files.ts';
 import { type ClusterTarget, clusterTarget } from '../plan/plan.ts';
@@ -116,13 +116,15 @@ export async function checkLabHost({
     deps.stdout,
     Boolean(opts.json),
   );
-  if (!opts.dryRun)
-    await platformCli(loaded.profile.platform).checkCluster(
-      deps.exec,
-      loaded.profile,
-      target,
-      Boolean(loaded.stack.templates.egressGuard),
-      Boolean(opts.adopt),
-    );
+  const cluster = opts.dryRun
+    ? undefined
+    : await platformCli(loaded.profile.platform).clusterProblem(
+        deps.exec,
+        loaded.profile,
+        target,
+        Boolean(loaded.stack.templates.egressGuard),
+        Boolean(opts.adopt),
+      );
+  if (cluster) throw new ActionableError(`${cluster.problem}; nothing was changed. Fix: ${cluster.fix}`);
   return { licences };
 }

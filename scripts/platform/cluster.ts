@@ -1,9 +1,11 @@
 import { parse } from 'yaml';
 import type { Command } from '../command.ts';
 import type { Exec } from '../exec/exec.ts';
-import { checkExistingCluster } from './gke-network.ts';
+import { type ClusterProblem, existingClusterProblem } from './gke-network.ts';
 import { exportKubeconfig } from './kind.ts';
 import type { ClusterRecord, ClusterTarget, PlatformName, PlatformSettings } from './types.ts';
+
+export type { ClusterProblem } from './gke-network.ts';
 
 /** What the platform (kind or GKE) says about the lab's cluster, without the lab kubeconfig. */
 export interface PlatformView {
@@ -22,11 +24,17 @@ export interface PlatformCli {
   /** kind and gcloud, asked about a lab's cluster by name (they need no kubeconfig). */
   view(exec: Exec, cluster: ClusterRecord, kubeconfig: string): PlatformView;
   /**
-   * Refuses, before anything changes, a cluster the lab did not create that cannot hold it: one where Istio
-   * ambient cannot run (GKE Autopilot), or one whose network would not enforce the lab's egress guard (a
-   * NetworkPolicy); `guarded`: the stack has one.
+   * Why a cluster the lab did not create cannot hold it (read before anything changes): Istio ambient cannot run
+   * there (GKE Autopilot), or its network would not enforce the lab's egress guard (a NetworkPolicy);
+   * `guarded`: the stack has one. Undefined when it can.
    */
-  checkCluster(exec: Exec, s: PlatformSettings, target: ClusterTarget, guarded: boolean, adopt: boolean): Promise<void>;
+  clusterProblem(
+    exec: Exec,
+    s: PlatformSettings,
+    target: Pick<ClusterTarget, 'cluster' | 'create'>,
+    guarded: boolean,
+    adopt: boolean,
+  ): Promise<ClusterProblem | undefined>;
 }
 
 const PLATFORM_TIMEOUT_MS = 60_000;
@@ -55,7 +63,7 @@ const kindCli: PlatformCli = {
     },
   }),
   // kindnetd enforces NetworkPolicy (docs/upstream-rules.md K4), and every kind node runs istio-cni: nothing to read.
-  checkCluster: async () => undefined,
+  clusterProblem: async () => undefined,
 };
 
 const gkeCli: PlatformCli = {
@@ -99,7 +107,7 @@ const gkeCli: PlatformCli = {
       },
     };
   },
-  checkCluster: checkExistingCluster,
+  clusterProblem: existingClusterProblem,
 };
 
 /** The parts of a platform that run kind or gcloud. */

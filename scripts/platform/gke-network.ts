@@ -1,4 +1,3 @@
-import { ActionableError } from '../errors.ts';
 import { CommandError, type Exec } from '../exec/exec.ts';
 import type { ClusterTarget, PlatformSettings } from './types.ts';
 
@@ -25,7 +24,7 @@ export function enforcesNetworkPolicy(cluster: GkeNetworking): boolean {
   return cluster.networkPolicy?.enabled === true && cluster.addonsConfig?.networkPolicyConfig?.disabled !== true;
 }
 
-const describeArgs = (s: PlatformSettings, target: ClusterTarget) => [
+const describeArgs = (s: PlatformSettings, target: Pick<ClusterTarget, 'cluster'>) => [
   'container',
   'clusters',
   'describe',
@@ -39,37 +38,45 @@ const describeArgs = (s: PlatformSettings, target: ClusterTarget) => [
   '--quiet',
 ];
 
+/** Why a cluster cannot hold the lab, and what to do: `up` refuses with it, `doctor` reports it. */
+export interface ClusterProblem {
+  problem: string;
+  fix: string;
+}
+
 /**
  * On a GKE cluster egress-lab does not create (--gke-cluster, or --adopt of one that exists), read the cluster
- * once and refuse, before anything changes:
+ * once and say why it cannot hold the lab:
  * - an Autopilot cluster: ambient needs the istio-cni node agent, which needs SYS_ADMIN, which Autopilot does not
  *   grant (docs/upstream-rules.md G4);
  * - with an egress guard (`guarded`: the oss stack's "never direct" NetworkPolicy), a cluster that does not
  *   enforce NetworkPolicy.
  */
-export async function checkExistingCluster(
+export async function existingClusterProblem(
   exec: Exec,
   s: PlatformSettings,
-  target: ClusterTarget,
+  target: Pick<ClusterTarget, 'cluster' | 'create'>,
   guarded: boolean,
   adopt: boolean,
-): Promise<void> {
-  if (target.create && !adopt) return;
+): Promise<ClusterProblem | undefined> {
+  if (target.create && !adopt) return undefined;
   let cluster: GkeCluster;
   try {
     cluster = JSON.parse((await exec('gcloud', describeArgs(s, target))).stdout) as GkeCluster;
   } catch (err) {
     // --adopt of a cluster that does not exist yet: egress-lab creates it (Standard, with Dataplane V2).
-    if (target.create && err instanceof CommandError && /code=404/.test(err.stderr)) return;
+    if (target.create && err instanceof CommandError && /code=404/.test(err.stderr)) return undefined;
     throw err;
   }
   if (cluster.autopilot?.enabled === true)
-    throw new ActionableError(
-      `the GKE cluster "${target.cluster}" is an Autopilot cluster, and Istio ambient cannot run there: its istio-cni node agent needs the SYS_ADMIN capability, which Autopilot does not grant; nothing was changed. Fix: give --gke-cluster a GKE Standard cluster, or leave out --gke-cluster and egress-lab creates one`,
-    );
-  if (!guarded || enforcesNetworkPolicy(cluster)) return;
+    return {
+      problem: `the GKE cluster "${target.cluster}" is an Autopilot cluster, and Istio ambient cannot run there: its istio-cni node agent needs the SYS_ADMIN capability, which Autopilot does not grant`,
+      fix: 'give --gke-cluster a GKE Standard cluster, or leave out --gke-cluster and egress-lab creates one',
+    };
+  if (!guarded || enforcesNetworkPolicy(cluster)) return undefined;
   const where = `--project ${s.gke.project} --location ${s.gke.location}`;
-  throw new ActionableError(
-    `the GKE cluster "${target.cluster}" does not enforce NetworkPolicy (datapath ${cluster.networkConfig?.datapathProvider ?? 'LEGACY_DATAPATH'}, network policy ${cluster.networkPolicy?.enabled ? 'enabled' : 'off'}), so the lab's egress guard would let traffic leave directly; nothing was changed. Fix: enable the network policy add-on (gcloud container clusters update ${target.cluster} ${where} --update-addons=NetworkPolicy=ENABLED, then again with --enable-network-policy), or let egress-lab create a cluster with Dataplane V2 (leave out --gke-cluster)`,
-  );
+  return {
+    problem: `the GKE cluster "${target.cluster}" does not enforce NetworkPolicy (datapath ${cluster.networkConfig?.datapathProvider ?? 'LEGACY_DATAPATH'}, network policy ${cluster.networkPolicy?.enabled ? 'enabled' : 'off'}), so the lab's egress guard would let traffic leave directly`,
+    fix: `enable the network policy add-on (gcloud container clusters update ${target.cluster} ${where} --update-addons=NetworkPolicy=ENABLED, then again with --enable-network-policy), or let egress-lab create a cluster with Dataplane V2 (leave out --gke-cluster)`,
+  };
 }

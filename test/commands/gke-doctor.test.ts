@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { blockers, runDoctor } from '../../scripts/doctor/checks.ts';
 import { CommandError } from '../../scripts/exec/exec.ts';
 import { up } from '../../scripts/lab/up.ts';
-import { createFakes, type Fakes, uninstall } from '../fakes/fakes.ts';
+import { createFakes, existingGkeCluster, type Fakes, uninstall } from '../fakes/fakes.ts';
+import { cli } from '../helpers/cli.ts';
 import { fakeDeps } from '../helpers/lab.ts';
 
 let fakes: Fakes;
@@ -57,5 +58,61 @@ describe('doctor on GKE', () => {
       /active account selected\. Please run: \$ gcloud auth login to obtain new credentials\./,
     );
     expect(err.message).toMatch(/\$ gcloud config set account ACCOUNT to select an already authenticated account/);
+  });
+});
+
+describe('egress-lab doctor --gke-cluster: the cluster check up makes next', () => {
+  const doctorJson = async (cluster: string, extra: string[] = []) => {
+    const r = await cli(
+      [
+        'doctor',
+        '--profile',
+        'gke-full',
+        '--gke-project',
+        'demo-project-1',
+        '--gke-location',
+        'europe-west1-b',
+        '--gke-cluster',
+        cluster,
+        '--json',
+        ...extra,
+      ],
+      { env: fakes.env },
+    );
+    const findings = (JSON.parse(r.stdout) as { findings: { check: string; level: string; message: string }[] })
+      .findings;
+    return { code: r.code, cluster: findings.find((f) => f.check === 'gke-cluster') };
+  };
+  beforeEach(() => fakes.update((s) => (s.gcloud = { projects: ['demo-project-1'] })));
+
+  it('an Autopilot cluster is a blocker naming why and what to do (exit 1)', async () => {
+    existingGkeCluster(fakes, 'auto', { autopilot: { enabled: true } });
+    const { code, cluster } = await doctorJson('auto');
+    expect(code).toBe(1);
+    expect(cluster).toMatchObject({
+      level: 'blocker',
+      message: expect.stringMatching(/^the GKE cluster "auto" is an Autopilot cluster, and Istio ambient cannot run/),
+      fix: expect.stringMatching(/^give --gke-cluster a GKE Standard cluster/),
+    });
+  });
+
+  it('the oss stack on a cluster without NetworkPolicy enforcement is a blocker; the enterprise stack has no guard to enforce', async () => {
+    existingGkeCluster(fakes, 'legacy', { networkConfig: { datapathProvider: 'LEGACY_DATAPATH' } });
+    expect((await doctorJson('legacy')).cluster).toMatchObject({
+      level: 'blocker',
+      message: expect.stringMatching(/"legacy" does not enforce NetworkPolicy/),
+    });
+    Object.assign(fakes.env, { GLOO_MESH_LICENSE_KEY: 'k', AGENTGATEWAY_LICENSE_KEY: 'k' });
+    expect((await doctorJson('legacy', ['--stack', 'enterprise'])).cluster).toMatchObject({ level: 'ok' });
+  });
+
+  it("a Standard cluster with Dataplane V2 can hold the lab; one that does not exist is a blocker with gcloud's reason", async () => {
+    existingGkeCluster(fakes, 'team');
+    const ok = await doctorJson('team');
+    expect(ok).toMatchObject({ code: 0, cluster: { level: 'ok', message: 'the GKE cluster "team" can hold the lab' } });
+    expect((await doctorJson('nope')).cluster).toMatchObject({
+      level: 'blocker',
+      message: expect.stringMatching(/^the GKE cluster "nope" cannot be read: .*Not found/),
+    });
   });
 });
