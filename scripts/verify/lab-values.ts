@@ -22,11 +22,7 @@ export const hashTag = (value: string) => `sha256:${createHash('sha256').update(
  * One key of a Secret, decoded from its base64 data (the API server keeps stringData there), trimmed as
  * agentgateway's controller reads it (v1.4.1 controller/pkg/utils/kubeutils/secrets.go GetSecretDataValue).
  */
-export async function readSecretKey(
-  exec: Exec,
-  k: readonly string[],
-  ref: SecretKey,
-): Promise<{ value: string } | { error: string }> {
+export async function readSecretKey(exec: Exec, k: readonly string[], ref: SecretKey): Promise<SecretRead> {
   let data: Record<string, string> | undefined;
   try {
     const { stdout } = await exec('kubectl', [...k, 'get', 'secret', ref.name, '-n', ref.namespace, '-o', 'json'], {
@@ -43,6 +39,21 @@ export async function readSecretKey(
   return value ? { value } : { error: `secret ${ref.namespace}/${ref.name} key ${ref.key} is empty` };
 }
 
+/** A Secret key's value as the cluster holds it, or why it cannot be read. */
+export type SecretRead = { value: string } | { error: string };
+/** Reads a Secret key at most once per verify run: the redactions and a pack's proof share the answer. */
+export type SecretReader = (ref: SecretKey) => Promise<SecretRead>;
+
+export function secretReader(exec: Exec, k: readonly string[]): SecretReader {
+  const reads = new Map<string, Promise<SecretRead>>();
+  return (ref) => {
+    const id = `${ref.namespace}/${ref.name}/${ref.key}`;
+    let read = reads.get(id);
+    if (!read) reads.set(id, (read = readSecretKey(exec, k, ref)));
+    return read;
+  };
+}
+
 export interface Redaction {
   value: string;
   label: string;
@@ -52,12 +63,7 @@ export interface Redaction {
  * The lab's secret values the profile's packs put in the cluster, each with the label that replaces it; with the
  * values the lab's folder keeps (`kept`), so a Secret that cannot be read this time still never shows.
  */
-export async function labValues(
-  exec: Exec,
-  k: readonly string[],
-  profile: Profile,
-  kept?: LabSecrets,
-): Promise<Redaction[]> {
+export async function labValues(read: SecretReader, profile: Profile, kept?: LabSecrets): Promise<Redaction[]> {
   const out: Redaction[] = [];
   if (kept) {
     const forms = secretForms(kept);
@@ -68,11 +74,11 @@ export async function labValues(
     );
   }
   if (profile.scenarios.includes('credential-injection')) {
-    const r = await readSecretKey(exec, k, API_KEY_SECRET);
+    const r = await read(API_KEY_SECRET);
     if ('value' in r) out.push({ value: r.value, label: `<api key ${hashTag(r.value)}>` });
   }
   if (profile.scenarios.includes('proxy-auth')) {
-    const r = await readSecretKey(exec, k, PROXY_SECRET);
+    const r = await read(PROXY_SECRET);
     if ('value' in r) {
       const decoded = Buffer.from(r.value, 'base64').toString('utf8');
       const password = decoded.slice(decoded.indexOf(':') + 1);

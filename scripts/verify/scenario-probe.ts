@@ -1,6 +1,7 @@
 import type { Exec } from '../exec/exec.ts';
 import type { ScenarioName } from '../profile/scenarios.ts';
 import type { Profile } from '../profile/schema.ts';
+import type { SecretReader } from './lab-values.ts';
 import type { CurlResult } from './probe.ts';
 import type { ScenarioCheck } from './report-schema.ts';
 
@@ -26,6 +27,8 @@ export interface ScenarioProbe {
   curl: (namespace: string, url: string, headers?: string[], timeoutS?: number) => Promise<CurlResult>;
   /** A workload's log lines since this pack's proof began. */
   logs: (workload: string, namespace: string) => Promise<{ lines: string[]; error?: string }>;
+  /** A Secret key of the lab as the cluster holds it, read once per verify run (the redactions read it too). */
+  secret: SecretReader;
   sleep: (ms: number) => Promise<void>;
   progress?: (message: string) => void;
 }

@@ -7,7 +7,7 @@ import { readLabSecrets } from '../state/lab-secrets.ts';
 import type { Ledger, ObjectRef } from '../state/ledger.ts';
 import { gatewayLine, probeMark } from './evidence.ts';
 import { excerpt, judgeControl, judgeHops, notReachedAfterFirstBreak } from './judge.ts';
-import { labValues, type Redaction, redactDeep } from './lab-values.ts';
+import { labValues, type Redaction, redactDeep, type SecretReader, secretReader } from './lab-values.ts';
 import { type CurlResult, curlFromPod, logsSince } from './probe.ts';
 import type { Hop, HopName, RequestReport, VerifyReport } from './report-schema.ts';
 import { proveScenarios } from './scenarios.ts';
@@ -129,7 +129,8 @@ async function verifySample(
   // string ties a line to this run's request wherever the log shows the path or URL (evidence.ts).
   const since = new Date(Date.now() - 1000).toISOString();
   // The lab's secrets (an injected API key comes back in the destination's echo) never reach the report.
-  const values = known ?? (await labValues(deps.exec, k, profile, keptValues(ledger, deps)));
+  const secret = secretReader(deps.exec, k);
+  const values = known ?? (await labValues(secret, profile, keptValues(ledger, deps)));
   const id = randomBytes(4).toString('hex');
   const marks = { allowed: probeMark(id, 'a'), denied: probeMark(id, 'd'), control: probeMark(id, 'c') };
   const url = (mark: string) => `http://${host}/headers?${mark}`;
@@ -193,7 +194,7 @@ async function verifySample(
     requests: [allowed, ...(denied ? [denied] : []), controlReq].map((r) => ({ ...r, body: excerpt(r.body, 400) })),
     ...(firstBroken ? { firstBroken, hint: broken?.hint ?? negativeControl.hint } : {}),
   };
-  return redactDeep(packs ? await withScenarios(report, ledger, deps, { k, host, id }) : report, values);
+  return redactDeep(packs ? await withScenarios(report, ledger, deps, { k, host, id, secret }) : report, values);
 }
 
 /** The report with each scenario pack's proof and negative check, run from the report's client namespace. */
@@ -201,7 +202,7 @@ async function withScenarios(
   report: VerifyReport,
   ledger: Ledger,
   deps: VerifyDeps,
-  at: { k: string[]; host: string; id: string },
+  at: { k: string[]; host: string; id: string; secret: SecretReader },
 ): Promise<VerifyReport> {
   const { profile } = ledger;
   if (!profile.scenarios.length) return report;
@@ -213,6 +214,7 @@ async function withScenarios(
     profile,
     host: at.host,
     mark: (tag: string) => probeMark(at.id, tag),
+    secret: at.secret,
     sleep: sleepOf(deps),
     ...(deps.progress ? { progress: deps.progress } : {}),
   });
@@ -256,7 +258,8 @@ export async function verifyLab(ledger: Ledger, deps: VerifyDeps, only?: { seat?
   if (profile.seats === 0) return verifySample(ledger, deps);
   const seats = only?.seat ? [only.seat] : Array.from({ length: profile.seats }, (_, i) => i + 1);
   const k = kubeAccess(ledger);
-  const values = await labValues(deps.exec, k, profile, keptValues(ledger, deps));
+  const secret = secretReader(deps.exec, k);
+  const values = await labValues(secret, profile, keptValues(ledger, deps));
   const reports = await inBatches(seats, SEAT_CONCURRENCY, (seat) =>
     verifyClient(ledger, deps, seatNamespace(seat), values),
   );
@@ -266,6 +269,7 @@ export async function verifyLab(ledger: Ledger, deps: VerifyDeps, only?: { seat?
     k,
     host: report.host,
     id: randomBytes(4).toString('hex'),
+    secret,
   });
   return redactDeep(proven, values);
 }

@@ -61,7 +61,11 @@ afterAll(() => fakes.cleanup());
 
 describe('credential-injection on the fakes', () => {
   it("proof and negative check pass: the destination saw the lab's key, compared by hash", async () => {
+    fakes.clearCalls();
     const r = await run();
+    // One read of the Secret serves both the redaction of the report and the proof.
+    const reads = fakes.calls().filter((c) => c.argv.join(' ').includes('get secret egress-lab-api-key'));
+    expect(reads).toHaveLength(1);
     expect(r.ok, JSON.stringify(r.scenarios, null, 2)).toBe(true);
     const ci = pack(r);
     expect(ci.proof.evidence).toContain(

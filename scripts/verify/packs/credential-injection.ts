@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { WAYPOINT_NAMESPACE } from '../../profile/layout.ts';
 import { API_KEY_HEADER } from '../../render/scenarios.ts';
 import { describeResult, excerpt } from '../judge.ts';
-import { API_KEY_SECRET, hashTag, readSecretKey } from '../lab-values.ts';
+import { API_KEY_SECRET, hashTag } from '../lab-values.ts';
 import type { CurlResult } from '../probe.ts';
 import { failed, ok, type PackProver, type ScenarioProbe } from '../scenario-probe.ts';
 
@@ -78,7 +78,7 @@ export const proveCredentialInjection: PackProver = async (p) => {
   const authz = extAuth.enabled ? ['x-ext-authz: allow'] : [];
   const url = (tag: string) => `http://${p.host}/headers?${p.mark(tag)}`;
   const backend = `${p.kubectl} get agentgatewaybackend -n ${WAYPOINT_NAMESPACE} -o yaml`;
-  const secret = await readSecretKey(p.exec, p.k, API_KEY_SECRET);
+  const secret = await p.secret(API_KEY_SECRET);
   const answer = await p.curl(sample.namespace, url('c'), authz);
   const forged = await p.curl(sample.namespace, url('f'), [...authz, `${API_KEY_HEADER}: ${FORGED_KEY}`]);
   if ('error' in secret) {
