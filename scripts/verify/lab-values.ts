@@ -48,8 +48,10 @@ export function secretReader(exec: Exec, k: readonly string[]): SecretReader {
   const reads = new Map<string, Promise<SecretRead>>();
   return (ref) => {
     const id = `${ref.namespace}/${ref.name}/${ref.key}`;
-    let read = reads.get(id);
-    if (!read) reads.set(id, (read = readSecretKey(exec, k, ref)));
+    const known = reads.get(id);
+    if (known) return known;
+    const read = readSecretKey(exec, k, ref);
+    reads.set(id, read);
     return read;
   };
 }
