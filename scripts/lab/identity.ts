@@ -76,12 +76,13 @@ export async function recordIdentity(exec: Exec, ledger: Ledger): Promise<void> 
  */
 export async function checkIdentity(exec: Exec, ledger: Ledger, platform: PlatformView): Promise<Identity> {
   if (!ledger.cluster.uid) return { state: 'unknown' };
-  if (!kubeconfigServer(ledger.kubeconfig, ledger.context)) {
+  let server = kubeconfigServer(ledger.kubeconfig, ledger.context);
+  if (!server) {
     if (!(await platform.exists()))
       return { state: 'gone', why: `${ledger.cluster.platform} has no cluster named "${ledger.cluster.name}"` };
     await platform.restoreKubeconfig();
+    server = kubeconfigServer(ledger.kubeconfig, ledger.context);
   }
-  const server = kubeconfigServer(ledger.kubeconfig, ledger.context);
   if (server && ledger.cluster.server && server !== ledger.cluster.server)
     return { state: 'different', why: `the lab kubeconfig now points at ${server}, not ${ledger.cluster.server}` };
   let uid: string;
