@@ -1,28 +1,14 @@
-// The fake helm: releases, what their charts install, and pull.
+// The fake helm: what a chart installs (upgrade --install), pull, and the dispatch of the commands on releases
+// (helm-release.ts).
 
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
 import type { FakeCluster, FakeState, K8sObject } from '../types.ts';
 import { CHARTS, type ChartEffects } from './charts.ts';
-import { type Ctx, Fail, flag, objKey, offlineCheck, take, targetCluster } from './common.ts';
-
-/** helm uninstall: what the release made goes, except resources annotated helm.sh/resource-policy: keep (helm v3.17.3 pkg/action/resource_policy.go). */
-function removeRelease(cluster: FakeCluster, id: string): string[] {
-  const rel = cluster.releases[id];
-  if (!rel) return [];
-  const effects = CHARTS[rel.chartName ?? ''] ?? {};
-  const kept: string[] = [];
-  for (const [n, c] of Object.entries(cluster.crds)) {
-    if (c.release !== id) continue;
-    if (c.object?.metadata?.annotations?.['helm.sh/resource-policy'] === 'keep') kept.push(n);
-    else delete cluster.crds[n];
-  }
-  for (const [kind, name] of effects.workloads ?? []) delete cluster.objects[objKey(kind, rel.namespace, name)];
-  for (const cls of effects.classes ?? []) delete cluster.objects[objKey('GatewayClass', '', cls)];
-  delete cluster.releases[id];
-  return kept;
-}
+import { type Ctx, Fail, objKey, offlineCheck, take, targetCluster } from './common.ts';
+import { type HelmCall, list, rollback, status, uninstall } from './helm-release.ts';
+import { checkHelmArgs, helmPositionals } from './helm-usage.ts';
 
 /** A CRD as helm installs it from a chart's templates: helm's ownership label and annotations. */
 function helmCrd(
@@ -80,25 +66,16 @@ function checkOwnership(cluster: FakeCluster, effects: ChartEffects, name: strin
  * archive DIR/NAME-VERSION.tgz, NAME being the chart's own name.
  */
 function helmPull(state: FakeState, args: string[], ctx: Ctx): string {
-  const chart = args[1]!;
   const repo = take(args, '--repo');
   const version = take(args, '--version');
   const dest = take(args, '--destination', '-d') ?? '.';
+  const [chart = ''] = helmPositionals(args);
   offlineCheck(state, `Error: looks like "${repo ?? chart}" is not a valid chart repository or cannot be reached`);
   const name = chart.split('/').at(-1) ?? '';
   if (!CHARTS[name])
     throw new Fail(`Error: chart "${chart}" version "${version}" not found${repo ? ` in ${repo}` : ''}`);
   writeFileSync(resolve(ctx.cwd ?? '.', dest, `${name}-${version}.tgz`), JSON.stringify({ chart: name, version }));
   return '';
-}
-
-/** One helm call against a cluster: --kubeconfig, --kube-context and --namespace already taken from args. */
-interface HelmCall {
-  state: FakeState;
-  cluster: FakeCluster;
-  namespace: string;
-  args: string[];
-  ctx: Ctx;
 }
 
 /** The chart `upgrade --install` names: a local archive (helm pull's NAME-VERSION.tgz) or a repository's chart. */
@@ -150,12 +127,12 @@ function installEffects(
 
 /** `helm upgrade --install NAME CHART --version V [--repo URL] --values - [--create-namespace]`. */
 function upgradeInstall({ state, cluster, namespace, args, ctx }: HelmCall): string | undefined {
-  if (args[1] !== '--install') return undefined;
-  const name = args[2]!;
-  const chart = args[3]!;
+  if (!args.includes('--install')) return undefined;
   const version = take(args, '--version');
   const repo = take(args, '--repo');
   const values = take(args, '--values', '-f');
+  // checkHelmArgs has seen exactly two: the release and the chart.
+  const [name = '', chart = ''] = helmPositionals(args);
   if (values !== '-') throw new Fail('fake helm: values must come on stdin (--values -)');
   if (!version) throw new Fail('fake helm: no --version (charts must be pinned)');
   const parsedValues: unknown = parse(ctx.stdin ?? '') ?? {};
@@ -192,68 +169,6 @@ function upgradeInstall({ state, cluster, namespace, args, ctx }: HelmCall): str
   return `Release "${name}" has been ${revision > 1 ? 'upgraded' : 'installed'}. Happy Helming!\n`;
 }
 
-function uninstall({ cluster, namespace, args }: HelmCall): string {
-  const id = `${namespace}/${args[1]}`;
-  if (!cluster.releases[id]) throw new Fail(`Error: uninstall: Release not loaded: ${args[1]}: release: not found`);
-  const kept = removeRelease(cluster, id);
-  const note = kept.length
-    ? `These resources were kept due to the resource policy:\n${kept.map((n) => `[CustomResourceDefinition] ${n}\n`).join('')}\n`
-    : '';
-  return `${note}release "${args[1]}" uninstalled\n`;
-}
-
-/**
- * helm v3.20.0 (as v3.17.3) cmd/helm/list.go and pkg/action/list.go: the latest revision of each release in the
- * namespace (every namespace with -A), only deployed and failed ones unless --all, sorted by name, at most --max
- * (256; 0 is no limit); -o json is [{name, namespace, revision, updated, status, chart, app_version}].
- */
-function list({ cluster, namespace, args }: HelmCall): string {
-  const all = flag(args, '--all') || flag(args, '-a');
-  const everywhere = flag(args, '--all-namespaces') || flag(args, '-A');
-  const max = Number(take(args, '--max', '-m') ?? 256);
-  if (take(args, '--output', '-o') !== 'json') throw new Fail('fake helm: list only with -o json');
-  const found = Object.values(cluster.releases)
-    .filter((r) => everywhere || r.namespace === namespace)
-    .filter((r) => all || ['deployed', 'failed'].includes(r.status ?? 'deployed'))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const shown = max > 0 ? found.slice(0, max) : found;
-  return `${JSON.stringify(
-    shown.map((r) => ({
-      name: r.name,
-      namespace: r.namespace,
-      revision: String(r.revision),
-      updated: '-',
-      status: r.status ?? 'deployed',
-      chart: `${r.chartName}-${r.version}`,
-      app_version: '',
-    })),
-  )}\n`;
-}
-
-function status({ cluster, namespace, args }: HelmCall): string {
-  const rel = cluster.releases[`${namespace}/${args[1]}`];
-  if (!rel) throw new Fail('Error: release: not found');
-  return `${JSON.stringify({ name: rel.name, namespace: rel.namespace, info: { status: rel.status ?? 'deployed' }, chart: { metadata: { name: rel.chartName, version: rel.version } }, version: rel.revision })}\n`;
-}
-
-function rollback({ cluster, namespace, args }: HelmCall): string {
-  // helm v3.17.3 pkg/action/rollback.go: without a revision, the one before the current; it must exist.
-  flag(args, '--wait');
-  const id = `${namespace}/${args[1]}`;
-  const rel = cluster.releases[id];
-  if (!rel) throw new Fail('Error: release: not found');
-  const target = Number(args[2] ?? Number(rel.revision) - 1);
-  const previous = (rel.history ?? []).find((h) => h.revision === target);
-  if (!previous) throw new Fail(`Error: release has no ${target} version`);
-  cluster.releases[id] = {
-    ...previous,
-    revision: Number(rel.revision) + 1,
-    status: 'deployed',
-    history: [...(rel.history ?? []), { ...rel, history: undefined }],
-  };
-  return 'Rollback was a success! Happy Helming!\n';
-}
-
 /** The helm commands the fakes emulate against a cluster, each with its handler (undefined: not emulated). */
 const COMMANDS: Record<string, (call: HelmCall) => string | undefined> = {
   upgrade: upgradeInstall,
@@ -267,6 +182,7 @@ const COMMANDS: Record<string, (call: HelmCall) => string | undefined> = {
 export function helm(state: FakeState, args: string[], ctx: Ctx): string {
   // A helm built against Kubernetes 1.35 (k8s.io/client-go v0.35.0 in helm/helm go.mod@v3.20.0).
   if (args[0] === 'version') return `${state.versions?.helm ?? 'v3.20.0'}\n`;
+  checkHelmArgs(args);
   if (args[0] === 'pull') return helmPull(state, args, ctx);
   const kubeconfig = take(args, '--kubeconfig');
   const context = take(args, '--kube-context');

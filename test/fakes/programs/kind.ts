@@ -1,8 +1,9 @@
 // The fake kind: clusters on the host's Docker and their kubeconfigs.
 
-import { resolve } from 'node:path';
-import { stringify } from 'yaml';
-import { arr, at, type FakeState, rec, strs } from '../types.ts';
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { arr, at, type FakeState, type Json, rec, strs } from '../types.ts';
 import { archiveImages, type Ctx, Fail, newCluster, readYaml, removeContext, take, writeKubeconfig } from './common.ts';
 
 /** One kind call: --name (default `kind`) and --kubeconfig already taken from args. */
@@ -21,10 +22,31 @@ function getClusters({ state }: KindCall): string {
     .join('');
 }
 
+/**
+ * The kubeconfig files kind reads and writes without --kubeconfig (kubernetes-sigs/kind
+ * pkg/cluster/internal/kubeconfig/internal/kubeconfig/paths.go@v0.32.0): the paths of $KUBECONFIG (empty ones and
+ * repeats dropped), else $HOME/.kube/config. kind writes to the first of them that exists, else the last
+ * (pathForMerge), and removes a cluster's entries from each (remove.go RemoveKIND).
+ */
+function kubeconfigPaths(explicit: string | undefined, ctx: Ctx): string[] {
+  if (explicit) return [explicit];
+  const env = [...new Set((ctx.kubeconfigEnv ?? '').split(':').filter(Boolean))];
+  return env.length ? env : [join(ctx.home, '.kube', 'config')];
+}
+function kubeconfigToWrite(explicit: string | undefined, ctx: Ctx): string {
+  const paths = kubeconfigPaths(explicit, ctx);
+  return paths.find((p) => existsSync(p) && statSync(p).isFile()) ?? paths.at(-1) ?? '';
+}
+
+/** The cluster config: --config FILE, `--config -` (stdin, createcluster.go configOption), or none. */
+function clusterConfig(config: string | undefined, ctx: Ctx): Json {
+  if (config === undefined) return { kind: 'Cluster', apiVersion: 'kind.x-k8s.io/v1alpha4' };
+  return rec(config === '-' ? parse(ctx.stdin ?? '') : readYaml(resolve(ctx.cwd, config)));
+}
+
 function createCluster({ state, name, kubeconfig, args, ctx }: KindCall): string {
   if (!state.docker) throw new Fail('ERROR: failed to create cluster: failed to get docker info');
-  const config = take(args, '--config');
-  const cfg = rec(readYaml(resolve(ctx.cwd, config!)));
+  const cfg = clusterConfig(take(args, '--config'), ctx);
   if (cfg['kind'] !== 'Cluster' || cfg['apiVersion'] !== 'kind.x-k8s.io/v1alpha4')
     throw new Fail('ERROR: failed to create cluster: invalid config');
   if (state.clusters[name])
@@ -39,9 +61,10 @@ function createCluster({ state, name, kubeconfig, args, ctx }: KindCall): string
   }
   // Without disableDefaultCNI kind runs kindnetd, which enforces NetworkPolicy.
   const cni = at(cfg, 'networking', 'disableDefaultCNI') ? 'none' : 'kindnet';
-  const cluster = newCluster(state, 'kind', { nodes: nodes.length, cni });
+  // A config without nodes is one control-plane node (pkg/internal/apis/config/default.go@v0.32.0).
+  const cluster = newCluster(state, 'kind', { nodes: Math.max(nodes.length, 1), cni });
   state.clusters[name] = cluster;
-  writeKubeconfig(kubeconfig!, `kind-${name}`, cluster.server);
+  writeKubeconfig(kubeconfigToWrite(kubeconfig, ctx), `kind-${name}`, cluster.server);
   return `Creating cluster "${name}" ...\n`;
 }
 
@@ -61,14 +84,17 @@ function getKubeconfig({ state, name }: KindCall): string {
   })}\n`;
 }
 
-function exportKubeconfig({ state, name, kubeconfig }: KindCall): string {
+function exportKubeconfig({ state, name, kubeconfig, ctx }: KindCall): string {
   const cluster = state.clusters[name];
   if (!cluster) throw new Fail(`ERROR: could not locate any control plane nodes for cluster named '${name}'`);
-  writeKubeconfig(kubeconfig!, `kind-${name}`, cluster.server);
+  writeKubeconfig(kubeconfigToWrite(kubeconfig, ctx), `kind-${name}`, cluster.server);
   return '';
 }
 
 function loadImageArchive({ state, name, args }: KindCall): string {
+  // The archive is required (pkg/cmd/kind/load/image-archive/image-archive.go@v0.32.0 Args); kind prints its
+  // errors as `ERROR: …` and exits 1 (cmd/kind/app/main.go).
+  if (args[2] === undefined) throw new Fail('ERROR: name of image archive is required');
   const cluster = state.clusters[name];
   if (!cluster) throw new Fail(`ERROR: no nodes found for cluster "${name}"`);
   const images = archiveImages(args[2]!);
@@ -76,9 +102,9 @@ function loadImageArchive({ state, name, args }: KindCall): string {
   return '';
 }
 
-function deleteCluster({ state, name, kubeconfig }: KindCall): string {
+function deleteCluster({ state, name, kubeconfig, ctx }: KindCall): string {
   delete state.clusters[name];
-  removeContext(kubeconfig, `kind-${name}`);
+  for (const path of kubeconfigPaths(kubeconfig, ctx)) removeContext(path, `kind-${name}`);
   return `Deleting cluster "${name}" ...\n`;
 }
 
@@ -94,7 +120,8 @@ const COMMANDS: Record<string, (call: KindCall) => string> = {
 
 export function kind(state: FakeState, args: string[], ctx: Ctx): string {
   if (args[0] === 'version') return 'kind v0.33.0 go1.24.6 linux/amd64\n';
-  const name = take(args, '--name') ?? 'kind';
+  // --name (-n) defaults to `kind` (pkg/cluster/provider.go DefaultName, pkg/cluster/constants/constants.go@v0.32.0).
+  const name = take(args, '--name', '-n') ?? 'kind';
   const kubeconfig = take(args, '--kubeconfig');
   const command = `${args[0]} ${args[1]}`;
   const handler = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;

@@ -42,7 +42,8 @@ export function apply({ state, cluster, output, args, ctx }: KubeCall): string {
   const manager = take(args, '--field-manager');
   if (manager !== 'egress-lab') throw new Fail('fake kubectl: apply without --field-manager egress-lab');
   const opts = { manager, force: flag(args, '--force-conflicts'), cut: ctx.cut };
-  const file = take(args, '-f', '--filename')!;
+  const file = take(args, '-f', '--filename');
+  if (file === undefined) throw new Fail('fake kubectl: apply -k is not emulated');
   if (file === '-') return applyDocs(cluster, yamlObjects(ctx.stdin ?? ''), output, opts);
   const release = file.match(GATEWAY_API_RELEASE);
   if (file.startsWith('https://')) offlineCheck(state, `error: unable to read URL "${file}"`);

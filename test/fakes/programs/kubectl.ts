@@ -5,6 +5,7 @@ import { type AccessRequest, allowed, type Caller, callerOf, forbidden, mintToke
 import { at, type FakeCluster, type FakeState, rec, recs, str } from '../types.ts';
 import { type Ctx, Fail, notFound, objKey, readYaml, take, targetCluster } from './common.ts';
 import { get } from './kubectl-get.ts';
+import { checkUsage } from './kubectl-usage.ts';
 import { apply, deleteVerb, exec, logs, rollout, type VerbHandler, wait } from './kubectl-verbs.ts';
 import { yamlObjects } from './objects.ts';
 
@@ -132,6 +133,8 @@ export function kubectl(state: FakeState, args: string[], ctx: Ctx): string {
   const check = (req: Ask) => {
     if (!may(req) && sa) throw new Fail(forbidden(sa, { namespace: ns, ...req }));
   };
+  // kubectl checks its arguments before it asks the API server anything.
+  checkUsage(args);
   if (sa) authorizeCall(args, ctx, check);
   if (args[0] === 'auth' && args[1] === 'can-i') return canI(args, may);
   const verb = args[0] ?? '';
