@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { newCluster, writeKubeconfig } from '../fakes/programs/common.ts';
 import { handle } from '../fakes/programs.ts';
-import type { FakeState, Store } from '../fakes/types.ts';
+import type { FakeState, HelmRelease, Store } from '../fakes/types.ts';
 
 /**
  * The fake programs themselves, called as the fakes server calls them: each answers a command line as the real
@@ -156,5 +156,52 @@ describe("kind's defaults where a flag is left out (kubernetes-sigs/kind v0.32.0
     expect(r).toMatchObject({ code: 0, stdout: 'Deleting cluster "kind" ...\n' });
     expect(Object.keys(f.state().clusters)).toEqual(['lab']);
     expect([contexts(a), contexts(b)]).toEqual([[], []]);
+  });
+});
+
+describe('helm rollback (helm/helm v3.20.0 cmd/helm/rollback.go, pkg/action/rollback.go prepareRollback)', () => {
+  const release = (revision: number, chart: string): HelmRelease => ({
+    name: 'web',
+    namespace: 'default',
+    chart,
+    chartName: 'web',
+    version: chart,
+    values: { v: revision },
+    revision,
+    status: 'deployed',
+  });
+  /** Release default/web at revision `current`, each earlier revision in its history. */
+  const withRelease = (current: number) =>
+    fakes((s) => {
+      const history = Array.from({ length: current - 1 }, (_, i) => release(i + 1, `1.0.${i + 1}`));
+      s.clusters['lab']!.releases['default/web'] = { ...release(current, `1.0.${current}`), history };
+    });
+  const web = (f: ReturnType<typeof fakes>) => f.state().clusters['lab']!.releases['default/web']!;
+
+  it('without a revision goes back to the one before the current, as a new revision, whatever flags follow', async () => {
+    const f = withRelease(3);
+    const r = await f.helm('rollback', 'web', '--wait', '--timeout', '5m0s');
+    expect(r).toEqual({ stdout: 'Rollback was a success! Happy Helming!\n', stderr: '', code: 0 });
+    expect(web(f)).toMatchObject({ revision: 4, version: '1.0.2', values: { v: 2 }, status: 'deployed' });
+    expect(web(f).history?.map((h) => h.revision)).toEqual([1, 2, 3]);
+  });
+
+  it('to the current revision itself: it is in the release history', async () => {
+    const f = withRelease(2);
+    expect((await f.helm('rollback', 'web', '2')).code).toBe(0);
+    expect(web(f)).toMatchObject({ revision: 3, version: '1.0.2' });
+  });
+
+  it('a first revision has none before it; a revision that is not a number is refused before anything', async () => {
+    expect(await withRelease(1).helm('rollback', 'web')).toEqual({
+      stdout: '',
+      stderr: 'Error: release has no 0 version\n',
+      code: 1,
+    });
+    expect(await withRelease(2).helm('rollback', 'web', 'two')).toEqual({
+      stdout: '',
+      stderr: 'Error: could not convert revision to a number: strconv.Atoi: parsing "two": invalid syntax\n',
+      code: 1,
+    });
   });
 });

@@ -77,18 +77,35 @@ export function status({ cluster, namespace, args }: HelmCall): string {
   return `${JSON.stringify({ name: rel.name, namespace: rel.namespace, info: { status: rel.status ?? 'deployed' }, chart: { metadata: { name: rel.chartName, version: rel.version } }, version: rel.revision })}\n`;
 }
 
+/** A revision argument as Go's strconv.Atoi reads it (helm's cmd/helm/rollback.go@v3.20.0). */
+function revisionArg(text: string | undefined): number {
+  if (text === undefined) return 0;
+  if (!/^[+-]?\d+$/.test(text))
+    throw new Fail(`Error: could not convert revision to a number: strconv.Atoi: parsing "${text}": invalid syntax`);
+  return Number(text);
+}
+
+/**
+ * `helm rollback RELEASE [REVISION]` (helm/helm pkg/action/rollback.go@v3.20.0 prepareRollback): a negative
+ * revision is refused; none (or 0) is the one before the current; it must be among the release's revisions,
+ * the current one included (its History); the rollback is a new revision with the target's chart and values.
+ */
 export function rollback({ cluster, namespace, args }: HelmCall): string {
-  // helm v3.17.3 pkg/action/rollback.go: without a revision, the one before the current; it must exist.
   flag(args, '--wait');
-  const id = `${namespace}/${args[1]}`;
+  take(args, '--timeout');
+  const [name, revision] = helmPositionals(args);
+  const id = `${namespace}/${name}`;
   const rel = cluster.releases[id];
+  const wanted = revisionArg(revision);
+  if (wanted < 0) throw new Fail('Error: invalid release revision');
   if (!rel) throw new Fail('Error: release: not found');
-  const target = Number(args[2] ?? Number(rel.revision) - 1);
-  const previous = (rel.history ?? []).find((h) => h.revision === target);
+  const current = rel.revision ?? 1;
+  const target = wanted === 0 ? current - 1 : wanted;
+  const previous = [...(rel.history ?? []), rel].find((h) => (h.revision ?? 1) === target);
   if (!previous) throw new Fail(`Error: release has no ${target} version`);
   cluster.releases[id] = {
     ...previous,
-    revision: Number(rel.revision) + 1,
+    revision: current + 1,
     status: 'deployed',
     history: [...(rel.history ?? []), { ...rel, history: undefined }],
   };
