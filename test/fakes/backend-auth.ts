@@ -35,16 +35,27 @@ export function authSecretValue(
   return { value };
 }
 
+/** The kinds of backend an AgentgatewayBackend's spec names, exactly one of which it must set (v1.4.1 CRD). */
+export const BACKEND_KINDS = ['ai', 'static', 'dynamicForwardProxy', 'mcp', 'aws', 'a2a'] as const;
+
+/** The backend kinds `spec` sets (a field present and not null, as CEL's has() sees an applied object). */
+export const backendKinds = (spec: Json | undefined) =>
+  BACKEND_KINDS.filter((k) => spec?.[k] !== undefined && spec?.[k] !== null);
+
 /**
  * Why agentgateway's controller does not send a backend to the proxy: an inline policy that fails to translate
  * (a secretRef to a missing Secret or key) drops the whole backend, with status Accepted False TranslationError
  * "failed to translate backend: <err>" (controller/pkg/syncer/backend/backend_plugin.go BuildAgwBackend :137-163,
- * TranslateAgwBackend :214-233). undefined when the backend is sent.
+ * TranslateAgwBackend :214-233). A spec that sets none of static, a2a, dynamicForwardProxy, mcp, ai and aws
+ * translates to no backend: BuildAgwBackend joins "unknown backend" to the policy's error (errors.Join, one per
+ * line; backend_plugin.go :211@v1.4.1). undefined when the backend is sent.
  */
 export function backendTranslationError(cluster: FakeCluster, backend: K8sObject | undefined): string | undefined {
-  const ref = at(backend?.spec, 'policies', 'auth', 'secretRef');
-  if (!ref) return undefined;
-  return authSecretValue(cluster, backend?.metadata.namespace, rec(ref)).error;
+  if (!backend) return undefined;
+  const ref = at(backend.spec, 'policies', 'auth', 'secretRef');
+  const policyError = ref ? authSecretValue(cluster, backend.metadata.namespace, rec(ref)).error : undefined;
+  const kindError = backendKinds(backend.spec).length === 0 ? 'unknown backend' : undefined;
+  return [policyError, kindError].filter(Boolean).join('\n') || undefined;
 }
 
 /** A backend's status as its controller writes it (see backendTranslationError). */

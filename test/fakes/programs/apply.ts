@@ -1,5 +1,6 @@
 // kubectl apply --server-side in the fake API server: field managers, conflicts, and what each applied object does.
 
+import { BACKEND_KINDS, backendKinds } from '../backend-auth.ts';
 import { rateLimitApplied } from '../policies.ts';
 import { at, type FakeCluster, groupOf, type Json, type K8sObject, type ObjectMeta, rec } from '../types.ts';
 import { CLUSTER_SCOPED, CORE } from './charts.ts';
@@ -144,20 +145,58 @@ export function applyDocs(
   return stdout;
 }
 
+/** A CRD applied: the kind it serves from now on. */
+function applyCrd(cluster: FakeCluster, o: K8sObject, opts: ApplyOpts): void {
+  const crdName = String(o.metadata?.name);
+  const existing = cluster.crds[crdName]?.object;
+  const object = serverSideApply(existing, o, opts.manager, opts.force);
+  const spec = o.spec!;
+  cluster.crds[crdName] = {
+    ...cluster.crds[crdName],
+    group: String(spec['group']),
+    kind: String(rec(spec['names'])['kind']),
+    object,
+  };
+}
+
+/**
+ * The API server refuses an object its CRD's validation rules reject; kubectl prints the Invalid status as
+ * `The KIND "NAME" is invalid: FIELD: MESSAGE` (kubernetes/kubectl pkg/cmd/util/helpers.go@v0.35.0 checkErr). The
+ * rule the fakes enforce: an AgentgatewayBackend sets exactly one backend kind (agentgateway v1.4.1
+ * controller/api/v1alpha1/agentgateway/agentgateway_backend_types.go ExactlyOneOf; its CRD's
+ * x-kubernetes-validations on spec, a rule on an object failing as `Invalid value: "object"`).
+ */
+function refuseInvalid(o: K8sObject): void {
+  if (o.kind !== 'AgentgatewayBackend' || groupOf(o.apiVersion) !== 'agentgateway.dev') return;
+  if (backendKinds(o.spec).length === 1) return;
+  throw new Fail(
+    `The AgentgatewayBackend "${o.metadata.name}" is invalid: spec: Invalid value: "object": exactly one of the fields in [${BACKEND_KINDS.join(' ')}] must be set`,
+  );
+}
+
+/** A Gateway applied: its controller deploys a proxy, Programmed once its class is known. */
+function gatewayDeployed(cluster: FakeCluster, stored: K8sObject, ns: string | undefined): void {
+  const name = stored.metadata.name;
+  const classKnown = Boolean(cluster.objects[objKey('GatewayClass', '', stored.spec?.['gatewayClassName'])]);
+  const status: Json = { conditions: [{ type: 'Programmed', status: classKnown ? 'True' : 'Unknown' }] };
+  stored.status = status;
+  // The controller publishes the address once a proxy runs; istiod only treats the Gateway as a waypoint then.
+  if (classKnown) status['addresses'] = [{ type: 'Hostname', value: `${name}.${ns}.svc.cluster.local` }];
+  cluster.objects[objKey('Deployment', ns, name)] = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: ns },
+    spec: { replicas: 1 },
+    status: { readyReplicas: classKnown ? 1 : 0 },
+    ownedBy: 'Gateway',
+  };
+}
+
 function applyOne(cluster: FakeCluster, o: K8sObject, opts: ApplyOpts): void {
   const { apiVersion, kind } = o;
   const metadata: Partial<ObjectMeta> = o.metadata ?? {};
   if (kind === 'CustomResourceDefinition') {
-    const crdName = String(metadata.name);
-    const existing = cluster.crds[crdName]?.object;
-    const object = serverSideApply(existing, o, opts.manager, opts.force);
-    const spec = o.spec!;
-    cluster.crds[crdName] = {
-      ...cluster.crds[crdName],
-      group: String(spec['group']),
-      kind: String(rec(spec['names'])['kind']),
-      object,
-    };
+    applyCrd(cluster, o, opts);
     return;
   }
   if (!kindKnown(cluster, apiVersion, kind))
@@ -167,6 +206,7 @@ function applyOne(cluster: FakeCluster, o: K8sObject, opts: ApplyOpts): void {
   const ns = CLUSTER_SCOPED.has(kind) ? undefined : (metadata.namespace ?? 'default');
   if (ns && !cluster.namespaces.includes(ns))
     throw new Fail(`Error from server (NotFound): error when creating "STDIN": namespaces "${ns}" not found`);
+  refuseInvalid(o);
   const key = objKey(kind, ns, metadata.name);
   const existing =
     cluster.objects[key] ??
@@ -188,21 +228,7 @@ function applyOne(cluster: FakeCluster, o: K8sObject, opts: ApplyOpts): void {
   if (!existing) stored.metadata.uid = randomUid();
   if (kind === 'Namespace' && !cluster.namespaces.includes(name)) cluster.namespaces.push(name);
   if (kind === 'Deployment') stored.status = { readyReplicas: o.spec?.['replicas'] ?? 1 };
-  if (kind === 'Gateway') {
-    const classKnown = Boolean(cluster.objects[objKey('GatewayClass', '', o.spec!['gatewayClassName'])]);
-    const status: Json = { conditions: [{ type: 'Programmed', status: classKnown ? 'True' : 'Unknown' }] };
-    stored.status = status;
-    // The controller publishes the address once a proxy runs; istiod only treats the Gateway as a waypoint then.
-    if (classKnown) status['addresses'] = [{ type: 'Hostname', value: `${name}.${ns}.svc.cluster.local` }];
-    cluster.objects[objKey('Deployment', ns, name)] = {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name, namespace: ns },
-      spec: { replicas: 1 },
-      status: { readyReplicas: classKnown ? 1 : 0 },
-      ownedBy: 'Gateway',
-    };
-  }
+  if (kind === 'Gateway') gatewayDeployed(cluster, stored, ns);
   cluster.objects[key] = stored;
   rateLimitApplied(cluster, stored);
 }

@@ -1,7 +1,7 @@
 // A pod's curl through the egress waypoint (traffic.ts sends it here): the waypoint's ext-authz check, its route
 // policies, the backend it picks, Squid's tunnel, and what the destination sees. Each hop decides like the product.
 
-import { backendTranslationError, destinationHeaders, squidLogin, tunnelToken } from '../backend-auth.ts';
+import { backendKinds, backendTranslationError, destinationHeaders, squidLogin, tunnelToken } from '../backend-auth.ts';
 import { withLiveStatus } from '../controllers.ts';
 import { extAuthAttached, waypointTerminatesHbone } from '../dataplane.ts';
 import {
@@ -15,7 +15,7 @@ import {
 import { accessLogAttributes, type CelContext, celContext, routePolicyAnswer } from '../policies.ts';
 import { ossRouteBackend, tunnelFor, tunnelOf } from '../routes.ts';
 import { at, type FakeCluster, type K8sObject, rec, recs, strs } from '../types.ts';
-import { objKey } from './common.ts';
+import { Fail, objKey } from './common.ts';
 import { addLog, objectsOf, type PodCurl } from './traffic.ts';
 
 /** The request at the waypoint: which stack runs it, the route that took it, and the gateway's access log. */
@@ -106,11 +106,15 @@ interface Upstream {
 }
 
 /**
- * The oss backend the route picked: its target is the line's endpoint; with policies.tls the gateway speaks TLS
- * to it, through the tunnel as a CONNECT to host:port (agentgateway v1.4.1 client/mod.rs).
+ * The oss backend the route picked: its static target is the line's endpoint; with policies.tls the gateway speaks
+ * TLS to it, through the tunnel as a CONNECT to host:port (agentgateway v1.4.1 client/mod.rs). A backend that sets
+ * no kind never reaches the proxy (backend-auth.ts backendTranslationError: the route answers 500); the other
+ * kinds (a2a, dynamicForwardProxy, ai, mcp, aws) are not emulated.
  */
 function upstreamOf(w: AtWaypoint): Upstream {
   const routed = w.stack === 'oss' ? ossRouteBackend(w.cluster, w.gateway, w.host, w.headers) : undefined;
+  const other = backendKinds(routed?.backend?.spec).find((k) => k !== 'static');
+  if (other) throw new Fail(`fake kubectl exec: an AgentgatewayBackend with spec.${other} is not emulated`);
   const target = routed?.backend?.spec?.['static'];
   return {
     backend: routed?.backend,
@@ -131,7 +135,7 @@ function squidLogger(w: AtWaypoint, squid: K8sObject, up: Upstream, conf: string
         host: w.host,
         path: w.path,
         connect: w.stack === 'seed' || up.tls,
-        connectTo: up.tls ? String(up.endpoint) : undefined,
+        connectTo: up.tls && typeof up.endpoint === 'string' ? up.endpoint : undefined,
         stripQuery: stripsQuery(conf),
         ...more,
       }),
