@@ -121,6 +121,17 @@ describe('a required argument left out: the real program usage error, exit 1', (
   });
 });
 
+describe('docker save without -o', () => {
+  it('streams the archive to stdout (docker/cli cli/command/image/save.go runSave: only a terminal is refused)', async () => {
+    const f = fakes((s) => {
+      s.images = ['registry.example/app:1'];
+    });
+    const r = await f.run('docker', ['save', '--platform', 'linux/amd64', 'registry.example/app:1']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual(['registry.example/app:1']);
+  });
+});
+
 describe("kind's defaults where a flag is left out (kubernetes-sigs/kind v0.32.0)", () => {
   const contexts = (file: string) =>
     (parse(readFileSync(file, 'utf8')) as { contexts?: { name: string }[] }).contexts?.map((c) => c.name) ?? [];

@@ -21,7 +21,11 @@ export function docker(state: FakeState, args: string[]): string {
   if (args[0] === 'load') {
     // docker load -i ARCHIVE: the images of a docker save archive (here its list of references) are in Docker.
     // A loaded image is registered by name and tag only: its registry digest is lost (moby/moby#22011).
-    const images = archiveImages(take(args, '-i', '--input')!).map((i) => i.replace(/@sha256:[0-9a-f]{64}$/, ''));
+    // Without -i docker load reads the archive from stdin (docker/cli cli/command/image/load.go runLoad), which the
+    // fakes' client forwards only for `-`: not emulated.
+    const input = take(args, '-i', '--input');
+    if (input === undefined) throw new Fail('fake docker: load from stdin is not emulated (egress-lab passes -i)');
+    const images = archiveImages(input).map((i) => i.replace(/@sha256:[0-9a-f]{64}$/, ''));
     state.images = [...new Set([...have, ...images])];
     return images.map((i) => `Loaded image: ${i}\n`).join('');
   }
@@ -38,11 +42,14 @@ export function docker(state: FakeState, args: string[]): string {
   if (args[0] === 'save') {
     if (!take(args, '--platform'))
       throw new Fail('fake docker: save without --platform (kind load would hit the containerd image store problem)');
-    const out = take(args, '-o');
+    const out = take(args, '-o', '--output');
     const images = args.slice(1);
     for (const image of images)
       if (!have.includes(image)) throw new Fail(`Error response from daemon: reference does not exist: ${image}`);
-    writeFileSync(out!, JSON.stringify(images));
+    // Without -o the archive goes to stdout, which here is a pipe (docker/cli cli/command/image/save.go runSave
+    // refuses only a terminal).
+    if (out === undefined) return JSON.stringify(images);
+    writeFileSync(out, JSON.stringify(images));
     return '';
   }
   if (args[0] === 'image' && args[1] === 'rm') {
