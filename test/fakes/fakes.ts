@@ -58,13 +58,8 @@ export interface Call {
   exitCode: number;
 }
 
-/**
- * Stateful fake kind/kubectl/helm/gcloud/docker first on PATH (bash clients of a server on loopback in this
- * process), a private EGRESS_LAB_HOME, and a user KUBECONFIG to guard. `dir`: a fixed, empty or absent
- * folder to serve from (test/helpers/shared-lab.ts); a fresh temporary one by default.
- */
-export async function createFakes(opts: { dir?: string } = {}) {
-  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'egress-lab-fakes-'));
+/** The fake programs' bash clients in DIR/bin (returned). */
+function installClients(dir: string): string {
   const bin = join(dir, 'bin');
   mkdirSync(bin, { recursive: true });
   for (const name of PROGRAMS) {
@@ -72,20 +67,16 @@ export async function createFakes(opts: { dir?: string } = {}) {
     writeFileSync(path, CLIENT.replace('__NAME__', name));
     chmodSync(path, 0o755);
   }
-  const initial: FakeState = { docker: true, clusters: {}, faults: [], delays: [] };
-  const store: Store = { json: JSON.stringify(initial), calls: [] };
-  const server: Server = createServer((socket) => serve(store, socket));
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', () => ok()));
-  const userKubeconfig = join(dir, 'user-kubeconfig');
-  writeFileSync(
-    userKubeconfig,
-    'apiVersion: v1\nkind: Config\ncurrent-context: production\ncontexts:\n- name: production\n  context: {cluster: prod, user: admin}\n',
-  );
+  return bin;
+}
+
+/** The environment egress-lab runs in: the fakes first on PATH, a private home, no licences and no proxies. */
+function fakesEnv(dir: string, bin: string, port: number, userKubeconfig: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PATH: `${bin}:${process.env['PATH']}`,
     FAKE_STATE_DIR: dir,
-    FAKE_PORT: String((server.address() as { port: number }).port),
+    FAKE_PORT: String(port),
     EGRESS_LAB_HOME: join(dir, 'home'),
     KUBECONFIG: userKubeconfig,
     CI: 'true',
@@ -100,6 +91,27 @@ export async function createFakes(opts: { dir?: string } = {}) {
     'https_proxy',
   ])
     delete env[v];
+  return env;
+}
+
+/**
+ * Stateful fake kind/kubectl/helm/gcloud/docker first on PATH (bash clients of a server on loopback in this
+ * process), a private EGRESS_LAB_HOME, and a user KUBECONFIG to guard. `dir`: a fixed, empty or absent
+ * folder to serve from (test/helpers/shared-lab.ts); a fresh temporary one by default.
+ */
+export async function createFakes(opts: { dir?: string } = {}) {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'egress-lab-fakes-'));
+  const bin = installClients(dir);
+  const initial: FakeState = { docker: true, clusters: {}, faults: [], delays: [] };
+  const store: Store = { json: JSON.stringify(initial), calls: [] };
+  const server: Server = createServer((socket) => serve(store, socket));
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', () => ok()));
+  const userKubeconfig = join(dir, 'user-kubeconfig');
+  writeFileSync(
+    userKubeconfig,
+    'apiVersion: v1\nkind: Config\ncurrent-context: production\ncontexts:\n- name: production\n  context: {cluster: prod, user: admin}\n',
+  );
+  const env = fakesEnv(dir, bin, (server.address() as { port: number }).port, userKubeconfig);
   return {
     dir,
     env,

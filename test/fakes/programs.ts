@@ -42,6 +42,33 @@ function removesDuring(store: Store, line: string): string[] {
   });
 }
 
+/** The delay and the fault the state holds for a call (each fault counts the calls it matches). */
+function faultFor(store: Store, line: string): { delayMs: number; fault: Fault | undefined } {
+  return withState(store, (state) => {
+    const delayMs = (state.delays ?? []).filter((d) => new RegExp(d.match).test(line)).reduce((a, d) => a + d.ms, 0);
+    let fault: Fault | undefined;
+    for (const f of state.faults ?? []) {
+      if (!new RegExp(f.match).test(line)) continue;
+      f.seen = (f.seen ?? 0) + 1;
+      if (f.nth === undefined || f.nth === f.seen) {
+        fault = f;
+        break;
+      }
+    }
+    return { delayMs, fault };
+  });
+}
+
+/** helm killed in the middle of an install or upgrade: the release stays pending-install or pending-upgrade. */
+function leavePending(store: Store, argv: string[], fault: Fault): never {
+  withState(store, (state) => {
+    for (const c of Object.values(state.clusters))
+      for (const r of Object.values(c.releases))
+        if (r.name === argv[2]) r.status = (r.revision ?? 0) > 1 ? 'pending-upgrade' : 'pending-install';
+  });
+  throw new Fail(fault.stderr ?? 'Killed', fault.exitCode ?? 143);
+}
+
 // ---- one call --------------------------------------------------------------------------------------------
 const PROGRAMS: Record<string, (state: FakeState, args: string[], ctx: Ctx) => string> = {
   docker,
@@ -65,19 +92,7 @@ export async function handle(store: Store, req: CallRequest): Promise<CallAnswer
   let stdout = '';
   let stderr = '';
   try {
-    const { delayMs, fault } = withState(store, (state) => {
-      const delayMs = (state.delays ?? []).filter((d) => new RegExp(d.match).test(line)).reduce((a, d) => a + d.ms, 0);
-      let fault: Fault | undefined;
-      for (const f of state.faults ?? []) {
-        if (!new RegExp(f.match).test(line)) continue;
-        f.seen = (f.seen ?? 0) + 1;
-        if (f.nth === undefined || f.nth === f.seen) {
-          fault = f;
-          break;
-        }
-      }
-      return { delayMs, fault };
-    });
+    const { delayMs, fault } = faultFor(store, line);
     if (delayMs) await sleep(delayMs);
     // Something outside egress-lab (a user, a cleanup job) removes a folder while this call runs.
     for (const path of removesDuring(store, line)) rmSync(path, { recursive: true, force: true });
@@ -96,14 +111,7 @@ export async function handle(store: Store, req: CallRequest): Promise<CallAnswer
         for (const cluster of Object.values(state.clusters)) reconcileIstio(cluster);
       }
     });
-    // helm killed in the middle of an install or upgrade: the release stays pending-install or pending-upgrade.
-    if (fault?.leavePending)
-      withState(store, (state) => {
-        for (const c of Object.values(state.clusters))
-          for (const r of Object.values(c.releases))
-            if (r.name === argv[2]) r.status = (r.revision ?? 0) > 1 ? 'pending-upgrade' : 'pending-install';
-      });
-    if (fault?.leavePending) throw new Fail(fault.stderr ?? 'Killed', fault.exitCode ?? 143);
+    if (fault?.leavePending) leavePending(store, argv, fault);
   } catch (e) {
     code = e instanceof Fail ? e.code : 1;
     stdout = e instanceof Fail ? e.stdout : '';

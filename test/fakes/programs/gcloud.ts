@@ -78,6 +78,113 @@ export function gkeAuthPlugin(_state: FakeState, args: string[]): string {
   throw new Fail(`fake gke-gcloud-auth-plugin: unsupported ${args.join(' ')}`);
 }
 
+/** One `gcloud container clusters VERB NAME` call: --project and --location already taken from args. */
+interface ClustersCall {
+  state: FakeState;
+  args: string[];
+  ctx: Ctx;
+  verb: string | undefined;
+  name: string | undefined;
+  project: string | undefined;
+  location: string | undefined;
+  /** The cluster's key in state.clusters. */
+  key: string;
+}
+
+const contextOf = ({ project, location, name }: ClustersCall) => `gke_${project}_${location}_${name}`;
+const notFoundError = ({ verb, project, location, name }: ClustersCall) =>
+  new Fail(
+    `ERROR: (gcloud.container.clusters.${verb}) ResponseError: code=404, message=Not found: projects/${project}/locations/${location}/clusters/${name}.`,
+  );
+
+function listClusters({ state, args, project }: ClustersCall): string {
+  const filter = take(args, '--filter')?.replace(/^name=/, '');
+  const format = take(args, '--format');
+  const listed = Object.values(state.clusters).filter(
+    (c) => c.platform === 'gke' && c.project === project && (!filter || c.name === filter),
+  );
+  // `--format json`: the clusters as the GKE API's Cluster resources (name, location, resourceLabels …).
+  if (format === 'json')
+    return `${JSON.stringify(
+      listed.map((c) => ({
+        name: c.name,
+        location: c.location,
+        status: 'RUNNING',
+        ...(c.autopilot ? { autopilot: c.autopilot } : {}),
+        ...(c.resourceLabels ? { resourceLabels: c.resourceLabels } : {}),
+      })),
+      null,
+      2,
+    )}\n`;
+  return listed.map((c) => (format === 'value(name,location)' ? `${c.name}\t${c.location}\n` : `${c.name}\n`)).join('');
+}
+
+function createCluster(call: ClustersCall): string {
+  const { state, args, ctx, name, project, location, key } = call;
+  if (state.clusters[key])
+    throw new Fail(
+      `ERROR: (gcloud.container.clusters.create) ResponseError: code=409, message=Already exists: projects/${project}/locations/${location}/clusters/${name}.`,
+    );
+  const dataplaneV2 = flag(args, '--enable-dataplane-v2');
+  // --labels KEY=VALUE,…: the cluster's resource labels (GKE API Cluster.resourceLabels).
+  const labels = take(args, '--labels');
+  const resourceLabels = labels
+    ? Object.fromEntries(labels.split(',').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
+    : undefined;
+  const networkPolicy = flag(args, '--enable-network-policy');
+  const cluster = newCluster(state, 'gke', {
+    name,
+    project,
+    location,
+    createdBy: 'gcloud create',
+    ...(resourceLabels ? { resourceLabels } : {}),
+    networkConfig: { datapathProvider: dataplaneV2 ? 'ADVANCED_DATAPATH' : 'LEGACY_DATAPATH' },
+    ...(networkPolicy
+      ? { networkPolicy: { enabled: true, provider: 'CALICO' }, addonsConfig: { networkPolicyConfig: {} } }
+      : { addonsConfig: { networkPolicyConfig: { disabled: true } } }),
+  });
+  state.clusters[key] = cluster;
+  // Like gcloud: the new cluster's entry goes into the kubeconfig and becomes its current-context.
+  writeKubeconfig(gcloudKubeconfig(ctx), contextOf(call), cluster.server);
+  return `Creating cluster ${name} in ${location}...done.\nkubeconfig entry generated for ${name}.\n`;
+}
+
+function getCredentials(call: ClustersCall): string {
+  const cluster = call.state.clusters[call.key];
+  if (!cluster) throw notFoundError(call);
+  writeKubeconfig(gcloudKubeconfig(call.ctx), contextOf(call), cluster.server);
+  return 'Fetching cluster endpoint and auth data.\nkubeconfig entry generated.\n';
+}
+
+function deleteCluster(call: ClustersCall): string {
+  if (!call.state.clusters[call.key])
+    throw new Fail(`ERROR: (gcloud.container.clusters.delete) ResponseError: code=404, message=Not found`);
+  delete call.state.clusters[call.key];
+  removeContext(gcloudKubeconfig(call.ctx), contextOf(call));
+  return `Deleting cluster ${call.name}...done.\n`;
+}
+
+function describeCluster(call: ClustersCall): string {
+  const { name, location } = call;
+  const c = call.state.clusters[call.key];
+  if (!c) throw notFoundError(call);
+  // gcloud's --format projections: `value(name)` prints the bare field, `json` the whole resource.
+  const format = take(call.args, '--format');
+  if (format === 'value(name)') return `${name}\n`;
+  if (format !== 'json') throw new Fail('fake gcloud: describe is emulated with --format json or value(name) only');
+  const { networkConfig = {}, networkPolicy, addonsConfig = {}, autopilot } = c;
+  return `${JSON.stringify({ name, location, status: 'RUNNING', ...(autopilot ? { autopilot } : {}), networkConfig, ...(networkPolicy ? { networkPolicy } : {}), addonsConfig }, null, 2)}\n`;
+}
+
+/** The `gcloud container clusters` verbs the fakes emulate. */
+const CLUSTER_VERBS: Record<string, (call: ClustersCall) => string> = {
+  list: listClusters,
+  create: createCluster,
+  'get-credentials': getCredentials,
+  delete: deleteCluster,
+  describe: describeCluster,
+};
+
 export function gcloud(state: FakeState, args: string[], ctx: Ctx): string {
   if (args[0] === '--version') return 'Google Cloud SDK 530.0.0\n';
   if (!flag(args, '--quiet')) throw new Fail('fake gcloud: called without --quiet (a prompt would hang)');
@@ -88,90 +195,11 @@ export function gcloud(state: FakeState, args: string[], ctx: Ctx): string {
   if (args[0] !== 'container' || args[1] !== 'clusters') throw new Fail(`fake gcloud: unsupported ${args.join(' ')}`);
   const verb = args[2];
   const name = args[3];
-  const key = `gke/${project}/${location}/${name}`;
   if (gcloudConfig(state).disabledApis.includes('container.googleapis.com'))
     throw new Fail(
       `ERROR: (gcloud.container.clusters.${verb}) ResponseError: code=403, message=Kubernetes Engine API has not been used in project ${project} before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/container.googleapis.com/overview?project=${project} then retry.`,
     );
-  if (verb === 'list') {
-    const filter = take(args, '--filter')?.replace(/^name=/, '');
-    const format = take(args, '--format');
-    const listed = Object.values(state.clusters).filter(
-      (c) => c.platform === 'gke' && c.project === project && (!filter || c.name === filter),
-    );
-    // `--format json`: the clusters as the GKE API's Cluster resources (name, location, resourceLabels …).
-    if (format === 'json')
-      return `${JSON.stringify(
-        listed.map((c) => ({
-          name: c.name,
-          location: c.location,
-          status: 'RUNNING',
-          ...(c.autopilot ? { autopilot: c.autopilot } : {}),
-          ...(c.resourceLabels ? { resourceLabels: c.resourceLabels } : {}),
-        })),
-        null,
-        2,
-      )}\n`;
-    return listed
-      .map((c) => (format === 'value(name,location)' ? `${c.name}\t${c.location}\n` : `${c.name}\n`))
-      .join('');
-  }
-  if (verb === 'create') {
-    if (state.clusters[key])
-      throw new Fail(
-        `ERROR: (gcloud.container.clusters.create) ResponseError: code=409, message=Already exists: projects/${project}/locations/${location}/clusters/${name}.`,
-      );
-    const dataplaneV2 = flag(args, '--enable-dataplane-v2');
-    // --labels KEY=VALUE,…: the cluster's resource labels (GKE API Cluster.resourceLabels).
-    const labels = take(args, '--labels');
-    const resourceLabels = labels
-      ? Object.fromEntries(labels.split(',').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
-      : undefined;
-    const networkPolicy = flag(args, '--enable-network-policy');
-    const cluster = newCluster(state, 'gke', {
-      name,
-      project,
-      location,
-      createdBy: 'gcloud create',
-      ...(resourceLabels ? { resourceLabels } : {}),
-      networkConfig: { datapathProvider: dataplaneV2 ? 'ADVANCED_DATAPATH' : 'LEGACY_DATAPATH' },
-      ...(networkPolicy
-        ? { networkPolicy: { enabled: true, provider: 'CALICO' }, addonsConfig: { networkPolicyConfig: {} } }
-        : { addonsConfig: { networkPolicyConfig: { disabled: true } } }),
-    });
-    state.clusters[key] = cluster;
-    // Like gcloud: the new cluster's entry goes into the kubeconfig and becomes its current-context.
-    writeKubeconfig(gcloudKubeconfig(ctx), `gke_${project}_${location}_${name}`, cluster.server);
-    return `Creating cluster ${name} in ${location}...done.\nkubeconfig entry generated for ${name}.\n`;
-  }
-  if (verb === 'get-credentials') {
-    const cluster = state.clusters[key];
-    if (!cluster)
-      throw new Fail(
-        `ERROR: (gcloud.container.clusters.get-credentials) ResponseError: code=404, message=Not found: projects/${project}/locations/${location}/clusters/${name}.`,
-      );
-    writeKubeconfig(gcloudKubeconfig(ctx), `gke_${project}_${location}_${name}`, cluster.server);
-    return 'Fetching cluster endpoint and auth data.\nkubeconfig entry generated.\n';
-  }
-  if (verb === 'delete') {
-    if (!state.clusters[key])
-      throw new Fail(`ERROR: (gcloud.container.clusters.delete) ResponseError: code=404, message=Not found`);
-    delete state.clusters[key];
-    removeContext(gcloudKubeconfig(ctx), `gke_${project}_${location}_${name}`);
-    return `Deleting cluster ${name}...done.\n`;
-  }
-  if (verb === 'describe') {
-    const c = state.clusters[key];
-    if (!c)
-      throw new Fail(
-        `ERROR: (gcloud.container.clusters.describe) ResponseError: code=404, message=Not found: projects/${project}/locations/${location}/clusters/${name}.`,
-      );
-    // gcloud's --format projections: `value(name)` prints the bare field, `json` the whole resource.
-    const format = take(args, '--format');
-    if (format === 'value(name)') return `${name}\n`;
-    if (format !== 'json') throw new Fail('fake gcloud: describe is emulated with --format json or value(name) only');
-    const { networkConfig = {}, networkPolicy, addonsConfig = {}, autopilot } = c;
-    return `${JSON.stringify({ name, location, status: 'RUNNING', ...(autopilot ? { autopilot } : {}), networkConfig, ...(networkPolicy ? { networkPolicy } : {}), addonsConfig }, null, 2)}\n`;
-  }
-  throw new Fail(`fake gcloud: unsupported ${args.join(' ')}`);
+  const handler = verb !== undefined && Object.hasOwn(CLUSTER_VERBS, verb) ? CLUSTER_VERBS[verb] : undefined;
+  if (!handler) throw new Fail(`fake gcloud: unsupported ${args.join(' ')}`);
+  return handler({ state, args, ctx, verb, name, project, location, key: `gke/${project}/${location}/${name}` });
 }
