@@ -112,6 +112,32 @@ describe('a required argument left out: the real program usage error, exit 1', (
     expect(await fakes().helm(...argv)).toEqual({ stdout: '', stderr, code: 1 });
   });
 
+  // curl/curl curl-8_16_0 src/tool_msgs.c helpf, src/tool_getparam.c, src/tool_operate.c (exit 2), through kubectl exec.
+  const curlCases: [string[], string][] = [
+    [
+      ['-sS', '-m', '10'],
+      "curl: (2) no URL specified\ncurl: try 'curl --help' or 'curl --manual' for more information",
+    ],
+    [
+      ['-sS', 'http://example.com/', '-H'],
+      "curl: option -H: requires parameter\ncurl: try 'curl --help' or 'curl --manual' for more information",
+    ],
+  ];
+  it.each(curlCases)('curl %j in a pod', async (curlArgs, message) => {
+    const f = fakes((s) => {
+      s.clusters['lab']!.objects['Deployment|default|sleep'] = {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'sleep', namespace: 'default' },
+      };
+    });
+    expect(await f.kubectl('exec', 'deploy/sleep', '--', 'curl', ...curlArgs)).toEqual({
+      stdout: '',
+      stderr: `${message}\ncommand terminated with exit code 2\n`,
+      code: 2,
+    });
+  });
+
   it('kind load image-archive without the archive (kind v0.32.0 image-archive.go Args)', async () => {
     expect(await fakes().run('kind', ['load', 'image-archive', '--name', 'lab'])).toEqual({
       stdout: '',

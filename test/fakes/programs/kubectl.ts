@@ -69,6 +69,7 @@ function authorizeCall(args: string[], ctx: Ctx, check: (req: Ask) => void): voi
 
 /** `kubectl auth can-i VERB RESOURCE[/NAME] [--subresource S]`: "yes", or "no" and exit 1 (kubectl cani.go). */
 function canI(args: string[], may: (req: Ask) => boolean): string {
+  if (args.includes('--list')) throw new Fail('fake kubectl: auth can-i --list is not emulated');
   const sub = take(args, '--subresource');
   const [typed = '', name] = args[3]!.split('/');
   const { group, resource } = resourceOf(typed);

@@ -33,6 +33,16 @@ export function addLog(cluster: FakeCluster, ns: string | undefined, workload: s
   cluster.logs[`${ns}/${workload}`]?.push({ at: new Date().toISOString(), line });
 }
 
+/**
+ * curl's own refusal of its command line (curl/curl curl-8_16_0 src/tool_msgs.c helpf, src/tool_operate.c: exit
+ * CURLE_FAILED_INIT, 2), as kubectl exec passes it on.
+ */
+const curlUsage = (message: string) =>
+  new Fail(
+    `curl: ${message}\ncurl: try 'curl --help' or 'curl --manual' for more information\ncommand terminated with exit code 2`,
+    2,
+  );
+
 function curlArgs(args: string[]): { headers: string[]; format: string; discard: boolean; url: URL } {
   const headers: string[] = [];
   let format = '';
@@ -40,16 +50,24 @@ function curlArgs(args: string[]): { headers: string[]; format: string; discard:
   let discard = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i] ?? '';
-    if (a === '-H') headers.push(args[++i]!);
-    else if (a === '-w') format = args[++i]!;
+    // An option without its value: "option -H: requires parameter" (src/tool_getparam.c, tool_helpers.c param2text).
+    const value = (): string => {
+      const v = args[++i];
+      if (v === undefined) throw curlUsage(`option ${a}: requires parameter`);
+      return v;
+    };
+    if (a === '-H') headers.push(value());
+    else if (a === '-w') format = value();
     else if (a === '-o') {
       // -o FILE writes the body there instead of stdout; only /dev/null is emulated (the pod has no files of ours).
-      if (args[++i] !== '/dev/null') throw new Fail(`fake curl: -o ${args[i]} is not emulated`);
+      if (value() !== '/dev/null') throw new Fail(`fake curl: -o ${args[i]} is not emulated`);
       discard = true;
-    } else if (a === '-m') i++;
+    } else if (a === '-m') value();
     else if (!a.startsWith('-')) url = a;
   }
-  return { headers, format, discard, url: new URL(url!) };
+  if (url === undefined) throw curlUsage('(2) no URL specified');
+  // A URL without a scheme is guessed to be http:// (CURLU_GUESS_SCHEME, src/config2setopts.c).
+  return { headers, format, discard, url: new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `http://${url}`) };
 }
 
 export const objectsOf = (cluster: FakeCluster, kind: string) =>
