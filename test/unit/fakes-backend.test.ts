@@ -28,68 +28,76 @@ async function kubectl(fakes: Fakes, args: string[], stdin = ''): Promise<{ stdo
   return run.catch((e: { stdout: string; stderr: string }) => ({ stdout: e.stdout, stderr: e.stderr }));
 }
 
-describe('an AgentgatewayBackend without a backend kind', () => {
-  it('kubectl apply is refused by the API server, with the CRD rule in kubectl words', async () => {
-    const fakes = lab();
-    const backend = cluster(fakes.state()).objects[BACKEND]!;
-    const { static: _dropped, ...spec } = backend.spec!;
-    const doc = {
-      apiVersion: backend.apiVersion,
-      kind: backend.kind,
-      metadata: { name: 'no-kind', namespace: 'common-infrastructure' },
-      spec,
-    };
-    const { stderr } = await kubectl(
-      fakes,
-      ['apply', '--server-side', '--field-manager', 'egress-lab', '-f', '-'],
-      stringify(doc),
-    );
-    expect(stderr).toBe(
-      'The AgentgatewayBackend "no-kind" is invalid: spec: Invalid value: "object": exactly one of the fields in [ai static dynamicForwardProxy mcp aws a2a] must be set\n',
-    );
-    expect(cluster(fakes.state()).objects['AgentgatewayBackend|common-infrastructure|no-kind']).toBeUndefined();
-  });
+/** An AgentgatewayBackend without a kind, applied: refused, and nothing stored. */
+async function applyWithoutKind(): Promise<void> {
+  const fakes = lab();
+  const backend = cluster(fakes.state()).objects[BACKEND]!;
+  const { static: _dropped, ...spec } = backend.spec!;
+  const doc = {
+    apiVersion: backend.apiVersion,
+    kind: backend.kind,
+    metadata: { name: 'no-kind', namespace: 'common-infrastructure' },
+    spec,
+  };
+  const { stderr } = await kubectl(
+    fakes,
+    ['apply', '--server-side', '--field-manager', 'egress-lab', '-f', '-'],
+    stringify(doc),
+  );
+  expect(stderr).toBe(
+    'The AgentgatewayBackend "no-kind" is invalid: spec: Invalid value: "object": exactly one of the fields in [ai static dynamicForwardProxy mcp aws a2a] must be set\n',
+  );
+  expect(cluster(fakes.state()).objects['AgentgatewayBackend|common-infrastructure|no-kind']).toBeUndefined();
+}
 
-  it('one there anyway: no CONNECT reaches Squid (none to "true"), the gateway answers 500, the status says why', async () => {
-    const fakes = lab();
-    const saved = fakes.raw();
-    try {
-      fakes.update((s) => {
-        const b = labCluster(s).objects[BACKEND]!;
-        const { static: _dropped, ...spec } = b.spec!;
-        b.spec = spec;
-      });
-      const r = await verifyOn(fakes);
-      const after = cluster(fakes.state());
-      const squid = Object.entries(after.logs ?? {})
-        .filter(([k]) => k.endsWith('/squid-proxy'))
-        .flatMap(([, lines]) => lines.map((l) => l.line));
-      expect(squid.filter((l) => / CONNECT /.test(l))).toEqual([]);
-      const gateway = (after.logs?.['common-infrastructure/egress-gateway'] ?? []).map((l) => l.line);
-      expect(
-        gateway.some((l) => /http\.host=httpbingo\.org .*http\.status=500 .*error="service not found"/.test(l)),
-      ).toBe(true);
-      expect(packOf(r, 'tls-origination').proof.status).toBe('failed');
-      const got = await kubectl(fakes, [
-        'get',
-        'agentgatewaybackend',
-        'httpbingo-org',
-        '-n',
-        'common-infrastructure',
-        '-o',
-        'json',
-      ]);
-      expect(JSON.parse(got.stdout).status.conditions).toEqual([
-        {
-          type: 'Accepted',
-          status: 'False',
-          reason: 'TranslationError',
-          message: 'failed to translate backend: unknown backend',
-        },
-      ]);
-      expect(r.ok).toBe(false);
-    } finally {
-      fakes.setRaw(saved);
-    }
-  });
+/** The lab's backend without its static target: what Squid, the gateway, verify and the status show. */
+async function runWithoutKind(): Promise<void> {
+  const fakes = lab();
+  const saved = fakes.raw();
+  try {
+    fakes.update((s) => {
+      const b = labCluster(s).objects[BACKEND]!;
+      const { static: _dropped, ...spec } = b.spec!;
+      b.spec = spec;
+    });
+    const r = await verifyOn(fakes);
+    const after = cluster(fakes.state());
+    const squid = Object.entries(after.logs ?? {})
+      .filter(([k]) => k.endsWith('/squid-proxy'))
+      .flatMap(([, lines]) => lines.map((l) => l.line));
+    expect(squid.filter((l) => / CONNECT /.test(l))).toEqual([]);
+    const gateway = (after.logs?.['common-infrastructure/egress-gateway'] ?? []).map((l) => l.line);
+    expect(
+      gateway.some((l) => /http\.host=httpbingo\.org .*http\.status=500 .*error="service not found"/.test(l)),
+    ).toBe(true);
+    expect(packOf(r, 'tls-origination').proof.status).toBe('failed');
+    const got = await kubectl(fakes, [
+      'get',
+      'agentgatewaybackend',
+      'httpbingo-org',
+      '-n',
+      'common-infrastructure',
+      '-o',
+      'json',
+    ]);
+    expect(JSON.parse(got.stdout).status.conditions).toEqual([
+      {
+        type: 'Accepted',
+        status: 'False',
+        reason: 'TranslationError',
+        message: 'failed to translate backend: unknown backend',
+      },
+    ]);
+    expect(r.ok).toBe(false);
+  } finally {
+    fakes.setRaw(saved);
+  }
+}
+
+describe('an AgentgatewayBackend without a backend kind', () => {
+  it('kubectl apply is refused by the API server, with the CRD rule in kubectl words', applyWithoutKind);
+  it(
+    'one there anyway: no CONNECT reaches Squid (none to "true"), the gateway answers 500, the status says why',
+    runWithoutKind,
+  );
 });

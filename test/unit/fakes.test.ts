@@ -49,81 +49,78 @@ function fakes(change: (s: FakeState) => void = () => {}) {
 const kubectlUsage = (verb: string, message: string) =>
   `error: ${message}\nSee 'kubectl ${verb} -h' for help and examples\n`;
 
-describe('a required argument left out: the real program usage error, exit 1', () => {
-  // kubernetes/kubectl@v0.35.0 (pkg/cmd/util/helpers.go checkErr and UsageErrorf) and kubernetes/cli-runtime@v0.35.0.
-  const kubectlCases: [string[], string][] = [
-    [
-      ['get'],
-      `You must specify the type of resource to get. Use "kubectl api-resources" for a complete list of supported resources.\n\nerror: Required resource not specified.\nUse "kubectl explain <resource>" for a detailed description of that resource (e.g. kubectl explain pods).\nSee 'kubectl get -h' for help and examples\n`,
-    ],
-    [['exec', '--', 'curl', 'http://example.com/'], 'error: pod, type/name or --filename must be specified\n'],
-    [['exec', 'deploy/sleep'], 'error: you must specify at least one command for the container\n'],
-    [
-      ['exec', 'deploy/sleep', 'curl', 'http://example.com/'],
-      kubectlUsage('exec', 'exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead'),
-    ],
-    [
-      ['logs', '--tail', '5'],
-      kubectlUsage(
-        'logs',
-        "expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a required argument for the logs command",
-      ),
-    ],
-    [['apply', '--server-side', '--field-manager', 'egress-lab'], 'error: must specify one of -f and -k\n'],
-    [['wait', 'deploy/sleep', '--timeout', '60s'], 'error: unrecognized condition: ""\n'],
-    [['rollout', 'status', '--timeout', '60s'], 'error: required resource not specified\n'],
-    [['rollout', 'restart'], 'error: required resource not specified\n'],
-    [['create', 'token'], kubectlUsage('create token', 'exactly one NAME is required, got 0')],
-    [
-      ['auth', 'can-i', 'get'],
-      "error: you must specify two arguments: verb resource or verb resource/resourceName.\nSee 'kubectl auth can-i -h' for help and examples.\n",
-    ],
-    [
-      ['delete', '--ignore-not-found'],
-      "error: You must provide one or more resources by argument or filename.\nExample resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'\n",
-    ],
-    [['delete', 'namespace', '--wait=true'], 'error: resource(s) were provided, but no name was specified\n'],
-  ];
-  it.each(kubectlCases)('kubectl %j', async (argv, stderr) => {
+// kubernetes/kubectl@v0.35.0 (pkg/cmd/util/helpers.go checkErr and UsageErrorf) and kubernetes/cli-runtime@v0.35.0.
+const KUBECTL_CASES: [string[], string][] = [
+  [
+    ['get'],
+    `You must specify the type of resource to get. Use "kubectl api-resources" for a complete list of supported resources.\n\nerror: Required resource not specified.\nUse "kubectl explain <resource>" for a detailed description of that resource (e.g. kubectl explain pods).\nSee 'kubectl get -h' for help and examples\n`,
+  ],
+  [['exec', '--', 'curl', 'http://example.com/'], 'error: pod, type/name or --filename must be specified\n'],
+  [['exec', 'deploy/sleep'], 'error: you must specify at least one command for the container\n'],
+  [
+    ['exec', 'deploy/sleep', 'curl', 'http://example.com/'],
+    kubectlUsage('exec', 'exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead'),
+  ],
+  [
+    ['logs', '--tail', '5'],
+    kubectlUsage(
+      'logs',
+      "expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a required argument for the logs command",
+    ),
+  ],
+  [['apply', '--server-side', '--field-manager', 'egress-lab'], 'error: must specify one of -f and -k\n'],
+  [['wait', 'deploy/sleep', '--timeout', '60s'], 'error: unrecognized condition: ""\n'],
+  [['rollout', 'status', '--timeout', '60s'], 'error: required resource not specified\n'],
+  [['rollout', 'restart'], 'error: required resource not specified\n'],
+  [['create', 'token'], kubectlUsage('create token', 'exactly one NAME is required, got 0')],
+  [
+    ['auth', 'can-i', 'get'],
+    "error: you must specify two arguments: verb resource or verb resource/resourceName.\nSee 'kubectl auth can-i -h' for help and examples.\n",
+  ],
+  [
+    ['delete', '--ignore-not-found'],
+    "error: You must provide one or more resources by argument or filename.\nExample resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'\n",
+  ],
+  [['delete', 'namespace', '--wait=true'], 'error: resource(s) were provided, but no name was specified\n'],
+];
+// helm/helm@v3.20.0 cmd/helm/require/args.go, each command's Use line; cobra prints `Error: `, main exits 1.
+const HELM_CASES: [string[], string][] = [
+  [
+    ['upgrade', '--install', 'istiod', '--version', '1.30.3', '--values', '-'],
+    'Error: "helm upgrade" requires 2 arguments\n\nUsage:  helm upgrade [RELEASE] [CHART] [flags]\n',
+  ],
+  [
+    ['pull', '--version', '1.30.3'],
+    'Error: "helm pull" requires at least 1 argument\n\nUsage:  helm pull [chart URL | repo/chartname] [...] [flags]\n',
+  ],
+  [
+    ['uninstall', '--wait'],
+    'Error: "helm uninstall" requires at least 1 argument\n\nUsage:  helm uninstall RELEASE_NAME [...] [flags]\n',
+  ],
+  [['status'], 'Error: "helm status" requires 1 argument\n\nUsage:  helm status RELEASE_NAME [flags]\n'],
+  [
+    ['rollback', '--wait'],
+    'Error: "helm rollback" requires at least 1 argument\n\nUsage:  helm rollback <RELEASE> [REVISION] [flags]\n',
+  ],
+];
+// curl/curl curl-8_16_0 src/tool_msgs.c helpf, src/tool_getparam.c, src/tool_operate.c (exit 2), through kubectl exec.
+const CURL_CASES: [string[], string][] = [
+  [['-sS', '-m', '10'], "curl: (2) no URL specified\ncurl: try 'curl --help' or 'curl --manual' for more information"],
+  [
+    ['-sS', 'http://example.com/', '-H'],
+    "curl: option -H: requires parameter\ncurl: try 'curl --help' or 'curl --manual' for more information",
+  ],
+];
+describe("a required argument left out: the real program's usage error", () => {
+  it.each(KUBECTL_CASES)('kubectl %j', async (argv, stderr) => {
     expect(await fakes().kubectl(...argv)).toEqual({ stdout: '', stderr, code: 1 });
   });
 
-  // helm/helm@v3.20.0 cmd/helm/require/args.go, each command's Use line; cobra prints `Error: `, main exits 1.
-  const helmCases: [string[], string][] = [
-    [
-      ['upgrade', '--install', 'istiod', '--version', '1.30.3', '--values', '-'],
-      'Error: "helm upgrade" requires 2 arguments\n\nUsage:  helm upgrade [RELEASE] [CHART] [flags]\n',
-    ],
-    [
-      ['pull', '--version', '1.30.3'],
-      'Error: "helm pull" requires at least 1 argument\n\nUsage:  helm pull [chart URL | repo/chartname] [...] [flags]\n',
-    ],
-    [
-      ['uninstall', '--wait'],
-      'Error: "helm uninstall" requires at least 1 argument\n\nUsage:  helm uninstall RELEASE_NAME [...] [flags]\n',
-    ],
-    [['status'], 'Error: "helm status" requires 1 argument\n\nUsage:  helm status RELEASE_NAME [flags]\n'],
-    [
-      ['rollback', '--wait'],
-      'Error: "helm rollback" requires at least 1 argument\n\nUsage:  helm rollback <RELEASE> [REVISION] [flags]\n',
-    ],
-  ];
-  it.each(helmCases)('helm %j', async (argv, stderr) => {
+  it.each(HELM_CASES)('helm %j', async (argv, stderr) => {
     expect(await fakes().helm(...argv)).toEqual({ stdout: '', stderr, code: 1 });
   });
 
-  // curl/curl curl-8_16_0 src/tool_msgs.c helpf, src/tool_getparam.c, src/tool_operate.c (exit 2), through kubectl exec.
-  const curlCases: [string[], string][] = [
-    [
-      ['-sS', '-m', '10'],
-      "curl: (2) no URL specified\ncurl: try 'curl --help' or 'curl --manual' for more information",
-    ],
-    [
-      ['-sS', 'http://example.com/', '-H'],
-      "curl: option -H: requires parameter\ncurl: try 'curl --help' or 'curl --manual' for more information",
-    ],
-  ];
-  it.each(curlCases)('curl %j in a pod', async (curlArgs, message) => {
+  it.each(CURL_CASES)('curl %j in a pod', async (curlArgs, message) => {
     const f = fakes((s) => {
       s.clusters['lab']!.objects['Deployment|default|sleep'] = {
         apiVersion: 'apps/v1',
