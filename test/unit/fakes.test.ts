@@ -70,6 +70,11 @@ const KUBECTL_CASES: [string[], string][] = [
   ],
   [['apply', '--server-side', '--field-manager', 'egress-lab'], 'error: must specify one of -f and -k\n'],
   [['wait', 'deploy/sleep', '--timeout', '60s'], 'error: unrecognized condition: ""\n'],
+  [
+    ['wait', '--for=condition=Available', '--timeout', '60s'],
+    "error: You must provide one or more resources by argument or filename.\nExample resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'\n",
+  ],
+  [['delete', '-l', 'app=sleep'], 'error: at least one resource must be specified to use a selector\n'],
   [['rollout', 'status', '--timeout', '60s'], 'error: required resource not specified\n'],
   [['rollout', 'restart'], 'error: required resource not specified\n'],
   [['create', 'token'], kubectlUsage('create token', 'exactly one NAME is required, got 0')],

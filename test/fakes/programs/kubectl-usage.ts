@@ -80,12 +80,15 @@ function getUsage(args: string[]): void {
 }
 
 /**
- * `kubectl delete` (kubernetes/cli-runtime pkg/resource/builder.go@v0.35.0, missingResourceError and "resource(s)
- * were provided, but no name was specified"): objects by -f, by TYPE NAME…, TYPE/NAME, or a type with -l or --all.
+ * The objects of a delete or a wait (kubernetes/cli-runtime pkg/resource/builder.go@v0.35.0 visitorResult,
+ * missingResourceError, visitBySelector, and "resource(s) were provided, but no name was specified"): by -f, by
+ * TYPE NAME…, TYPE/NAME, or a type with -l or --all.
  */
-function deleteUsage(args: string[]): void {
+function objectsUsage(args: string[]): void {
   const words = positionals(args.slice(1));
   if (given(args, '-f', '--filename')) return;
+  if (words.length === 0 && given(args, '-l', '--selector'))
+    throw plain('at least one resource must be specified to use a selector');
   if (words.length === 0)
     throw plain(
       "You must provide one or more resources by argument or filename.\nExample resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'",
@@ -99,15 +102,17 @@ const CHECKS: Record<string, (args: string[]) => void> = {
   exec: execUsage,
   logs: logsUsage,
   get: getUsage,
-  delete: deleteUsage,
+  delete: objectsUsage,
   // apply needs -f or -k (cli-runtime pkg/resource/builder.go@v0.35.0 RequireFilenameOrKustomize, kubectl
   // pkg/cmd/apply/apply.go).
   apply: (args) => {
     if (!given(args, '-f', '--filename', '-k', '--kustomize')) throw plain('must specify one of -f and -k');
   },
-  // `kubectl wait` without --for: pkg/cmd/wait/wait.go@v0.35.0 conditionFuncFor("").
+  // `kubectl wait`: the condition first (pkg/cmd/wait/wait.go@v0.35.0 ToOptions, conditionFuncFor("")), then its
+  // objects (RunWait visits them; its builder has an empty label selector unless -l is given).
   wait: (args) => {
     if (!given(args, '--for')) throw plain('unrecognized condition: ""');
+    objectsUsage(args);
   },
   // pkg/cmd/rollout/rollout_restart.go and rollout_status.go@v0.35.0 Validate.
   rollout: (args) => {
