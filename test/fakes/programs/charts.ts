@@ -28,6 +28,13 @@ export interface ChartEffects {
   capabilities?: Record<string, string[]>;
   classes?: string[];
 }
+/** The agentgateway.dev API's CRDs, which the open-source and the enterprise CRD charts both install. */
+const AGENTGATEWAY_DEV_CRDS: [string, string, string][] = [
+  ['agentgatewaypolicies', 'agentgateway.dev', 'AgentgatewayPolicy'],
+  ['agentgatewaybackends', 'agentgateway.dev', 'AgentgatewayBackend'],
+  ['agentgatewayparameters', 'agentgateway.dev', 'AgentgatewayParameters'],
+];
+
 export const CHARTS: Record<string, ChartEffects> = {
   // istio 1.30.3 base: templates/crds.yaml renders files/crd-all.gen.yaml, each CRD with helm.sh/resource-policy: keep.
   base: {
@@ -58,21 +65,13 @@ export const CHARTS: Record<string, ChartEffects> = {
     capabilities: { 'istio-cni-node': ['NET_ADMIN', 'NET_RAW', 'SYS_PTRACE', 'SYS_ADMIN', 'DAC_OVERRIDE'] },
   },
   ztunnel: { workloads: [['DaemonSet', 'ztunnel', 'system-node-critical']] },
-  'agentgateway-crds': {
-    crds: [
-      ['agentgatewaypolicies', 'agentgateway.dev', 'AgentgatewayPolicy'],
-      ['agentgatewaybackends', 'agentgateway.dev', 'AgentgatewayBackend'],
-      ['agentgatewayparameters', 'agentgateway.dev', 'AgentgatewayParameters'],
-    ],
-  },
+  'agentgateway-crds': { crds: AGENTGATEWAY_DEV_CRDS },
   agentgateway: { workloads: [['Deployment', 'agentgateway']], classes: ['agentgateway'] },
   'enterprise-agentgateway-crds': {
     crds: [
       ['enterpriseagentgatewayparameters', 'enterpriseagentgateway.solo.io', 'EnterpriseAgentgatewayParameters'],
       ['enterpriseagentgatewaypolicies', 'enterpriseagentgateway.solo.io', 'EnterpriseAgentgatewayPolicy'],
-      ['agentgatewaypolicies', 'agentgateway.dev', 'AgentgatewayPolicy'],
-      ['agentgatewaybackends', 'agentgateway.dev', 'AgentgatewayBackend'],
-      ['agentgatewayparameters', 'agentgateway.dev', 'AgentgatewayParameters'],
+      ...AGENTGATEWAY_DEV_CRDS,
     ],
   },
   'enterprise-agentgateway': { workloads: [['Deployment', 'enterprise-agentgateway']] },
