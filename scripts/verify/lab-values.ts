@@ -22,7 +22,7 @@ export const hashTag = (value: string) => `sha256:${createHash('sha256').update(
  * One key of a Secret, decoded from its base64 data (the API server keeps stringData there), trimmed as
  * agentgateway's controller reads it (v1.4.1 controller/pkg/utils/kubeutils/secrets.go GetSecretDataValue).
  */
-export async function readSecretKey(exec: Exec, k: readonly string[], ref: SecretKey): Promise<SecretRead> {
+async function readSecretKey(exec: Exec, k: readonly string[], ref: SecretKey): Promise<SecretRead> {
   let data: Record<string, string> | undefined;
   try {
     const { stdout } = await exec('kubectl', [...k, 'get', 'secret', ref.name, '-n', ref.namespace, '-o', 'json'], {
