@@ -3,7 +3,7 @@ import { blockers, runDoctor } from '../../scripts/doctor/checks.ts';
 import { CommandError } from '../../scripts/exec/exec.ts';
 import { up } from '../../scripts/lab/up.ts';
 import { createFakes, existingGkeCluster, type Fakes, uninstall } from '../fakes/fakes.ts';
-import { cli } from '../helpers/cli.ts';
+import { cli, doctorFindings } from '../helpers/cli.ts';
 import { fakeDeps } from '../helpers/lab.ts';
 
 let fakes: Fakes;
@@ -79,8 +79,7 @@ describe('egress-lab doctor --gke-cluster: the cluster check up makes next', () 
       ],
       { env: fakes.env },
     );
-    const findings = (JSON.parse(r.stdout) as { findings: { check: string; level: string; message: string }[] })
-      .findings;
+    const findings = doctorFindings(r);
     return { code: r.code, cluster: findings.find((f) => f.check === 'gke-cluster') };
   };
   beforeEach(() => fakes.update((s) => (s.gcloud = { projects: ['demo-project-1'] })));

@@ -8,7 +8,7 @@ import { readLedger } from '../../scripts/state/ledger.ts';
 import { verifyLab } from '../../scripts/verify/verify.ts';
 import { existingGkeCluster, type FakeCluster, type Fakes, GKE_PROJECT_LOCATION as GKE_KEY } from '../fakes/fakes.ts';
 import { at, recs } from '../fakes/types.ts';
-import { cli } from '../helpers/cli.ts';
+import { cli, doctorFindings } from '../helpers/cli.ts';
 import { changing } from '../helpers/fault-loops.ts';
 import { cmdline, fakeDeps } from '../helpers/lab.ts';
 import { createSharedFakes, sharedLab } from '../helpers/shared-lab.ts';
@@ -302,8 +302,7 @@ describe('doctor enforces the support matrix (profiles/_support-matrix.yaml)', (
       env: fakes.env,
     });
     expect(r.code).toBe(1);
-    const findings = (JSON.parse(r.stdout) as { findings: { check: string; level: string; message: string }[] })
-      .findings;
+    const findings = doctorFindings(r);
     expect(findings.find((f) => f.check === 'helm')).toMatchObject({
       level: 'blocker',
       message: 'helm 3.11.3 is older than 3.12.0',
@@ -315,8 +314,7 @@ describe('doctor enforces the support matrix (profiles/_support-matrix.yaml)', (
     fakes.update((s) => (s.versions = { helm: 'v3.17.3', kubectl: 'v1.33.1' }));
     const r = await cli(['doctor', '--profile', 'kind', '--json'], { env: fakes.env });
     expect(r.code).toBe(1);
-    const findings = (JSON.parse(r.stdout) as { findings: { check: string; level: string; message: string }[] })
-      .findings;
+    const findings = doctorFindings(r);
     expect(findings.find((f) => f.check === 'helm')).toMatchObject({
       level: 'blocker',
       message: expect.stringMatching(

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Finding } from '../../scripts/doctor/finding.ts';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The built entry, as npx runs it (`npm test` builds it first). */
@@ -35,3 +36,6 @@ export function cli(
     });
   });
 }
+
+/** The findings `egress-lab doctor --json` printed. */
+export const doctorFindings = (r: CliResult): Finding[] => (JSON.parse(r.stdout) as { findings: Finding[] }).findings;
