@@ -1,6 +1,5 @@
 import { arch } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import type { RenderedLab, RenderedRelease } from '../render/render.ts';
 import { labDir } from '../state/paths.ts';
 import type { BundleSources } from './bundle.ts';
@@ -21,9 +20,8 @@ export function hostPlatform(): string {
 
 /** The images a release runs: its `images` patterns, each `{a.b}` read from the release's rendered values. */
 export function releaseImages(r: RenderedRelease): string[] {
-  const values = (parse(r.text) ?? {}) as Record<string, unknown>;
   const read = (path: string): string => {
-    let node: unknown = values;
+    let node: unknown = r.values;
     for (const step of path.split('.')) node = (node as Record<string, unknown> | undefined)?.[step];
     if (typeof node !== 'string' || node === '')
       throw new Error(`stack release ${r.name}: its image names values path ${path}, which ${r.file} does not set`);

@@ -22,6 +22,8 @@ export interface RenderedRelease {
   file: string;
   /** Values YAML; licence keys appear only as markers. */
   text: string;
+  /** The same values as data (the images each release runs are read from them). */
+  values: Record<string, unknown>;
 }
 
 /** One applied unit: the objects of one step, written as one file. */
@@ -151,12 +153,14 @@ function renderReleases(loaded: LoadedProfile, ctx: TemplateContext): RenderedRe
   return Object.entries(stack.releases).map(([name, release]) => {
     const version = stack.versions[release.version];
     if (version === undefined) throw new Error(`stack release ${name}: no version "${release.version}" in versions`);
+    const docs = renderTemplate(release.values, ctx);
     return {
       name,
       release,
       version,
       file: `${name}.values.yaml`,
-      text: stringifyDocs(renderTemplate(release.values, ctx)),
+      text: stringifyDocs(docs),
+      values: (docs[0]?.toJS() ?? {}) as Record<string, unknown>,
     };
   });
 }
