@@ -4,6 +4,8 @@
  * dist/meta.json is esbuild's record of which sources each output holds (the tests read it; not shipped).
  * dist/profiles.json holds the built-in profiles' summaries and the digest of the files they come from, so
  * `egress-lab profiles` parses no YAML while those files are unchanged (it checks the digest on every run).
+ * dist/yaml-cache.json holds the built-in templates and profiles as the YAML parser read them
+ * (scripts/yaml-cache.ts), so a run rebuilds them instead of parsing each again.
  */
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -54,6 +56,9 @@ const result = await build({
 });
 writeFileSync(join(dist, 'meta.json'), JSON.stringify(result.metafile, null, 2));
 chmodSync(join(dist, 'egress-lab.js'), 0o755);
+
+const { yamlCacheText, YAML_CACHE_FILE } = await import('./scripts/yaml-cache.ts');
+writeFileSync(join(dist, YAML_CACHE_FILE), yamlCacheText());
 
 // A built-in profile that does not load leaves no index: `egress-lab profiles` then reports it from the files.
 const { profileSummaries } = await import('./scripts/commands/profile-load.ts');

@@ -1,6 +1,7 @@
 import { type Document, isMap, isNode, isScalar, LineCounter, type Node, parseDocument, visit } from 'yaml';
 import { InputError, type SourcePos } from './errors.ts';
 import { decodeUtf8, readInputFile } from './input-file.ts';
+import { cachedDocuments } from './yaml-cache.ts';
 
 /** A parsed YAML file that remembers where every node came from. */
 export interface YamlSource {
@@ -21,7 +22,7 @@ export function readYamlFile(file: string, shownAs = file): YamlSource {
   const key = `${file}\n${shownAs}`;
   const seen = parsedFiles.get(key);
   if (seen?.text === text) return seen.source;
-  const source = parseYamlText(text, shownAs);
+  const source = fromCache(file, text, shownAs) ?? parseYamlText(text, shownAs);
   parsedFiles.set(key, { text, source });
   return source;
 }
@@ -66,9 +67,20 @@ function checkNodes(source: YamlSource): void {
   });
 }
 
+const PARSE_OPTIONS = { version: '1.1', prettyErrors: true, uniqueKeys: true } as const;
+
+/** A built-in profile file as the build parsed it (yaml-cache.ts), checked as a parsed one is. */
+function fromCache(path: string, text: string, file: string): YamlSource | undefined {
+  const cached = cachedDocuments(path, text, PARSE_OPTIONS);
+  if (cached?.docs.length !== 1) return undefined;
+  const source = { file, doc: cached.docs[0]!, lines: cached.lines };
+  checkNodes(source);
+  return source;
+}
+
 export function parseYamlText(text: string, file: string): YamlSource {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, version: '1.1', prettyErrors: true, uniqueKeys: true });
+  const doc = parseDocument(text, { ...PARSE_OPTIONS, lineCounter: lines });
   const problem = doc.errors[0];
   if (problem) {
     const at = problem.linePos?.[0];

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { profilesDir } from '../paths.ts';
+import { readYamlFile, toData } from '../yaml-source.ts';
 
 /** profiles/_support-matrix.yaml: each pinned release's published support range, with its source. */
 export interface SupportMatrix {
@@ -14,7 +13,7 @@ export interface SupportMatrix {
 export const SUPPORT_MATRIX_FILE = 'profiles/_support-matrix.yaml';
 let cached: SupportMatrix | undefined;
 export function supportMatrix(): SupportMatrix {
-  cached ??= parse(readFileSync(join(profilesDir, '_support-matrix.yaml'), 'utf8')) as SupportMatrix;
+  cached ??= toData(readYamlFile(join(profilesDir, '_support-matrix.yaml'), SUPPORT_MATRIX_FILE)) as SupportMatrix;
   return cached;
 }
 

@@ -2,6 +2,7 @@ import { type Document, isScalar, isSeq, LineCounter, parseAllDocuments, type Sc
 import { formatPos } from '../errors.ts';
 import { decodeUtf8, MiB, readInputFile } from '../input-file.ts';
 import { templatePath } from '../paths.ts';
+import { cachedDocuments } from '../yaml-cache.ts';
 
 /** A context value that removes the key (or list item) whose whole value is its placeholder. */
 export const OMIT: unique symbol = Symbol('omit');
@@ -47,8 +48,10 @@ function readTemplate(relPath: string): string {
  */
 export function renderTemplate(relPath: string, ctx: TemplateContext): Document[] {
   const file = `templates/${relPath}`;
-  const lines = new LineCounter();
-  const docs = parseAllDocuments(readTemplate(relPath), { lineCounter: lines, version: '1.1' });
+  const text = readTemplate(relPath);
+  const cached = cachedDocuments(templatePath(relPath), text, { version: '1.1' });
+  const lines = cached?.lines ?? new LineCounter();
+  const docs = cached?.docs ?? parseAllDocuments(text, { lineCounter: lines, version: '1.1' });
   if (!Array.isArray(docs)) throw new TemplateError('not a YAML stream', file, lines, 0);
   for (const doc of docs) {
     const problem = doc.errors[0];
