@@ -91,6 +91,29 @@ describe('Istio waypoint admission (allowedRoutes of the HBONE listener)', () =>
     expect(report.requests[0]).toMatchObject({ name: 'allowed', status: 0 });
   });
 
+  it('a Gateway whose controller has not published status.addresses is not a waypoint yet: verify fails, saying so', async () => {
+    // I7: istiod takes a Gateway as a waypoint only once its controller set status.addresses (istio/istio 1.30.3
+    // pilot/pkg/serviceregistry/ambient/waypoints.go, gatewayToWaypointTransform).
+    await upKindFull();
+    fakes.update((s) => {
+      const gw = s.clusters['egress-lab']!.objects['Gateway|common-infrastructure|egress-gateway']!;
+      delete gw.status!['addresses'];
+    });
+    const report = await verifyLab(readLedger('egress-lab', fakes.env)!, { exec: fakeDeps(fakes).exec, sleep });
+    expect(waypointBound(await serviceEntry('httpbingo-org', 'ns1'))).toMatchObject({
+      status: 'False',
+      reason: 'WaypointIsNotReady',
+    });
+    expect(report.ok).toBe(false);
+    expect(report.requests[0]).toMatchObject({ name: 'allowed', status: 0 });
+    const verdicts = report.hops.flatMap((h) => h.verdicts ?? []);
+    expect(verdicts).toContainEqual({
+      object: 'ServiceEntry ns1/httpbingo-org',
+      ok: false,
+      says: 'istio.io/WaypointBound=False WaypointIsNotReady: waypoint "common-infrastructure/egress-gateway" is not ready',
+    });
+  });
+
   it('a namespace without the client label is not admitted, even with the use-waypoint labels', async () => {
     await upKindFull();
     const ledger = readLedger('egress-lab', fakes.env)!;
