@@ -193,7 +193,8 @@ function loadCache(): Record<string, CachedFile> {
 export function cachedDocuments(
   file: string,
   text: string,
-  options: ParseOptions & DocumentOptions & SchemaOptions,
+  // The build parsed with YAML 1.1 (Kubernetes' reading of yes/no/on/off), so its scalars hold 1.1 values.
+  options: ParseOptions & DocumentOptions & SchemaOptions & { version: '1.1' },
 ): { docs: Document[]; lines: LineCounter } | undefined {
   const rel = relative(packageRoot, file).split(sep).join('/');
   const entry = loadCache()[rel];
