@@ -1,10 +1,20 @@
 import * as p from '@clack/prompts';
 import { CancelledError } from '../errors.ts';
-import type { Prompter, Streams } from './prompter.ts';
+import type { Choice, Prompter, Streams } from './prompter.ts';
 
 function answered<T>(value: T | symbol): Exclude<T, symbol> {
   if (p.isCancel(value)) throw new CancelledError();
   return value as Exclude<T, symbol>;
+}
+
+/** The choices as clack's options (one mapping for select and multiselect: a disabled choice stays disabled in both). */
+function clackOptions(choices: readonly Choice<string>[]): never {
+  return choices.map((o) => ({
+    value: o.value,
+    label: o.label,
+    ...(o.hint ? { hint: o.hint } : {}),
+    ...(o.disabled ? { disabled: true } : {}),
+  })) as never;
 }
 
 /** The interactive prompter: @clack/prompts on the given terminal streams (the only module that imports clack). */
@@ -13,22 +23,15 @@ export function clackPrompter(streams: Streams): Prompter {
   return {
     interactive: true,
     async select(q) {
-      const options = q.options.map((o) => ({
-        value: o.value,
-        label: o.label,
-        ...(o.hint ? { hint: o.hint } : {}),
-        ...(o.disabled ? { disabled: true } : {}),
-      }));
       return answered(
-        await p.select({ message: q.message, options: options as never, initialValue: q.initial, ...io }),
+        await p.select({ message: q.message, options: clackOptions(q.options), initialValue: q.initial, ...io }),
       ) as never;
     },
     async multiselect(q) {
-      const options = q.options.map((o) => ({ value: o.value, label: o.label, ...(o.hint ? { hint: o.hint } : {}) }));
       return answered(
         await p.multiselect({
           message: q.message,
-          options: options as never,
+          options: clackOptions(q.options),
           initialValues: q.initial ?? [],
           required: false,
           ...io,

@@ -37,7 +37,11 @@ export function scriptedPrompter(script: [match: string, answer: string | boolea
     async multiselect(q) {
       asked.push({ kind: 'multiselect', message: q.message, flag: q.flag, initial: q.initial, options: q.options });
       const answer = take(q, q.initial ?? []);
-      return (Array.isArray(answer) ? answer : String(answer).split(',').filter(Boolean)) as never;
+      const picked = Array.isArray(answer) ? answer : String(answer).split(',').filter(Boolean);
+      // As in select: clack never picks a disabled option.
+      for (const value of picked)
+        if (q.options.some((o) => o.value === value && o.disabled)) throw new Error(`disabled option picked: ${value}`);
+      return picked as never;
     },
     async confirm(q) {
       asked.push({ kind: 'confirm', message: q.message, flag: q.flag, initial: q.initial });
