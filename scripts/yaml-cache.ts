@@ -17,7 +17,7 @@ import {
   YAMLMap,
   YAMLSeq,
 } from 'yaml';
-import { packageRoot } from './paths.ts';
+import { packageRoot, profilesDir, templatesDir } from './paths.ts';
 
 /**
  * The built-in YAML files (templates/ and profiles/), parsed when `npm run build` runs: dist/yaml-cache.json
@@ -32,8 +32,8 @@ import { packageRoot } from './paths.ts';
  * (test/unit/yaml-cache.test.ts compares them with the parser's, for every built-in file).
  */
 export const YAML_CACHE_FILE = 'yaml-cache.json';
-/** The folders under the package root whose .yaml files are cached. */
-const CACHED_FOLDERS = ['templates', 'profiles'];
+/** A file's key in the cache: its path under the package root, with `/` on every system. */
+const cacheKey = (path: string) => relative(packageRoot, path).split(sep).join('/');
 
 type Json = string | number | boolean | null | number[];
 /** One node: `s` scalar, `m` mapping (items are key/value pairs), `q` sequence; `p` its own properties. */
@@ -147,11 +147,11 @@ export function yamlCacheText(): string {
       if (statSync(path).isDirectory()) walk(path);
       else if (name.endsWith('.yaml')) {
         const entry = cacheEntry(readFileSync(path, 'utf8'));
-        if (entry) files[relative(packageRoot, path).split(sep).join('/')] = entry;
+        if (entry) files[cacheKey(path)] = entry;
       }
     }
   };
-  for (const folder of CACHED_FOLDERS) walk(join(packageRoot, folder));
+  for (const dir of [templatesDir, profilesDir]) walk(dir);
   return JSON.stringify({ files });
 }
 
@@ -196,8 +196,7 @@ export function cachedDocuments(
   // The build parsed with YAML 1.1 (Kubernetes' reading of yes/no/on/off), so its scalars hold 1.1 values.
   options: ParseOptions & DocumentOptions & SchemaOptions & { version: '1.1' },
 ): { docs: Document[]; lines: LineCounter } | undefined {
-  const rel = relative(packageRoot, file).split(sep).join('/');
-  const entry = loadCache()[rel];
+  const entry = loadCache()[cacheKey(file)];
   if (entry?.text !== text) return undefined;
   try {
     const lines = new LineCounter();
