@@ -7,7 +7,7 @@ import { up } from '../../scripts/lab/up.ts';
 import { readLedger } from '../../scripts/state/ledger.ts';
 import { verifyLab } from '../../scripts/verify/verify.ts';
 import { existingGkeCluster, type FakeCluster, type Fakes, GKE_PROJECT_LOCATION as GKE_KEY } from '../fakes/fakes.ts';
-import { at, recs } from '../fakes/types.ts';
+import { at, type K8sObject, recs } from '../fakes/types.ts';
 import { cli, doctorFindings } from '../helpers/cli.ts';
 import { changing } from '../helpers/fault-loops.ts';
 import { cmdline, fakeDeps } from '../helpers/lab.ts';
@@ -48,6 +48,16 @@ async function serviceEntry(name: string, ns: string) {
 const waypointBound = (se: Awaited<ReturnType<typeof serviceEntry>>) =>
   se.status?.conditions?.find((c) => c.type === 'istio.io/WaypointBound');
 
+/**
+ * The shared kind-full lab with its waypoint Gateway changed as `change` says, then verified (istiod reconciles on
+ * the next change it sees; verify's first call of the fakes triggers it).
+ */
+async function verifyWithWaypoint(change: (gateway: K8sObject) => void) {
+  await upKindFull();
+  fakes.update((s) => change(s.clusters['egress-lab']!.objects['Gateway|common-infrastructure|egress-gateway']!));
+  return verifyLab(readLedger('egress-lab', fakes.env)!, { exec: fakeDeps(fakes).exec, sleep });
+}
+
 const seedGke = (name: string, networking: Partial<FakeCluster>) => existingGkeCluster(fakes, name, networking);
 
 describe('Istio waypoint admission (allowedRoutes of the HBONE listener)', () => {
@@ -60,13 +70,9 @@ describe('Istio waypoint admission (allowedRoutes of the HBONE listener)', () =>
   });
 
   it('a waypoint without allowedRoutes refuses a ServiceEntry of another namespace: not captured, verify fails', async () => {
-    await upKindFull();
-    fakes.update((s) => {
-      const gw = s.clusters['egress-lab']!.objects['Gateway|common-infrastructure|egress-gateway'];
+    const report = await verifyWithWaypoint((gw) => {
       for (const l of recs(at(gw, 'spec', 'listeners'))) delete l.allowedRoutes;
     });
-    // istiod reconciles on the next change it sees; any call of the fakes triggers it.
-    const report = await verifyLab(readLedger('egress-lab', fakes.env)!, { exec: fakeDeps(fakes).exec, sleep });
     expect(waypointBound(await serviceEntry('httpbingo-org', 'ns1'))).toMatchObject({
       status: 'False',
       reason: 'AttachmentDenied',
@@ -77,12 +83,9 @@ describe('Istio waypoint admission (allowedRoutes of the HBONE listener)', () =>
   });
 
   it('a waypoint for workload traffic only (istio.io/waypoint-for) does not serve the ServiceEntry: verify fails', async () => {
-    await upKindFull();
-    fakes.update((s) => {
-      const gw = s.clusters['egress-lab']!.objects['Gateway|common-infrastructure|egress-gateway']!;
+    const report = await verifyWithWaypoint((gw) => {
       gw.metadata.labels = { ...gw.metadata.labels, 'istio.io/waypoint-for': 'workload' };
     });
-    const report = await verifyLab(readLedger('egress-lab', fakes.env)!, { exec: fakeDeps(fakes).exec, sleep });
     expect(waypointBound(await serviceEntry('httpbingo-org', 'ns1'))).toMatchObject({
       status: 'False',
       reason: 'UnsupportedTrafficType',
@@ -94,12 +97,7 @@ describe('Istio waypoint admission (allowedRoutes of the HBONE listener)', () =>
   it('a Gateway whose controller has not published status.addresses is not a waypoint yet: verify fails, saying so', async () => {
     // I7: istiod takes a Gateway as a waypoint only once its controller set status.addresses (istio/istio 1.30.3
     // pilot/pkg/serviceregistry/ambient/waypoints.go, gatewayToWaypointTransform).
-    await upKindFull();
-    fakes.update((s) => {
-      const gw = s.clusters['egress-lab']!.objects['Gateway|common-infrastructure|egress-gateway']!;
-      delete gw.status!['addresses'];
-    });
-    const report = await verifyLab(readLedger('egress-lab', fakes.env)!, { exec: fakeDeps(fakes).exec, sleep });
+    const report = await verifyWithWaypoint((gw) => delete gw.status!['addresses']);
     expect(waypointBound(await serviceEntry('httpbingo-org', 'ns1'))).toMatchObject({
       status: 'False',
       reason: 'WaypointIsNotReady',
